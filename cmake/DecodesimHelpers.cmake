@@ -1,0 +1,14 @@
+# decodesim_add_gtest(NAME name SOURCES ... LIBS ...)
+# One executable per test file; gtest_discover_tests runs each TEST in its own process,
+# which SystemC needs because it elaborates once per process.
+function(decodesim_add_gtest)
+  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${T_NAME} PRIVATE
+    DECODESIM_SOURCE_DIR="${DECODESIM_SOURCE_DIR}"
+    DECODESIM_BINARY_DIR="${CMAKE_BINARY_DIR}")
+  gtest_discover_tests(${T_NAME}
+    PROPERTIES ENVIRONMENT "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1"
+    DISCOVERY_TIMEOUT 60)
+endfunction()

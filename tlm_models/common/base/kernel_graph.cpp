@@ -1,0 +1,51 @@
+#include "common/base/kernel_graph.h"
+
+namespace decodesim {
+
+const char* dtype_name(DType d) {
+  switch (d) {
+    case DType::BF16: return "bf16";
+    case DType::FP8: return "fp8";
+    case DType::INT8: return "int8";
+    case DType::INT4: return "int4";
+  }
+  return "?";
+}
+
+const char* kernel_kind_name(KernelKind k) {
+  switch (k) {
+    case KernelKind::Embedding: return "embedding";
+    case KernelKind::RmsNorm: return "rmsnorm";
+    case KernelKind::Gemm: return "gemm";
+    case KernelKind::Rope: return "rope";
+    case KernelKind::Attention: return "attention";
+    case KernelKind::KvAppend: return "kv_append";
+    case KernelKind::Residual: return "residual";
+    case KernelKind::SiluMul: return "silu_mul";
+    case KernelKind::AllReduce: return "all_reduce";
+  }
+  return "?";
+}
+
+Bytes KernelGraph::total_memory_bytes() const {
+  Bytes b = 0;
+  for (const auto& k : kernels) b += k.memory_bytes();
+  return b;
+}
+Bytes KernelGraph::total_weight_bytes() const {
+  Bytes b = 0;
+  for (const auto& k : kernels) b += k.weight_bytes;
+  return b;
+}
+Bytes KernelGraph::total_kv_read_bytes() const {
+  Bytes b = 0;
+  for (const auto& k : kernels) b += k.kv_read_bytes;
+  return b;
+}
+std::uint64_t KernelGraph::total_flops() const {
+  std::uint64_t f = 0;
+  for (const auto& k : kernels) f += k.flops;
+  return f;
+}
+
+}  // namespace decodesim

@@ -1,0 +1,89 @@
+// The KernelGraph: what one decode step asks of the hardware, with exact bytes and FLOPs.
+//
+// It is produced by workload lowering (tlm_models/workload, pure C++) and consumed by the
+// architecture mappers. Every byte a mapper fetches from main memory must be accounted for
+// here: the byte-conservation tests compare memory-served bytes against these fields.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/base/units.h"
+
+namespace decodesim {
+
+enum class DType { BF16, FP8, INT8, INT4 };
+
+/// Storage size in bits (int4 packs two per byte).
+constexpr std::uint32_t dtype_bits(DType d) {
+  switch (d) {
+    case DType::BF16: return 16;
+    case DType::FP8: return 8;
+    case DType::INT8: return 8;
+    case DType::INT4: return 4;
+  }
+  return 16;
+}
+const char* dtype_name(DType d);
+
+enum class KernelKind {
+  Embedding,  ///< gather `m` rows of the embedding table
+  RmsNorm,    ///< y = x / rms(x) * g, per token
+  Gemm,       ///< y[m,n] = x[m,k] · W[k,n] with W streamed from memory (QKV, O, gate/up, down, LM head, router)
+  Rope,       ///< rotary embedding on Q and K
+  Attention,  ///< decode attention: per group, QKᵀ (m×k · k×n), softmax over n, ·V (m×n · n×k)
+  KvAppend,   ///< write this token's K and V to the cache
+  Residual,   ///< x += y
+  SiluMul,    ///< silu(gate) * up
+  AllReduce,  ///< tensor-parallel all-reduce of activations over the chip links
+};
+const char* kernel_kind_name(KernelKind k);
+
+/// One kernel instance of one decode step.
+struct Kernel {
+  std::string name;      ///< "L3.qkv", "lm_head", ...
+  KernelKind kind = KernelKind::Gemm;
+  int layer = -1;        ///< decoder layer, or -1 for kernels outside the layer stack
+  std::string op;        ///< layer-type label used to aggregate rows: "qkv", "o", "gate_up", "down", "attn", ...
+
+  // Shape. Gemm: y[m,n] = x[m,k]·W[k,n], `groups` independent instances (MoE experts).
+  // Attention: groups = batch × kv_heads; m = query heads per KV head; k = head_dim; n = context.
+  // Element-wise kinds: m = tokens (batch), n = elements per token.
+  std::uint64_t m = 0, n = 0, k = 0;
+  std::uint64_t groups = 1;
+
+  // Exact traffic, per chip. Main memory = HBM (TPU/GPU) or weight SRAM (LPU).
+  Bytes weight_bytes = 0;     ///< weights/parameters read from main memory
+  Bytes kv_read_bytes = 0;    ///< KV-cache bytes read from main memory
+  Bytes kv_write_bytes = 0;   ///< KV-cache bytes written to main memory
+  Bytes act_in_bytes = 0;     ///< activation bytes consumed (on-chip unless a mapper spills)
+  Bytes act_out_bytes = 0;    ///< activation bytes produced
+  Bytes collective_bytes = 0; ///< AllReduce payload per chip (the full vector being reduced)
+
+  std::uint64_t flops = 0;       ///< 2 per multiply-accumulate, matrix units
+  std::uint64_t vector_ops = 0;  ///< element operations for the vector unit
+
+  DType weight_dtype = DType::BF16;
+  DType act_dtype = DType::BF16;
+  DType kv_dtype = DType::BF16;
+
+  Bytes memory_read_bytes() const { return weight_bytes + kv_read_bytes; }
+  Bytes memory_bytes() const { return weight_bytes + kv_read_bytes + kv_write_bytes; }
+};
+
+/// One decode step (one token for every sequence in the batch).
+struct KernelGraph {
+  std::vector<Kernel> kernels;
+  std::uint32_t layers = 0;
+  std::uint32_t batch = 1;
+  std::uint64_t context = 0;      ///< KV length this step attends over (including the new token)
+  std::uint32_t tensor_parallel = 1;
+
+  Bytes total_memory_bytes() const;
+  Bytes total_weight_bytes() const;
+  Bytes total_kv_read_bytes() const;
+  std::uint64_t total_flops() const;
+};
+
+}  // namespace decodesim

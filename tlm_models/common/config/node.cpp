@@ -1,0 +1,274 @@
+#include "common/config/node.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace decodesim::config {
+namespace fs = std::filesystem;
+
+const Node* Node::find(const std::string& key) const {
+  for (const auto& [k, v] : map)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+Node* Node::find(const std::string& key) {
+  for (auto& [k, v] : map)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+Node& Node::child(const std::string& key, const SourceLoc& at) {
+  if (Node* n = find(key)) return *n;
+  Node n;
+  n.kind = Kind::Map;
+  n.loc = at;
+  n.path = path.empty() ? key : path + "." + key;
+  map.emplace_back(key, std::move(n));
+  return map.back().second;
+}
+
+std::string Node::render() const {
+  std::string s;
+  switch (kind) {
+    case Kind::Null: return "null";
+    case Kind::Scalar: s = "'" + scalar + "'"; break;
+    case Kind::Sequence: s = "a sequence of " + std::to_string(items.size()); break;
+    case Kind::Map: s = "a map"; break;
+  }
+  if (s.size() > 80) s = s.substr(0, 77) + "...'";
+  return s;
+}
+
+namespace {
+
+struct Converter {
+  const LoadLimits& limits;
+  std::string file;
+  std::size_t nodes = 0;
+
+  SourceLoc at(const YAML::Mark& m) const { return {file, m.line + 1, m.column + 1}; }
+
+  Node convert(const YAML::Node& y, int depth) {
+    if (++nodes > limits.max_nodes)
+      throw InputError(at(y.Mark()), "", "document too large",
+                       "more than " + std::to_string(limits.max_nodes) + " nodes");
+    if (depth > limits.max_depth)
+      throw InputError(at(y.Mark()), "", "nesting too deep",
+                       "depth " + std::to_string(depth), "at most " + std::to_string(limits.max_depth));
+    Node n;
+    n.loc = at(y.Mark());
+    switch (y.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        n.kind = Node::Kind::Null;
+        break;
+      case YAML::NodeType::Scalar:
+        n.kind = Node::Kind::Scalar;
+        n.scalar = y.Scalar();
+        break;
+      case YAML::NodeType::Sequence:
+        n.kind = Node::Kind::Sequence;
+        for (const auto& item : y) n.items.push_back(convert(item, depth + 1));
+        break;
+      case YAML::NodeType::Map:
+        n.kind = Node::Kind::Map;
+        for (const auto& kv : y) {
+          if (!kv.first.IsScalar())
+            throw InputError(at(kv.first.Mark()), "", "map keys must be plain strings");
+          const std::string key = kv.first.Scalar();
+          if (n.find(key))
+            throw InputError(at(kv.first.Mark()), key, "duplicate key");
+          Node child = convert(kv.second, depth + 1);
+          // Keys locate better than values (a null value has no useful mark).
+          if (child.is_null()) child.loc = at(kv.first.Mark());
+          n.map.emplace_back(key, std::move(child));
+        }
+        break;
+    }
+    return n;
+  }
+};
+
+Node parse_text(const std::string& text, const std::string& name, const LoadLimits& limits,
+                std::size_t* nodes_used) {
+  // Flow-style nesting is checked before yaml-cpp sees it: its parser recurses per level.
+  int flow = 0, line = 1, col = 0;
+  for (char c : text) {
+    ++col;
+    if (c == '\n') { ++line; col = 0; }
+    if (c == '[' || c == '{') {
+      if (++flow > limits.max_depth)
+        throw InputError(SourceLoc{name, line, col}, "", "nesting too deep",
+                         "depth " + std::to_string(flow), "at most " + std::to_string(limits.max_depth));
+    } else if ((c == ']' || c == '}') && flow > 0) {
+      --flow;
+    }
+  }
+  YAML::Node y;
+  try {
+    y = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(SourceLoc{name, e.mark.line + 1, e.mark.column + 1}, "",
+                     "malformed YAML: " + e.msg);
+  }
+  Converter conv{limits, name, nodes_used ? *nodes_used : 0};
+  Node root = conv.convert(y, 0);
+  if (nodes_used) *nodes_used = conv.nodes;
+  if (root.is_null()) {
+    root.kind = Node::Kind::Map;  // an empty file is an empty map
+    root.loc = SourceLoc{name, 1, 1};
+  }
+  return root;
+}
+
+std::string read_file(const std::string& file, const LoadLimits& limits, const SourceLoc& from,
+                      const std::string& key) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec))
+    throw InputError(from, key, "file not found", "'" + file + "'", "an existing regular file");
+  const auto size = fs::file_size(file, ec);
+  if (ec || size > limits.max_file_bytes)
+    throw InputError(SourceLoc{file, 0, 0}, "", "file too large",
+                     std::to_string(size) + " bytes", "at most " + std::to_string(limits.max_file_bytes));
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (!in && !in.eof())
+    throw InputError(from, key, "cannot read file", "'" + file + "'");
+  return ss.str();
+}
+
+struct IncludeLoader {
+  const LoadLimits& limits;
+  std::vector<std::string> stack;  // canonical paths being loaded, for cycle detection
+  std::size_t nodes = 0;
+
+  Node load(const std::string& file, const SourceLoc& from, const std::string& key) {
+    const std::string text = read_file(file, limits, from, key);
+    std::error_code ec;
+    const std::string canon = fs::weakly_canonical(file, ec).string();
+    for (const auto& s : stack)
+      if (s == canon)
+        throw InputError(from, key, "include cycle", "'" + file + "' is already being included");
+    if (static_cast<int>(stack.size()) > limits.max_include_depth)
+      throw InputError(from, key, "includes nested too deep",
+                       std::to_string(stack.size()), "at most " + std::to_string(limits.max_include_depth));
+    stack.push_back(canon);
+    Node doc = parse_text(text, file, limits, &nodes);
+    if (!doc.is_map())
+      throw InputError(doc.loc, "", "top level must be a map of sections", doc.render());
+
+    Node result;
+    result.kind = Node::Kind::Map;
+    result.loc = doc.loc;
+    if (const Node* inc = doc.find("include")) {
+      std::vector<const Node*> paths;
+      if (inc->is_scalar()) paths.push_back(inc);
+      else if (inc->is_seq()) for (const auto& i : inc->items) paths.push_back(&i);
+      else throw InputError(inc->loc, "include", "must be a path or a list of paths", inc->render());
+      const fs::path dir = fs::path(file).parent_path();
+      for (const Node* p : paths) {
+        if (!p->is_scalar() || p->scalar.empty())
+          throw InputError(p->loc, "include", "must be a file path", p->render());
+        const std::string target = (dir / p->scalar).lexically_normal().string();
+        merge(result, load(target, p->loc, "include"));
+      }
+    }
+    Node own = doc;
+    own.map.erase(std::remove_if(own.map.begin(), own.map.end(),
+                                 [](const auto& kv) { return kv.first == "include"; }),
+                  own.map.end());
+    merge(result, own);
+    stack.pop_back();
+    return result;
+  }
+};
+
+}  // namespace
+
+void merge(Node& base, const Node& overlay) {
+  if (base.is_map() && overlay.is_map()) {
+    for (const auto& [k, v] : overlay.map) {
+      if (Node* existing = base.find(k)) merge(*existing, v);
+      else base.map.emplace_back(k, v);
+    }
+    return;
+  }
+  base = overlay;
+}
+
+Node load_string(const std::string& text, const std::string& name, const LoadLimits& limits) {
+  if (text.size() > limits.max_file_bytes)
+    throw InputError(SourceLoc{name, 0, 0}, "", "document too large", std::to_string(text.size()) + " bytes");
+  Node n = parse_text(text, name, limits, nullptr);
+  assign_paths(n);
+  return n;
+}
+
+Node load_file(const std::string& file, const LoadLimits& limits) {
+  IncludeLoader loader{limits, {}, 0};
+  Node n = loader.load(file, SourceLoc{"<command line>", 0, 0}, "");
+  assign_paths(n);
+  return n;
+}
+
+void apply_set(Node& root, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  const SourceLoc whole{"--set", 1, 1};
+  if (eq == std::string::npos || eq == 0)
+    throw InputError(whole, "", "expected key.path=value", "'" + assignment + "'");
+  const std::string key = assignment.substr(0, eq);
+  const std::string value = assignment.substr(eq + 1);
+  const SourceLoc value_loc{"--set", 1, static_cast<int>(eq) + 2};
+
+  Node* cur = &root;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = key.find('.', start);
+    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (part.empty())
+      throw InputError(SourceLoc{"--set", 1, static_cast<int>(start) + 1}, key, "empty key component");
+    if (!cur->is_map())
+      throw InputError(SourceLoc{"--set", 1, static_cast<int>(start) + 1}, key,
+                       "cannot descend into a non-map value", cur->render());
+    Node& next = cur->child(part, SourceLoc{"--set", 1, static_cast<int>(start) + 1});
+    cur = &next;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  Node parsed;
+  try {
+    YAML::Node y = YAML::Load(value);
+    LoadLimits limits;
+    Converter conv{limits, "--set", 0};
+    parsed = conv.convert(y, 1);
+  } catch (const YAML::Exception& e) {
+    throw InputError(value_loc, key, "malformed value: " + e.msg, "'" + value + "'");
+  }
+  // Locate every part of the value at the value's column on the command line.
+  std::vector<Node*> todo{&parsed};
+  while (!todo.empty()) {
+    Node* n = todo.back();
+    todo.pop_back();
+    n->loc = value_loc;
+    for (auto& i : n->items) todo.push_back(&i);
+    for (auto& kv : n->map) todo.push_back(&kv.second);
+  }
+  if (parsed.is_null()) { parsed.kind = Node::Kind::Scalar; parsed.scalar = value; }
+  merge(*cur, parsed);
+  assign_paths(root);
+}
+
+void assign_paths(Node& root, const std::string& prefix) {
+  root.path = prefix;
+  for (auto& [k, v] : root.map) assign_paths(v, prefix.empty() ? k : prefix + "." + k);
+  for (std::size_t i = 0; i < root.items.size(); ++i)
+    assign_paths(root.items[i], prefix + "[" + std::to_string(i) + "]");
+}
+
+}  // namespace decodesim::config
