@@ -12,3 +12,13 @@ function(decodesim_add_gtest)
     PROPERTIES ENVIRONMENT "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1"
     DISCOVERY_TIMEOUT 60)
 endfunction()
+
+# decodesim_add_subdirs(a b c): adds each listed subfolder that exists, so components can
+# land one at a time without editing their parent's CMakeLists.
+macro(decodesim_add_subdirs)
+  foreach(_d ${ARGN})
+    if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${_d}/CMakeLists.txt)
+      add_subdirectory(${_d})
+    endif()
+  endforeach()
+endmacro()
