@@ -22,3 +22,18 @@ macro(decodesim_add_subdirs)
     endif()
   endforeach()
 endmacro()
+
+# decodesim_add_sc_gtest(NAME name SOURCES ... LIBS ...)
+# Like decodesim_add_gtest, for tests that elaborate SystemC models: libsystemc provides
+# main() and the tests run from sc_main (tests/support/sc_gtest_main.cpp).
+function(decodesim_add_sc_gtest)
+  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} decodesim::sc_gtest_main)
+  target_compile_definitions(${T_NAME} PRIVATE
+    DECODESIM_SOURCE_DIR="${DECODESIM_SOURCE_DIR}"
+    DECODESIM_BINARY_DIR="${CMAKE_BINARY_DIR}")
+  gtest_discover_tests(${T_NAME}
+    PROPERTIES ENVIRONMENT "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1"
+    DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -49,3 +49,18 @@ std::uint64_t KernelGraph::total_flops() const {
 }
 
 }  // namespace decodesim
+
+#include "common/base/kernel_record.h"
+
+namespace decodesim {
+
+std::string classify_bound(Picos duration, const std::vector<std::pair<std::string, Picos>>& demands) {
+  std::string best = "latency";
+  Picos best_v = 0;
+  for (const auto& [name, v] : demands)
+    if (v > best_v) { best = name; best_v = v; }
+  if (duration == 0 || best_v * 2 < duration) return "latency";
+  return best;
+}
+
+}  // namespace decodesim

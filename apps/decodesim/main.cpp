@@ -1,0 +1,84 @@
+// decodesim command line. Thin by design: it parses arguments and calls decodesim::driver.
+#include <systemc>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "driver/commands.h"
+
+namespace {
+
+void add_scenario_flags(CLI::App* app, decodesim::driver::ScenarioFlags& f) {
+  app->add_option("--batch", f.batch, "sequences decoded together (default 1)");
+  app->add_option("--context", f.context, "cached KV length at the first decoded token (default 2048)");
+  app->add_option("--tokens", f.tokens, "tokens to decode; context grows by one each (default 1)");
+  app->add_option("--weight-dtype", f.weight_dtype, "bf16 | fp8 | int8 | int4 (default bf16)");
+  app->add_option("--act-dtype", f.act_dtype, "bf16 | fp8 | int8 | int4 (default bf16)");
+  app->add_option("--kv-dtype", f.kv_dtype, "bf16 | fp8 | int8 | int4 (default bf16)");
+  app->add_option("--seed", f.seed, "seed for MoE routing and token ids (sets sim.seed)");
+}
+
+}  // namespace
+
+int sc_main(int argc, char** argv) {
+  using namespace decodesim::driver;
+  CLI::App app{"decodesim: where LLM decode time and energy go on TPU, LPU and GPU models"};
+  app.require_subcommand(1);
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "simulate one system on one workload");
+  run_cmd->add_option("--system", run.system, "system name (configs/systems/<name>.yaml) or path")->required();
+  run_cmd->add_option("--model", run.model, "model name (workloads/<name>.yaml) or path")->required();
+  add_scenario_flags(run_cmd, run.scenario);
+  run_cmd->add_option("--set", run.sets, "override a config key: a.b.c=value (repeatable)");
+  run_cmd->add_option("--out", run.out_dir, "write result.json and kernels.csv into this folder");
+  run_cmd->add_option("--trace", run.trace_file, "write a Perfetto/Chrome trace (JSON) to this file");
+  run_cmd->add_flag("--no-reuse", run.no_reuse, "simulate every layer and every chip");
+  run_cmd->add_flag("--quiet", run.quiet, "no console table");
+
+  CompareOptions cmp;
+  auto* cmp_cmd = app.add_subcommand("compare", "run several systems on one workload, side by side");
+  cmp_cmd->add_option("--model", cmp.model, "model name or path")->required();
+  cmp_cmd->add_option("--systems", cmp.systems, "system names or paths")->required();
+  add_scenario_flags(cmp_cmd, cmp.scenario);
+  cmp_cmd->add_option("--set", cmp.sets, "override a config key in every system (repeatable)");
+  cmp_cmd->add_option("--out", cmp.out_dir, "keep each system's result.json under this folder");
+  cmp_cmd->add_option("-j,--jobs", cmp.jobs, "child processes at a time (default 1)");
+  cmp_cmd->add_flag("--no-reuse", cmp.no_reuse, "simulate every layer and every chip");
+
+  auto* cfg_cmd = app.add_subcommand("config", "inspect configuration keys");
+  cfg_cmd->require_subcommand(1);
+  std::string section;
+  bool markdown = false;
+  auto* explain = cfg_cmd->add_subcommand("explain", "list every key with type, unit, default and description");
+  explain->add_option("section", section, "a section (hbm, tpu, tpu.mxu, ...) or scenario or model");
+  explain->add_flag("--markdown", markdown, "print a Markdown table (for docs)");
+  std::string show_system;
+  std::vector<std::string> show_sets;
+  auto* show = cfg_cmd->add_subcommand("show", "print the fully resolved config of a system as JSON");
+  show->add_option("--system", show_system, "system name or path")->required();
+  show->add_option("--set", show_sets, "override a config key (repeatable)");
+
+  auto* version = app.add_subcommand("version", "print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "decodesim: error: " << e.what() << " (see decodesim --help)\n";
+    return kExitBadInput;
+  }
+
+  if (*run_cmd) return cmd_run(run, std::cout, std::cerr);
+  if (*cmp_cmd) return cmd_compare(cmp, std::cout, std::cerr);
+  if (*explain) return cmd_config_explain(section, markdown, std::cout, std::cerr);
+  if (*show) return cmd_config_show(show_system, show_sets, std::cout, std::cerr);
+  if (*version) {
+    std::cout << "decodesim " << DECODESIM_VERSION << "\n";
+    return kExitOk;
+  }
+  return kExitBadInput;
+}

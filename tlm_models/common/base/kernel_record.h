@@ -1,0 +1,49 @@
+// What one kernel instance did on the modelled hardware: the row behind every console
+// line, kernels.csv row and result.json kernel entry. Filled by the architecture tiles.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/base/kernel_graph.h"
+
+namespace decodesim {
+
+struct KernelRecord {
+  std::string name;
+  KernelKind kind = KernelKind::Gemm;
+  std::string op;
+  int layer = -1;
+  std::uint32_t token = 0;
+  std::uint32_t chip = 0;
+
+  Picos start = 0;        ///< first activity (a prefetch may start before the predecessor ends)
+  Picos end = 0;
+  Picos exclusive = 0;    ///< end minus the predecessor's end: this kernel's share of the token time
+  Cycles cycles = 0;      ///< in the tile's core clock
+  Bytes mem_bytes = 0;    ///< bytes the main memory served for this kernel (measured)
+  Bytes link_bytes = 0;   ///< bytes this chip sent over its links
+  std::uint64_t flops = 0;
+  std::uint64_t vector_ops = 0;
+  Picos roofline = 0;     ///< physical lower bound for this kernel on this system
+  std::string bound;      ///< memory | compute | weight_load | vector | link | latency | overhead
+  bool reused = false;    ///< copied from an identical, simulated instance
+
+  /// Where the time went, in picoseconds of busy time per mechanism (not necessarily
+  /// summing to end-start: mechanisms overlap). Names are stable report columns.
+  std::vector<std::pair<std::string, Picos>> breakdown;
+
+  Picos duration() const { return end - start; }
+  Picos part(const std::string& key) const {
+    for (const auto& [k, v] : breakdown)
+      if (k == key) return v;
+    return 0;
+  }
+};
+
+/// Names the bound from busy times: the largest mechanism if it covers at least half of the
+/// kernel's time, otherwise "latency" (nothing was busy enough: dependencies and fixed costs).
+std::string classify_bound(Picos duration, const std::vector<std::pair<std::string, Picos>>& demands);
+
+}  // namespace decodesim

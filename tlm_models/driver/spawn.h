@@ -1,0 +1,24 @@
+// Child processes without a shell: compare and sweep start the same binary with an
+// argument vector (posix_spawn), so no config value is ever interpreted by a shell.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace decodesim::driver {
+
+struct ChildResult {
+  int exit_code = -1;      ///< exit status, or 128+signal
+  std::string stderr_text; ///< what the child printed on stderr (bounded)
+  double wall_s = 0;
+};
+
+/// Path of the running executable (/proc/self/exe).
+std::string self_exe();
+
+/// Runs argv[0] with argv, stdout to `stdout_path` (or /dev/null when empty), stderr captured.
+/// Kills the child after `timeout_s` seconds when > 0 (exit_code 124).
+ChildResult run_child(const std::vector<std::string>& argv, const std::string& stdout_path = {},
+                      double timeout_s = 0);
+
+}  // namespace decodesim::driver

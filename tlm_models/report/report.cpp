@@ -1,0 +1,261 @@
+#include "report/report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <unistd.h>
+
+namespace decodesim::report {
+namespace {
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+/// Human scale for seconds: picks ns/us/ms/s.
+std::string seconds(double s) {
+  if (s < 1e-6) return fmt("%.1f ns", s * 1e9);
+  if (s < 1e-3) return fmt("%.2f us", s * 1e6);
+  if (s < 1.0) return fmt("%.3f ms", s * 1e3);
+  return fmt("%.3f s", s);
+}
+
+std::string bytes_h(double b) {
+  if (b < 1e3) return fmt("%.0f B", b);
+  if (b < 1e6) return fmt("%.1f KB", b / 1e3);
+  if (b < 1e9) return fmt("%.2f MB", b / 1e6);
+  return fmt("%.3f GB", b / 1e9);
+}
+
+std::string flops_h(double f) {
+  if (f < 1e6) return fmt("%.0f", f);
+  if (f < 1e9) return fmt("%.1f M", f / 1e6);
+  if (f < 1e12) return fmt("%.2f G", f / 1e9);
+  return fmt("%.3f T", f / 1e12);
+}
+
+struct OpRow {
+  std::string op;
+  std::size_t count = 0;
+  double time = 0, bytes = 0, flops = 0, roofline = 0;
+  std::map<std::string, double> bound_time;
+  std::map<std::string, double> parts;
+  int first_index = 0;
+};
+
+}  // namespace
+
+std::string version_string() {
+#ifdef DECODESIM_VERSION
+  return DECODESIM_VERSION;
+#else
+  return "unknown";
+#endif
+}
+
+Summary summarize(const system::RunRequest& req, const system::RunResult& res) {
+  Summary s;
+  const double tokens = req.scenario.tokens;
+  const double total = picos_to_seconds(res.total_time);
+  s.token_latency_s = total / tokens;
+  s.tokens_per_s = total > 0 ? tokens * req.scenario.batch / total : 0;
+  s.tokens_per_s_per_user = total > 0 ? tokens / total : 0;
+  s.roofline_latency_s = picos_to_seconds(res.roofline) / tokens;
+  s.roofline_ratio = s.roofline_latency_s > 0 ? s.token_latency_s / s.roofline_latency_s : 0;
+  double chip0_bytes = 0;
+  std::map<std::string, double> bound_time;
+  for (const auto& r : res.records) {
+    if (r.chip == 0) {
+      chip0_bytes += static_cast<double>(r.mem_bytes);
+      bound_time[r.bound] += picos_to_seconds(r.exclusive);
+    }
+    s.flops += static_cast<double>(r.flops);
+  }
+  const double scale = static_cast<double>(res.chips) / res.simulated_chips;
+  s.flops *= scale;
+  s.hbm_bytes = chip0_bytes * res.chips;
+  s.hbm_bytes_per_token_per_chip = chip0_bytes / tokens;
+  s.achieved_hbm_bw_bytes_per_s = total > 0 ? chip0_bytes / total : 0;
+  s.peak_hbm_bw_bytes_per_s = res.peak_mem_bytes_per_s;
+  double best = -1;
+  for (const auto& [b, t] : bound_time)
+    if (t > best) { best = t; s.bottleneck = b; }
+  s.energy = compute_energy(req.cfg.energy, res.energy);
+  s.energy_per_token_j = s.energy.total_j() / (tokens * req.scenario.batch);
+  return s;
+}
+
+void print_console(std::ostream& os, const system::RunRequest& req, const system::RunResult& res,
+                   const Summary& s) {
+  std::vector<OpRow> rows;
+  int idx = 0;
+  for (const auto& r : res.records) {
+    if (r.chip != 0) continue;
+    auto it = std::find_if(rows.begin(), rows.end(), [&](const OpRow& o) { return o.op == r.op; });
+    if (it == rows.end()) {
+      rows.push_back({r.op});
+      rows.back().first_index = idx;
+      it = rows.end() - 1;
+    }
+    ++idx;
+    const double t = picos_to_seconds(r.exclusive);
+    ++it->count;
+    it->time += t;
+    it->bytes += static_cast<double>(r.mem_bytes);
+    it->flops += static_cast<double>(r.flops);
+    it->roofline += picos_to_seconds(r.roofline);
+    it->bound_time[r.bound] += t;
+    for (const auto& [k, v] : r.breakdown) it->parts[k] += picos_to_seconds(v);
+  }
+  const double total = picos_to_seconds(res.total_time);
+  const double tokens = req.scenario.tokens;
+  os << req.cfg.system.name << " (" << system::arch_name(req.cfg.system.arch) << ", " << res.chips
+     << (res.chips == 1 ? " chip" : " chips") << ")  " << req.model.name << "  batch " << req.scenario.batch
+     << "  context " << req.scenario.context << "  tokens " << req.scenario.tokens << "  weights "
+     << dtype_name(req.scenario.weight_dtype) << "\n\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "%-12s %5s %11s %6s %11s %10s %8s %6s %6s %-12s %s\n", "layer type", "count",
+                "time/token", "share", "bytes/token", "FLOP/token", "BW", "%peak", "%MXU", "bound", "stalls");
+  os << line;
+  for (const auto& r : rows) {
+    std::string bound;
+    double bt = -1;
+    for (const auto& [b, t] : r.bound_time)
+      if (t > bt) { bt = t; bound = b; }
+    const double bw = r.time > 0 ? r.bytes / r.time : 0;
+    const double mxu = r.time > 0 ? r.flops / (r.time * res.peak_flops) : 0;
+    std::string stalls;
+    const double dma_wait = r.parts.count("dma_wait") ? r.parts.at("dma_wait") : 0;
+    const double wl = r.parts.count("mxu_weight_load") ? r.parts.at("mxu_weight_load") : 0;
+    if (r.time > 0 && dma_wait > 0) stalls += "dma-wait " + fmt("%.0f%%", 100 * dma_wait / r.time) + " ";
+    if (r.time > 0 && wl > 0) stalls += "w-load " + fmt("%.0f%%", 100 * wl / r.time);
+    std::snprintf(line, sizeof line, "%-12s %5zu %11s %5.1f%% %11s %10s %8s %5.1f%% %5.1f%% %-12s %s\n",
+                  r.op.c_str(), r.count, seconds(r.time / tokens).c_str(), total > 0 ? 100 * r.time / total : 0,
+                  bytes_h(r.bytes / tokens).c_str(), flops_h(r.flops / tokens).c_str(),
+                  (bytes_h(bw) + "/s").c_str(), 100 * bw / res.peak_mem_bytes_per_s, 100 * mxu, bound.c_str(),
+                  stalls.c_str());
+    os << line;
+  }
+  os << "\n";
+  os << "time per token      " << seconds(s.token_latency_s) << "   (" << fmt("%.1f", s.tokens_per_s_per_user)
+     << " tokens/s per sequence, " << fmt("%.1f", s.tokens_per_s) << " tokens/s total)\n";
+  os << "roofline bound      " << seconds(s.roofline_latency_s) << "   simulated/roofline = "
+     << fmt("%.3f", s.roofline_ratio) << "\n";
+  os << "memory per chip     " << bytes_h(s.hbm_bytes_per_token_per_chip) << "/token at "
+     << bytes_h(s.achieved_hbm_bw_bytes_per_s) << "/s = "
+     << fmt("%.1f", 100 * s.achieved_hbm_bw_bytes_per_s / s.peak_hbm_bw_bytes_per_s) << "% of peak "
+     << bytes_h(s.peak_hbm_bw_bytes_per_s) << "/s\n";
+  const double per_tok = tokens * req.scenario.batch;
+  os << "energy per token    " << fmt("%.3f", s.energy_per_token_j) << " J   (hbm "
+     << fmt("%.3f", s.energy.hbm_j / per_tok) << ", sram " << fmt("%.3f", s.energy.sram_j / per_tok) << ", mac "
+     << fmt("%.3f", s.energy.mac_j / per_tok) << ", vector " << fmt("%.4f", s.energy.vector_j / per_tok)
+     << ", links " << fmt("%.4f", s.energy.link_j / per_tok) << ", static "
+     << fmt("%.3f", s.energy.static_j / per_tok) << ")\n";
+  os << "bottleneck          " << s.bottleneck << "\n";
+  for (const auto& n : res.notes) os << "note: " << n << "\n";
+}
+
+nlohmann::json result_json(const system::RunRequest& req, const system::RunResult& res, const Summary& s) {
+  using nlohmann::json;
+  json kernels = json::array();
+  for (const auto& r : res.records) {
+    json parts = json::object();
+    for (const auto& [k, v] : r.breakdown) parts[k + "_s"] = picos_to_seconds(v);
+    kernels.push_back({{"name", r.name},
+                       {"kind", kernel_kind_name(r.kind)},
+                       {"op", r.op},
+                       {"layer", r.layer},
+                       {"token", r.token},
+                       {"chip", r.chip},
+                       {"start_s", picos_to_seconds(r.start)},
+                       {"end_s", picos_to_seconds(r.end)},
+                       {"cycles", r.cycles},
+                       {"time_s", picos_to_seconds(r.exclusive)},
+                       {"span_s", picos_to_seconds(r.duration())},
+                       {"bytes", r.mem_bytes},
+                       {"link_bytes", r.link_bytes},
+                       {"flops", r.flops},
+                       {"roofline_s", picos_to_seconds(r.roofline)},
+                       {"bound", r.bound},
+                       {"reused", r.reused},
+                       {"breakdown", parts}});
+  }
+  json scenario = req.scenario.schema().dump(req.scenario);
+  json j;
+  j["schema"] = kResultSchema;
+  j["version"] = {{"decodesim", version_string()}};
+  j["seed"] = req.cfg.sim.seed;
+  j["system"] = {{"name", req.cfg.system.name}, {"arch", system::arch_name(req.cfg.system.arch)},
+                 {"chips", res.chips}, {"file", req.cfg.source_file}};
+  j["model"] = {{"name", req.model.name}, {"config", req.model.schema().dump(req.model)},
+                {"parameters", req.model.parameter_count()}};
+  j["scenario"] = scenario;
+  j["config"] = req.cfg.resolved();
+  j["summary"] = {{"tokens_per_s", s.tokens_per_s},
+                  {"tokens_per_s_per_user", s.tokens_per_s_per_user},
+                  {"token_latency_s", s.token_latency_s},
+                  {"roofline_latency_s", s.roofline_latency_s},
+                  {"roofline_ratio", s.roofline_ratio},
+                  {"energy_per_token_j", s.energy_per_token_j},
+                  {"hbm_bytes", s.hbm_bytes},
+                  {"hbm_bytes_per_token_per_chip", s.hbm_bytes_per_token_per_chip},
+                  {"achieved_hbm_bw_bytes_per_s", s.achieved_hbm_bw_bytes_per_s},
+                  {"peak_hbm_bw_bytes_per_s", s.peak_hbm_bw_bytes_per_s},
+                  {"flops", s.flops},
+                  {"simulated_time_s", picos_to_seconds(res.total_time)},
+                  {"bottleneck", s.bottleneck}};
+  j["energy"] = s.energy.to_json();
+  j["reuse"] = {{"enabled", req.cfg.sim.reuse},
+                {"reused", res.reused_layers + (res.chips - res.simulated_chips)},
+                {"layers", res.reused_layers},
+                {"chips", res.chips - res.simulated_chips}};
+  j["conservation"] = {{"workload_bytes", res.workload_memory_bytes},
+                       {"memory_served_bytes", res.memory_served_bytes}};
+  j["notes"] = res.notes;
+  j["kernels"] = kernels;
+  j["stats"] = res.stats.to_json();
+  return j;
+}
+
+std::string kernels_csv(const system::RunResult& res) {
+  std::ostringstream os;
+  os << "token,chip,layer,name,kind,op,start_s,end_s,time_s,cycles,bytes,link_bytes,flops,roofline_s,bound,reused\n";
+  for (const auto& r : res.records) {
+    os << r.token << ',' << r.chip << ',' << r.layer << ',' << r.name << ',' << kernel_kind_name(r.kind) << ','
+       << r.op << ',' << fmt("%.12g", picos_to_seconds(r.start)) << ',' << fmt("%.12g", picos_to_seconds(r.end))
+       << ',' << fmt("%.12g", picos_to_seconds(r.exclusive)) << ',' << r.cycles << ',' << r.mem_bytes << ','
+       << r.link_bytes << ',' << r.flops << ',' << fmt("%.12g", picos_to_seconds(r.roofline)) << ',' << r.bound
+       << ',' << (r.reused ? 1 : 0) << '\n';
+  }
+  return os.str();
+}
+
+void write_file_atomic(const std::string& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw std::runtime_error("cannot write " + tmp.string());
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw std::runtime_error("cannot rename into " + path + ": " + ec.message());
+  }
+}
+
+}  // namespace decodesim::report

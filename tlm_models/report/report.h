@@ -1,0 +1,50 @@
+// Report writers. They turn a RunResult into what users read: the console table,
+// result.json (schema decodesim.result/1), kernels.csv and the trace. Formatting lives here
+// and nowhere else; models only produce records and stats.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+#include <string>
+
+#include "system/run.h"
+
+namespace decodesim::report {
+
+inline constexpr const char* kResultSchema = "decodesim.result/1";
+
+/// Headline numbers of a run (all derived from records; nothing typed in).
+struct Summary {
+  double token_latency_s = 0;       ///< simulated time per decode step
+  double tokens_per_s = 0;          ///< generated tokens per second, all sequences
+  double tokens_per_s_per_user = 0; ///< 1 / token latency
+  double roofline_latency_s = 0;    ///< physical lower bound per step
+  double roofline_ratio = 0;        ///< token latency / roofline
+  double energy_per_token_j = 0;    ///< per generated token
+  double hbm_bytes = 0;             ///< main-memory bytes, all chips, all tokens
+  double hbm_bytes_per_token_per_chip = 0;
+  double achieved_hbm_bw_bytes_per_s = 0;  ///< per chip
+  double peak_hbm_bw_bytes_per_s = 0;      ///< per chip
+  double flops = 0;                 ///< all chips, all tokens
+  std::string bottleneck;           ///< the bound holding the largest share of time
+  EnergyBreakdown energy;           ///< whole run
+};
+
+Summary summarize(const system::RunRequest& req, const system::RunResult& res);
+
+/// The console table: per layer type, then the summary block.
+void print_console(std::ostream& os, const system::RunRequest& req, const system::RunResult& res,
+                   const Summary& s);
+
+nlohmann::json result_json(const system::RunRequest& req, const system::RunResult& res, const Summary& s);
+std::string kernels_csv(const system::RunResult& res);
+
+/// Writes `text` to `path` atomically: a temporary file in the same folder, flushed, then
+/// renamed over the target, so a reader never sees a partial file.
+void write_file_atomic(const std::string& path, const std::string& text);
+
+/// The project version and commit every result embeds.
+std::string version_string();
+
+}  // namespace decodesim::report

@@ -1,0 +1,51 @@
+// The run driver: one simulation of one system on one workload scenario, in this process.
+// SystemC elaborates once per process, so simulate() may be called once per process.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/base/kernel_record.h"
+#include "common/base/stats.h"
+#include "common/energy/energy.h"
+#include "system/system_config.h"
+#include "workload/lowering.h"
+
+namespace decodesim::system {
+
+/// A simulation that did not complete (deadlock, watchdog): exit status 3.
+class SimulationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct RunRequest {
+  SystemConfig cfg;
+  workload::ModelSpec model;
+  workload::Scenario scenario;
+  bool trace = false;
+};
+
+struct RunResult {
+  std::vector<KernelRecord> records;  ///< every kernel of every simulated chip, in execution order
+  std::uint32_t chips = 1;            ///< chips in the system
+  std::uint32_t simulated_chips = 1;  ///< chips actually elaborated (symmetric shards reuse chip 0)
+  std::uint32_t reused_layers = 0;    ///< decoder layers replayed, summed over tokens (chip 0)
+  Picos total_time = 0;               ///< end of the last token
+  double peak_mem_bytes_per_s = 0;    ///< per chip
+  double peak_flops = 0;              ///< per chip
+  double link_bytes_per_s = 0;        ///< per link, one way
+  Bytes workload_memory_bytes = 0;    ///< what the kernel graphs need, chip 0, all tokens
+  Bytes memory_served_bytes = 0;      ///< what chip 0's memory model served (simulated part only)
+  Picos roofline = 0;                 ///< lower bound for the whole run
+  EnergyCounts energy;                ///< whole system, all tokens
+  StatGroup stats{"system"};
+  std::string trace_json;
+  std::vector<std::string> notes;     ///< model caveats to print under the table
+};
+
+/// Builds the system for req.cfg.system.arch, runs every token, and collects records.
+/// Throws config::InputError (bad input, e.g. a model that does not fit) or SimulationError.
+RunResult simulate(const RunRequest& req);
+
+}  // namespace decodesim::system

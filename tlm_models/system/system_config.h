@@ -1,0 +1,66 @@
+// The resolved configuration of one simulated system: what configs/systems/<name>.yaml
+// (plus includes and --set overrides) says, typed and validated in one place.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "common/config/schema.h"
+#include "common/energy/energy.h"
+#include "memory/hbm/hbm.h"
+#include "memory/link/link.h"
+#include "tpu/tpu_config.h"
+
+namespace decodesim::system {
+
+enum class Arch { Tpu, Lpu, Gpu };
+enum class Topology { Ring, Torus2d };
+const char* arch_name(Arch a);
+
+/// `system:` section.
+struct SystemSection {
+  std::string name;
+  Arch arch = Arch::Tpu;
+  std::uint32_t chips = 1;
+  Topology topology = Topology::Ring;
+  std::vector<std::uint32_t> torus_dims;  ///< Torus2d: [x, y] with x*y == chips
+  static const config::Schema<SystemSection>& schema();
+  void validate(const config::Node* n, const std::string& path) const;
+};
+
+/// `sim:` section: how the simulation itself runs.
+struct SimConfig {
+  std::uint64_t seed = 1;
+  bool reuse = true;  ///< replay identical layers and symmetric tensor-parallel shards
+  static const config::Schema<SimConfig>& schema();
+  void validate(const config::Node*, const std::string&) const {}
+};
+
+struct SystemConfig {
+  SystemSection system;
+  memory::HbmConfig hbm;
+  memory::LinkConfig link;
+  tpu::TpuConfig tpu;
+  EnergyConfig energy;
+  SimConfig sim;
+
+  std::string source_file;  ///< the system file as given
+  config::Node tree;        ///< the merged YAML tree, for locating later errors
+
+  static const config::Schema<SystemConfig>& schema();
+  void validate(const config::Node* n, const std::string& path) const;
+  /// The fully resolved config, every key with its value (embedded in result.json).
+  nlohmann::json resolved() const;
+};
+
+/// Resolves `name_or_path` (a name → <configs_dir>/systems/<name>.yaml), applies `sets`
+/// ("a.b=v") in order, and validates. Throws config::InputError.
+SystemConfig load_system(const std::string& name_or_path, const std::string& configs_dir,
+                         const std::vector<std::string>& sets);
+
+/// Names of the shipped systems (for error messages and `compare`).
+std::vector<std::string> list_systems(const std::string& configs_dir);
+
+}  // namespace decodesim::system

@@ -1,0 +1,60 @@
+#include "tpu/tpu_config.h"
+
+namespace decodesim::tpu {
+
+const config::Schema<MxuConfig>& MxuConfig::schema() {
+  using S = config::Schema<MxuConfig>;
+  static const S s = S("matrix units (weight-stationary systolic arrays)")
+                         .num("count", &MxuConfig::count, "count", 4u, 1u, 64u, "MXUs per tensor core")
+                         .num("rows", &MxuConfig::rows, "PEs", 128u, 4u, 1024u, "array rows (K held in the array)",
+                              config::Check::PowerOfTwo)
+                         .num("cols", &MxuConfig::cols, "PEs", 128u, 4u, 1024u, "array columns (N held in the array)",
+                              config::Check::PowerOfTwo)
+                         .num("weight_buffers", &MxuConfig::weight_buffers, "count", 2u, 1u, 2u,
+                              "weight registers per PE; 2 hides the next tile's weight load");
+  return s;
+}
+
+const config::Schema<VectorConfig>& VectorConfig::schema() {
+  using S = config::Schema<VectorConfig>;
+  static const S s = S("vector unit (norms, softmax, element-wise)")
+                         .num("sublanes", &VectorConfig::sublanes, "count", 8u, 1u, 256u, "sublanes")
+                         .num("lanes", &VectorConfig::lanes, "count", 128u, 1u, 4096u, "lanes per sublane")
+                         .num("alus", &VectorConfig::alus, "ops/lane/cycle", 2u, 1u, 16u,
+                              "element operations per lane per cycle")
+                         .num("latency_cycles", &VectorConfig::latency_cycles, "cycles", 16u, 0u, 10000u,
+                              "pipeline latency paid once per vector phase");
+  return s;
+}
+
+const config::Schema<TpuConfig>& TpuConfig::schema() {
+  using S = config::Schema<TpuConfig>;
+  static const S s =
+      S("TPU chip: tensor cores with MXUs, VMEM, vector unit and DMA from HBM")
+          .num("clock_ghz", &TpuConfig::clock_ghz, "GHz", 1.5, 0.1, 5.0, "core clock (MXU, vector unit)")
+          .num("tensor_cores", &TpuConfig::tensor_cores, "count", 1u, 1u, 8u, "tensor cores per chip")
+          .section("mxu", &TpuConfig::mxu)
+          .section("matmul", &TpuConfig::matmul)
+          .section("vector", &TpuConfig::vector)
+          .section("vmem", &TpuConfig::vmem)
+          .section("dma", &TpuConfig::dma)
+          .num("dma_block_bytes", &TpuConfig::dma_block_bytes, "bytes", std::uint64_t{512 * 1024},
+               std::uint64_t{4096}, std::uint64_t{1} << 30, "weight block streamed into one VMEM buffer")
+          .num("vmem_buffers", &TpuConfig::vmem_buffers, "count", 2u, 1u, 8u,
+               "VMEM weight buffers in the DMA-to-MXU ring (2 = double buffering)")
+          .flag("prefetch_across_kernels", &TpuConfig::prefetch_across_kernels, true,
+                "let the next kernel's weights stream while the current kernel computes")
+          .num("kernel_overhead_cycles", &TpuConfig::kernel_overhead_cycles, "cycles", 0u, 0u, 1000000u,
+               "fixed issue cost per kernel");
+  return s;
+}
+
+void TpuConfig::validate(const config::Node* n, const std::string& path) const {
+  const std::uint64_t need = dma_block_bytes * vmem_buffers;
+  if (need > vmem.capacity_bytes)
+    config::fail_at(n, path, "dma_block_bytes", "weight buffers do not fit in VMEM",
+                    std::to_string(vmem_buffers) + " x " + std::to_string(dma_block_bytes) + " B",
+                    "at most vmem capacity " + std::to_string(vmem.capacity_bytes) + " B");
+}
+
+}  // namespace decodesim::tpu

@@ -1,0 +1,386 @@
+#include "tpu/tpu_tile.h"
+
+#include <algorithm>
+#include <array>
+
+#include "common/base/sc_time_conv.h"
+
+namespace decodesim::tpu {
+namespace {
+
+constexpr Bytes kLayerAlign = Bytes{1} << 20;  // identical layers start on the same HBM interleave phase
+constexpr Bytes kKernelAlign = 4096;
+
+Bytes align_up(Bytes v, Bytes a) { return (v + a - 1) / a * a; }
+
+/// Softmax over one score: max, subtract, exp, sum, scale (documented in docs/tpu.md).
+constexpr std::uint64_t kSoftmaxOpsPerScore = 5;
+
+Picos now_ps() { return sc_now_picos(); }
+
+}  // namespace
+
+MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context) {
+  MemoryPlan p;
+  p.weight_base.assign(g.kernels.size(), 0);
+  p.kv_base.assign(g.kernels.size(), 0);
+  Bytes addr = 0;
+  int layer = -2;
+  for (std::size_t i = 0; i < g.kernels.size(); ++i) {
+    const Kernel& k = g.kernels[i];
+    if (k.layer != layer) {
+      addr = align_up(addr, kLayerAlign);
+      layer = k.layer;
+    }
+    p.weight_base[i] = addr;
+    Bytes footprint = k.weight_bytes;
+    if (k.kind == KernelKind::Embedding) {
+      // The table is resident; a token only gathers its rows.
+      p.embedding_row_stride = k.n * dtype_bits(k.weight_dtype) / 8;
+      footprint = std::max<Bytes>(footprint, k.k * p.embedding_row_stride);
+    }
+    addr += align_up(footprint, kKernelAlign);
+  }
+  addr = align_up(addr, kLayerAlign);
+  // KV cache: per layer, K then V, each [group][position][head_dim].
+  for (std::size_t i = 0; i < g.kernels.size(); ++i) {
+    const Kernel& k = g.kernels[i];
+    if (k.kind != KernelKind::Attention) continue;
+    const Bytes row = k.k * dtype_bits(k.kv_dtype) / 8;
+    p.kv_group_stride = align_up(max_context * row, kKernelAlign);
+    p.kv_v_offset = p.kv_group_stride * k.groups;
+    const Bytes layer_bytes = align_up(2 * p.kv_v_offset, kLayerAlign);
+    p.kv_base[i] = addr;
+    for (std::size_t j = 0; j < g.kernels.size(); ++j)
+      if (g.kernels[j].layer == k.layer && g.kernels[j].kind == KernelKind::KvAppend) p.kv_base[j] = addr;
+    addr += layer_bytes;
+  }
+  p.total_bytes = addr;
+  return p;
+}
+
+TpuTile::TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, double peak_mem_bytes_per_s,
+                 std::uint32_t chip)
+    : sc_core::sc_module(name),
+      dma("dma", cfg.dma),
+      m_cfg(cfg),
+      m_clock(cfg.clock_ghz),
+      m_peak_mem_bw(peak_mem_bytes_per_s),
+      m_chip(chip),
+      m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), "tpu.matmul.impl")),
+      m_vmem(cfg.vmem),
+      m_stats("tile") {
+  m_slot_free.assign(cfg.vmem_buffers, 0);
+  SC_HAS_PROCESS(TpuTile);
+  SC_THREAD(run);
+}
+
+void TpuTile::load(std::vector<KernelGraph> tokens, MemoryPlan plan) {
+  m_tokens = std::move(tokens);
+  m_plan = std::move(plan);
+}
+
+void TpuTile::set_trace(TraceWriter* t) {
+  m_trace = t;
+  if (!t) return;
+  m_track_kernel = t->track(m_chip, "kernels");
+  m_track_dma = t->track(m_chip, "dma");
+  m_track_mxu = t->track(m_chip, "mxu");
+  m_track_vpu = t->track(m_chip, "vector");
+}
+
+Picos TpuTile::roofline(const Kernel& k) const {
+  const double mem_s = static_cast<double>(k.memory_bytes()) / m_peak_mem_bw;
+  const double flop_s = static_cast<double>(k.flops) / m_cfg.peak_flops();
+  // Floor: the bound must never exceed what a perfect machine would take.
+  return static_cast<Picos>(std::max(mem_s, flop_s) * kPicosPerSecond);
+}
+
+Picos TpuTile::vector_phase(std::uint64_t ops, Picos ready, Accum& acc) {
+  if (ops == 0) return ready;
+  const std::uint64_t width = std::uint64_t{m_cfg.vector.sublanes} * m_cfg.vector.lanes * m_cfg.vector.alus;
+  const Picos dur = cycles_to_ps(ceil_div<std::uint64_t>(ops, width) + m_cfg.vector.latency_cycles);
+  acc.vector += dur;
+  m_vector_ops += static_cast<double>(ops);
+  if (m_trace) m_trace->slice(m_track_vpu, "vector", ready, ready + dur);
+  return ready + dur;
+}
+
+Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType dtype,
+                             Picos compute_ready, Accum& acc) {
+  const std::uint32_t R = m_cfg.mxu.rows, C = m_cfg.mxu.cols;
+  const std::uint64_t bits = dtype_bits(dtype);
+  const std::uint64_t tiles_k = ceil_div<std::uint64_t>(k, R), tiles_n = ceil_div<std::uint64_t>(n, C);
+  const std::uint64_t tiles = tiles_k * tiles_n;
+  const std::uint64_t full_tile_bytes = std::uint64_t{R} * C * bits / 8;
+  const std::uint64_t tiles_per_block = std::max<std::uint64_t>(1, m_cfg.dma_block_bytes / full_tile_bytes);
+  const std::uint32_t mxus = m_cfg.mxu_total();
+  const std::uint32_t m32 = static_cast<std::uint32_t>(std::min<std::uint64_t>(m, 0xffffffffu));
+
+  // Shapes: [full, partial k, partial n, partial both]; at most four per matrix.
+  const std::uint32_t k_last = static_cast<std::uint32_t>(k - (tiles_k - 1) * R);
+  const std::uint32_t n_last = static_cast<std::uint32_t>(n - (tiles_n - 1) * C);
+  const std::array<matmul::TileShape, 4> shapes{matmul::TileShape{m32, R, C}, matmul::TileShape{m32, k_last, C},
+                                                matmul::TileShape{m32, R, n_last}, matmul::TileShape{m32, k_last, n_last}};
+  std::vector<std::array<std::uint64_t, 4>> per_mxu(mxus);
+
+  Picos end = compute_ready;
+  std::uint64_t bits_done = 0;
+  for (std::uint64_t first = 0; first < tiles; first += tiles_per_block) {
+    const std::uint64_t last = std::min(tiles, first + tiles_per_block);
+    for (auto& c : per_mxu) c = {0, 0, 0, 0};
+    std::uint64_t block_bits = 0, block_macs = 0;
+    for (std::uint64_t t = first; t < last; ++t) {
+      const bool pk = (t % tiles_k) == tiles_k - 1 && k_last != R;
+      const bool pn = (t / tiles_k) == tiles_n - 1 && n_last != C;
+      const int s = (pk ? 1 : 0) + (pn ? 2 : 0);
+      ++per_mxu[(t - first) % mxus][s];
+      block_bits += std::uint64_t{shapes[s].k} * shapes[s].n * bits;
+      block_macs += std::uint64_t{shapes[s].k} * shapes[s].n * m;
+    }
+    const Bytes offset = bits_done / 8;
+    const Bytes bytes = (bits_done + block_bits) / 8 - offset;
+    bits_done += block_bits;
+
+    // DMA into the next VMEM buffer of the ring, once that buffer has been consumed.
+    const std::size_t slot = m_block_seq++ % m_slot_free.size();
+    Picos dma_start = m_slot_free[slot];
+    if (!m_cfg.prefetch_across_kernels) dma_start = std::max(dma_start, compute_ready);
+    dma_start = std::max(dma_start, now_ps());
+    acc.first_activity = std::min(acc.first_activity, dma_start);
+    const Picos dma_done = dma.transfer(addr + offset, bytes, false, dma_start);
+    if (m_trace) m_trace->slice(m_track_dma, "weights", dma_start, dma_done);
+
+    Cycles cycles = 0, load_cycles = 0, stream_cycles = 0;
+    for (std::uint32_t x = 0; x < mxus; ++x) {
+      Cycles c = 0, tiles_here = 0;
+      for (int s = 0; s < 4; ++s) {
+        if (per_mxu[x][s] == 0) continue;
+        c += m_core->run_tiles(shapes[s], per_mxu[x][s]);
+        tiles_here += per_mxu[x][s];
+      }
+      if (c > cycles) {
+        cycles = c;
+        load_cycles = tiles_here * R;
+        stream_cycles = tiles_here * m;
+      }
+    }
+    const Picos mxu_ready = std::max(m_mxu_free, compute_ready);
+    const Picos start = std::max(dma_done, mxu_ready);
+    // Weights leave VMEM toward the arrays at VMEM bandwidth; the block can't finish sooner.
+    const Picos vmem_done = m_vmem.access(slot * m_cfg.dma_block_bytes, bytes, false, start);
+    const Picos finish = std::max(start + cycles_to_ps(cycles), vmem_done);
+    if (dma_done > mxu_ready) acc.dma_wait += dma_done - mxu_ready;
+    acc.mxu_busy += finish - start;
+    acc.weight_load += cycles_to_ps(load_cycles);
+    acc.stream += cycles_to_ps(stream_cycles);
+    m_macs += static_cast<double>(block_macs);
+    m_sram_bits += 2.0 * 8.0 * static_cast<double>(bytes);  // written by DMA, read by the MXUs
+    if (m_trace) m_trace->slice(m_track_mxu, "mxu", start, finish);
+    m_mxu_free = finish;
+    m_slot_free[slot] = finish;
+    end = finish;
+  }
+  return end;
+}
+
+KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t token) {
+  KernelRecord r;
+  r.name = k.name;
+  r.kind = k.kind;
+  r.op = k.op;
+  r.layer = k.layer;
+  r.token = token;
+  r.chip = m_chip;
+  r.flops = k.flops;
+  r.vector_ops = k.vector_ops;
+  r.start = m_now;
+  const Picos ready = m_now + cycles_to_ps(m_cfg.kernel_overhead_cycles);
+  const Bytes bytes_before = dma.bytes_moved();
+  Accum acc;
+  Picos end = ready;
+  Picos link_time = 0;
+  const std::uint64_t wbits = dtype_bits(k.weight_dtype);
+
+  switch (k.kind) {
+    case KernelKind::Gemm: {
+      const Bytes per_group = k.k * k.n * wbits / 8;
+      for (std::uint64_t g = 0; g < k.groups; ++g)
+        end = stream_matmul(m_plan.weight_base[index] + g * per_group, k.m, k.k, k.n, k.weight_dtype, ready, acc);
+      break;
+    }
+    case KernelKind::Attention: {
+      // Per (sequence, KV head): QKᵀ with K as the stationary operand, softmax on the vector
+      // unit, then P·V with V stationary. The DMA ring prefetches across groups.
+      const std::uint64_t per_group_ops = k.vector_ops / std::max<std::uint64_t>(1, k.groups);
+      Picos prev = ready;
+      for (std::uint64_t g = 0; g < k.groups; ++g) {
+        const Bytes kb = m_plan.kv_base[index] + g * m_plan.kv_group_stride;
+        const Picos qk = stream_matmul(kb, k.m, k.k, k.n, k.kv_dtype, prev, acc);
+        const Picos sm = vector_phase(per_group_ops, qk, acc);
+        prev = stream_matmul(kb + m_plan.kv_v_offset, k.m, k.n, k.k, k.kv_dtype, sm, acc);
+      }
+      end = prev;
+      break;
+    }
+    case KernelKind::KvAppend: {
+      // One K row and one V row per (sequence, KV head) at position `context`.
+      const Bytes row = m_plan.kv_group_stride ? k.kv_write_bytes / 2 / std::max<std::uint64_t>(1, k.groups) : 0;
+      const std::uint64_t pos = k.n;
+      for (std::uint64_t g = 0; g < k.groups; ++g) {
+        const Bytes base = m_plan.kv_base[index] + g * m_plan.kv_group_stride + pos * row;
+        end = std::max(end, dma.transfer(base, row, true, std::max(ready, now_ps())));
+        end = std::max(end, dma.transfer(base + m_plan.kv_v_offset, row, true, std::max(ready, now_ps())));
+      }
+      break;
+    }
+    case KernelKind::Embedding: {
+      // Gather one row per sequence; token ids are a deterministic function of the position.
+      const std::uint64_t rows = std::max<std::uint64_t>(1, k.m);
+      const Bytes row = k.weight_bytes / rows;
+      const std::uint64_t vocab = std::max<std::uint64_t>(1, k.k);
+      for (std::uint64_t b = 0; b < rows; ++b) {
+        const std::uint64_t id = (b * 7919 + token * 104729) % vocab;
+        end = std::max(end, dma.transfer(m_plan.weight_base[index] + id * m_plan.embedding_row_stride, row, false,
+                                         std::max(ready, now_ps())));
+      }
+      break;
+    }
+    case KernelKind::AllReduce: {
+      Bytes sent = 0;
+      end = m_collective ? m_collective(k, ready, &sent) : ready;
+      r.link_bytes = sent;
+      link_time = end - ready;
+      break;
+    }
+    case KernelKind::RmsNorm:
+    case KernelKind::Rope:
+    case KernelKind::Residual:
+    case KernelKind::SiluMul: {
+      Picos data = ready;
+      if (k.weight_bytes > 0)
+        data = dma.transfer(m_plan.weight_base[index], k.weight_bytes, false, std::max(ready, now_ps()));
+      end = vector_phase(k.vector_ops, data, acc);
+      break;
+    }
+  }
+  // With prefetch a kernel's first weights stream before its predecessor ends: its own
+  // activity starts there (this is the span its roofline bound applies to).
+  r.start = std::min(r.start, acc.first_activity);
+  r.end = std::max(end, m_now);
+  r.exclusive = r.end - m_now;
+  r.cycles = m_clock.to_cycles(r.end - r.start);
+  r.mem_bytes = dma.bytes_moved() - bytes_before;
+  r.roofline = roofline(k);
+  const Picos mem_ideal = static_cast<Picos>(static_cast<double>(r.mem_bytes) / m_peak_mem_bw * kPicosPerSecond);
+  r.breakdown = {{"hbm_stream", mem_ideal},       {"mxu_busy", acc.mxu_busy}, {"mxu_weight_load", acc.weight_load},
+                 {"mxu_stream", acc.stream},      {"dma_wait", acc.dma_wait}, {"vector", acc.vector},
+                 {"link", link_time}};
+  std::string bound = classify_bound(r.duration(), {{"memory", mem_ideal},
+                                                    {"mxu", acc.mxu_busy},
+                                                    {"vector", acc.vector},
+                                                    {"link", link_time}});
+  if (bound == "mxu") bound = acc.weight_load >= acc.stream ? "weight_load" : "compute";
+  if (bound == "latency" && m_cfg.kernel_overhead_cycles > 0 &&
+      cycles_to_ps(m_cfg.kernel_overhead_cycles) * 2 >= r.duration())
+    bound = "overhead";
+  r.bound = bound;
+  if (m_trace) m_trace->slice(m_track_kernel, k.name, r.start, r.end);
+  return r;
+}
+
+namespace {
+
+/// Everything about a kernel that determines its timing, except its addresses.
+bool same_work(const Kernel& a, const Kernel& b) {
+  return a.kind == b.kind && a.op == b.op && a.m == b.m && a.n == b.n && a.k == b.k && a.groups == b.groups &&
+         a.weight_bytes == b.weight_bytes && a.kv_read_bytes == b.kv_read_bytes &&
+         a.kv_write_bytes == b.kv_write_bytes && a.collective_bytes == b.collective_bytes && a.flops == b.flops &&
+         a.vector_ops == b.vector_ops && a.weight_dtype == b.weight_dtype && a.kv_dtype == b.kv_dtype;
+}
+
+struct Span {
+  std::size_t first = 0, last = 0;  // [first, last) kernel indices of one layer
+};
+
+}  // namespace
+
+void TpuTile::run() {
+  m_now = now_ps();
+  for (std::uint32_t t = 0; t < m_tokens.size(); ++t) {
+    const KernelGraph& g = m_tokens[t];
+    std::vector<Span> spans(g.layers);
+    for (std::size_t i = 0; i < g.kernels.size(); ++i) {
+      const int L = g.kernels[i].layer;
+      if (L < 0 || L >= static_cast<int>(g.layers)) continue;
+      if (spans[L].last == 0) spans[L].first = i;
+      spans[L].last = i + 1;
+    }
+    // A layer is replayed from layer 1 (layer 0 warms the HBM rows and the DMA ring) when
+    // its kernels do the same work; MoE layers with different expert counts are simulated.
+    auto reusable = [&](int L) {
+      if (!m_reuse || L < 2 || g.layers < 3) return false;
+      const Span a = spans[1], b = spans[L];
+      if (a.last - a.first != b.last - b.first) return false;
+      for (std::size_t j = 0; j < a.last - a.first; ++j)
+        if (!same_work(g.kernels[a.first + j], g.kernels[b.first + j])) return false;
+      return true;
+    };
+    std::size_t template_rec = 0;  // index in m_records of layer 1's first kernel this token
+    Picos tmpl_anchor = 0;         // end of the kernel before layer 1: where layer 1's time starts
+    double tmpl_macs = 0, tmpl_sram = 0, tmpl_vec = 0;
+    for (std::size_t i = 0; i < g.kernels.size();) {
+      const Kernel& k = g.kernels[i];
+      if (k.layer >= 0 && static_cast<std::size_t>(k.layer) < spans.size() && i == spans[k.layer].first &&
+          reusable(k.layer)) {
+        const Span s = spans[k.layer];
+        const Picos shift = m_now - tmpl_anchor;
+        for (std::size_t j = 0; j < s.last - s.first; ++j) {
+          KernelRecord r = m_records[template_rec + j];
+          r.start += shift;
+          r.end += shift;
+          r.layer = k.layer;
+          r.name = g.kernels[s.first + j].name;
+          r.reused = true;
+          if (m_trace) m_trace->slice(m_track_kernel, r.name + " (reused)", r.start, r.end);
+          m_records.push_back(std::move(r));
+        }
+        const Picos advance = m_records.back().end - m_now;
+        m_now += advance;
+        // The replayed layer kept every resource busy exactly as layer 1 did: move the
+        // timelines forward so the next simulated kernel sees them where they would be.
+        for (auto& f : m_slot_free) f += advance;
+        m_mxu_free += advance;
+        m_macs += tmpl_macs;
+        m_sram_bits += tmpl_sram;
+        m_vector_ops += tmpl_vec;
+        ++m_reused_layers;
+        i = s.last;
+        continue;
+      }
+      const bool first_of_template = k.layer == 1 && i == spans[1].first;
+      const bool last_of_template = k.layer == 1 && i + 1 == spans[1].last;
+      if (first_of_template) {
+        template_rec = m_records.size();
+        tmpl_anchor = m_now;
+        tmpl_macs = m_macs;
+        tmpl_sram = m_sram_bits;
+        tmpl_vec = m_vector_ops;
+      }
+      KernelRecord r = execute(k, i, t);
+      m_now = r.end;
+      m_records.push_back(std::move(r));
+      if (last_of_template) {
+        tmpl_macs = m_macs - tmpl_macs;
+        tmpl_sram = m_sram_bits - tmpl_sram;
+        tmpl_vec = m_vector_ops - tmpl_vec;
+      }
+      ++i;
+    }
+    // Token boundary: the sampled token feeds the next step, so time must be real here.
+    if (m_now > now_ps()) wait(to_sc_time(m_now - now_ps()));
+  }
+  m_finished = true;
+}
+
+}  // namespace decodesim::tpu

@@ -1,0 +1,114 @@
+// One TPU chip's compute: MXUs (behind the matmul-core slot), VMEM, vector unit and the DMA
+// engine that streams weights and KV from HBM into a ring of VMEM buffers.
+//
+// Execution model (DESIGN.md "Fidelity"): every resource is a timeline. A kernel's blocks
+// flow DMA → VMEM buffer → MXUs; block b's DMA starts when its VMEM buffer is free, its
+// compute starts when its data has arrived and the MXUs are done with block b-1. The tile
+// thread computes these times directly and advances SystemC time only at synchronisation
+// points (collectives, end of token): it is the only initiator on its HBM, so this temporal
+// decoupling does not change results.
+#pragma once
+
+#include <systemc>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "common/base/kernel_record.h"
+#include "common/base/stats.h"
+#include "common/base/trace.h"
+#include "memory/dma/dma_engine.h"
+#include "memory/sram/sram.h"
+#include "tpu/tpu_config.h"
+
+namespace decodesim::tpu {
+
+/// Where each kernel's weights and each layer's KV cache live in HBM.
+struct MemoryPlan {
+  std::vector<Bytes> weight_base;  ///< per kernel index of the graph
+  std::vector<Bytes> kv_base;      ///< per kernel index (Attention, KvAppend); 0 otherwise
+  Bytes kv_group_stride = 0;       ///< bytes between consecutive (batch, kv head) groups of one of K or V
+  Bytes kv_v_offset = 0;           ///< V cache offset from the layer's K cache
+  Bytes embedding_row_stride = 0;
+  Bytes total_bytes = 0;           ///< highest address used
+};
+
+/// Lays out weights kernel by kernel (each layer aligned so identical layers see identical
+/// address patterns) followed by the KV cache sized for `max_context` positions.
+MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context);
+
+/// Performs a collective for the tile: returns its completion time and the bytes this chip
+/// sent. The system implements it (barrier across chips + link timelines).
+using CollectiveFn = std::function<Picos(const Kernel&, Picos ready, Bytes* link_bytes)>;
+
+class TpuTile : public sc_core::sc_module {
+ public:
+  memory::DmaEngine dma;  ///< its `socket` is the tile's memory port; the parent binds it to HBM
+
+  TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, double peak_mem_bytes_per_s, std::uint32_t chip);
+
+  /// Kernel graphs (one per decoded token) to run when simulation starts.
+  void load(std::vector<KernelGraph> tokens, MemoryPlan plan);
+  void set_collective(CollectiveFn fn) { m_collective = std::move(fn); }
+  void set_trace(TraceWriter* t);
+  /// Layer reuse: decoder layers doing the same work as layer 1 replay its records instead
+  /// of being simulated (see docs/reuse.md for when this is exact).
+  void set_reuse(bool on) { m_reuse = on; }
+  std::uint32_t reused_layers() const { return m_reused_layers; }
+
+  const std::vector<KernelRecord>& records() const { return m_records; }
+  bool finished() const { return m_finished; }
+  Picos finish_time() const { return m_now; }
+  const StatGroup& stats() const { return m_stats; }
+
+  // Energy event counts.
+  double sram_bits() const { return m_sram_bits; }
+  double macs() const { return m_macs; }
+  double vector_ops() const { return m_vector_ops; }
+
+  /// Roofline lower bound of one kernel on this chip.
+  Picos roofline(const Kernel& k) const;
+
+ private:
+  void run();
+  KernelRecord execute(const Kernel& k, std::size_t index, std::uint32_t token);
+
+  struct Accum {
+    Picos mxu_busy = 0, weight_load = 0, stream = 0, dma_wait = 0, vector = 0;
+    Picos first_activity = ~Picos{0};
+  };
+  /// Streams `bytes` of stationary operand from `addr` through the MXUs as a k×n matrix
+  /// (groups back to back), `m` activation rows per tile. Returns the compute end time.
+  Picos stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType dtype,
+                      Picos compute_ready, Accum& acc);
+  Picos vector_phase(std::uint64_t ops, Picos ready, Accum& acc);
+  Picos cycles_to_ps(Cycles c) const { return m_clock.to_picos(c); }
+
+  TpuConfig m_cfg;
+  ClockDomain m_clock;
+  double m_peak_mem_bw;
+  std::uint32_t m_chip;
+  std::unique_ptr<matmul::MatmulCore> m_core;
+  memory::Sram m_vmem;
+
+  std::vector<KernelGraph> m_tokens;
+  MemoryPlan m_plan;
+  CollectiveFn m_collective;
+  TraceWriter* m_trace = nullptr;
+  int m_track_mxu = -1, m_track_dma = -1, m_track_vpu = -1, m_track_kernel = -1;
+  bool m_reuse = false;
+  std::uint32_t m_reused_layers = 0;
+
+  Picos m_now = 0;                      ///< the tile's local time (end of the last kernel)
+  std::vector<Picos> m_slot_free;       ///< when each VMEM buffer can be refilled
+  std::uint64_t m_block_seq = 0;
+  Picos m_mxu_free = 0;
+  std::vector<KernelRecord> m_records;
+  bool m_finished = false;
+  StatGroup m_stats;
+  double m_sram_bits = 0, m_macs = 0, m_vector_ops = 0;
+};
+
+}  // namespace decodesim::tpu
