@@ -344,3 +344,18 @@ TEST(Lowering, MemoryBytesAreWeightsPlusKv) {
   EXPECT_EQ(g.total_memory_bytes(), g.total_weight_bytes() + g.total_kv_read_bytes() + sum_over(g, "", kv_write_bytes));
   EXPECT_EQ(g.total_weight_bytes(), sum_over(g, "", weight_bytes));
 }
+
+TEST(Lowering, WorkedExampleOfTheDocsHolds) {
+  // docs/workloads.md, section 8.
+  const ModelSpec m = model("llama2_7b");
+  const KernelGraph g = lower(m, scenario(1, 2048), 0, 1);
+  std::uint64_t layer_weights = 0;
+  for (const Kernel& k : g.kernels)
+    if (k.layer == 0) layer_weights += k.weight_bytes;
+  EXPECT_EQ(layer_weights, 404'766'720u);
+  EXPECT_EQ(g.total_memory_bytes(), 14'288'961'536ULL);
+  const KernelGraph tp = lower(m, scenario(8, 2048), 0, 2);
+  EXPECT_EQ(tp.total_weight_bytes(), 6'607'675'392ULL);
+  EXPECT_EQ(tp.total_kv_read_bytes(), 4'294'967'296ULL);
+  EXPECT_EQ(tp.total_flops(), 57'151'586'304ULL);
+}
