@@ -1,0 +1,292 @@
+#include "workload/lowering.h"
+
+#include <algorithm>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+
+namespace decodesim::workload {
+
+namespace {
+
+// Vector-unit operation counts per element (docs/workloads.md, "Vector operations").
+constexpr std::uint64_t kRmsNormOpsPerElement = 4;  // square, accumulate, × 1/rms, × gain
+constexpr std::uint64_t kRmsNormOpsPerRow = 3;      // ÷ n, + eps, rsqrt
+constexpr std::uint64_t kRopeOpsPerElement = 3;     // per rotated pair: 4 multiplies + 2 adds
+constexpr std::uint64_t kSoftmaxOpsPerScore = 6;    // × 1/√d, max, − max, exp, sum, × 1/sum
+constexpr std::uint64_t kSoftmaxOpsPerRow = 1;      // 1/sum
+constexpr std::uint64_t kRouterSoftmaxOpsPerScore = 5;  // as attention, without the 1/√d scale
+constexpr std::uint64_t kSiluMulOpsPerElement = 4;  // exp(−g), + 1, g ÷ (…), × up
+constexpr std::uint64_t kResidualOpsPerElement = 1; // one add
+
+constexpr Bytes kTokenIdBytes = 4;     // int32 token id per sequence, input of the embedding gather
+constexpr Bytes kArgmaxPairBytes = 8;  // fp32 best logit + int32 token id, per sequence
+
+// Product of counts; bad input (not a bug) if it leaves 64 bits, so the CLI exits 2.
+std::uint64_t prod(std::initializer_list<std::uint64_t> factors) {
+  std::uint64_t r = 1;
+  for (std::uint64_t f : factors)
+    if (__builtin_mul_overflow(r, f, &r))
+      throw config::InputError(config::SourceLoc{"<workload>", 0, 0}, "",
+                               "byte or FLOP count exceeds 2^64; reduce batch, context or model size");
+  return r;
+}
+
+class Lowering {
+ public:
+  Lowering(const ModelSpec& model, const Scenario& sc, const TensorParallelShard& shard, std::uint32_t t)
+      : m_model(model), m_sc(sc), m_shard(shard), m_token(t), m_positions(sc.context + t) {}
+
+  KernelGraph run() {
+    m_graph.layers = m_model.layers;
+    m_graph.batch = m_sc.batch;
+    m_graph.context = m_positions;
+    m_graph.tensor_parallel = m_shard.tp;
+
+    embedding();
+    for (std::uint32_t l = 0; l < m_model.layers; ++l) {
+      const int layer = static_cast<int>(l);
+      norm(layer, "norm_attn");
+      attention_block(layer);
+      norm(layer, "norm_ffn");
+      if (m_model.is_moe()) moe_ffn_block(layer);
+      else dense_ffn_block(layer);
+    }
+    norm(-1, "final_norm");
+    lm_head();
+    return std::move(m_graph);
+  }
+
+ private:
+  std::uint64_t batch() const { return m_sc.batch; }
+  std::uint64_t hidden() const { return m_model.hidden; }
+  std::uint64_t head_dim() const { return m_model.head_size(); }
+  Bytes act(std::uint64_t elements) const { return bytes_of(elements, m_sc.act_dtype); }
+  Bytes wgt(std::uint64_t elements) const { return bytes_of(elements, m_sc.weight_dtype); }
+  Bytes kv(std::uint64_t elements) const { return bytes_of(elements, m_sc.kv_dtype); }
+
+  Kernel& add(KernelKind kind, int layer, const std::string& op, const std::string& name) {
+    Kernel k;
+    k.kind = kind;
+    k.layer = layer;
+    k.op = op;
+    k.name = layer >= 0 ? "L" + std::to_string(layer) + "." + name : name;
+    k.weight_dtype = m_sc.weight_dtype;
+    k.act_dtype = m_sc.act_dtype;
+    k.kv_dtype = m_sc.kv_dtype;
+    m_graph.kernels.push_back(std::move(k));
+    return m_graph.kernels.back();
+  }
+
+  /// y[rows, n] = x[rows, k] · W[k, n] over `groups` weight matrices; `rows` is the total over
+  /// groups and `m` the rows of the largest group (equal for dense: rows = m × groups).
+  Kernel& gemm(int layer, const std::string& op, std::uint64_t m, std::uint64_t n, std::uint64_t k,
+               std::uint64_t groups, std::uint64_t rows) {
+    Kernel& g = add(KernelKind::Gemm, layer, op, op);
+    g.m = m;
+    g.n = n;
+    g.k = k;
+    g.groups = groups;
+    g.weight_bytes = wgt(prod({groups, k, n}));
+    g.act_in_bytes = act(prod({rows, k}));
+    g.act_out_bytes = act(prod({rows, n}));
+    g.flops = prod({2, rows, n, k});
+    return g;
+  }
+
+  Kernel& dense_gemm(int layer, const std::string& op, std::uint64_t n, std::uint64_t k) {
+    return gemm(layer, op, batch(), n, k, 1, batch());
+  }
+
+  void embedding() {
+    Kernel& e = add(KernelKind::Embedding, -1, "embedding", "embedding");
+    e.m = batch();
+    e.n = hidden();
+    e.weight_bytes = wgt(prod({batch(), hidden()}));
+    e.act_in_bytes = prod({batch(), kTokenIdBytes});
+    e.act_out_bytes = act(prod({batch(), hidden()}));
+  }
+
+  void norm(int layer, const std::string& name) {
+    Kernel& k = add(KernelKind::RmsNorm, layer, "norm", name);
+    k.m = batch();
+    k.n = hidden();
+    k.weight_bytes = wgt(hidden());
+    k.act_in_bytes = act(prod({batch(), hidden()}));
+    k.act_out_bytes = k.act_in_bytes;
+    k.vector_ops = prod({batch(), kRmsNormOpsPerElement * hidden() + kRmsNormOpsPerRow});
+  }
+
+  void residual(int layer, const std::string& name) {
+    Kernel& k = add(KernelKind::Residual, layer, "residual", name);
+    k.m = batch();
+    k.n = hidden();
+    k.act_in_bytes = act(prod({2, batch(), hidden()}));
+    k.act_out_bytes = act(prod({batch(), hidden()}));
+    k.vector_ops = prod({kResidualOpsPerElement, batch(), hidden()});
+  }
+
+  /// Row-parallel GEMM outputs are partial sums on each chip; sum them over the chips.
+  void all_reduce(int layer, const std::string& name) {
+    if (m_shard.tp == 1) return;
+    Kernel& k = add(KernelKind::AllReduce, layer, "all_reduce", name);
+    k.m = batch();
+    k.n = hidden();
+    k.collective_bytes = act(prod({batch(), hidden()}));
+    k.act_in_bytes = k.collective_bytes;
+    k.act_out_bytes = k.collective_bytes;
+  }
+
+  void attention_block(int layer) {
+    const std::uint64_t hp = m_shard.heads, kvp = m_shard.kv_heads, d = head_dim();
+    dense_gemm(layer, "qkv", prod({hp + 2 * kvp, d}), hidden());
+
+    Kernel& rope = add(KernelKind::Rope, layer, "rope", "rope");
+    rope.m = batch();
+    rope.n = prod({hp + kvp, d});
+    rope.act_in_bytes = act(prod({rope.m, rope.n}));
+    rope.act_out_bytes = rope.act_in_bytes;
+    rope.vector_ops = prod({kRopeOpsPerElement, rope.m, rope.n});
+
+    Kernel& append = add(KernelKind::KvAppend, layer, "kv_append", "kv_append");
+    append.m = batch();
+    append.n = prod({2, kvp, d});
+    append.act_in_bytes = act(prod({append.m, append.n}));
+    append.kv_write_bytes = kv(prod({append.m, append.n}));
+
+    Kernel& a = add(KernelKind::Attention, layer, "attn", "attn");
+    a.groups = prod({batch(), kvp});
+    a.m = hp / kvp;
+    a.k = d;
+    a.n = m_positions;
+    a.kv_read_bytes = kv(prod({2, a.groups, a.n, a.k}));
+    a.act_in_bytes = act(prod({a.groups, a.m, a.k}));
+    a.act_out_bytes = a.act_in_bytes;
+    a.flops = prod({2 * 2, a.m, a.k, a.n, a.groups});
+    a.vector_ops = prod({a.groups, a.m, kSoftmaxOpsPerScore * a.n + kSoftmaxOpsPerRow});
+
+    dense_gemm(layer, "o", hidden(), prod({hp, d}));
+    all_reduce(layer, "all_reduce_attn");
+    residual(layer, "residual_attn");
+  }
+
+  void dense_ffn_block(int layer) {
+    const std::uint64_t f = m_shard.ffn;
+    dense_gemm(layer, "gate_up", 2 * f, hidden());
+    silu_mul(layer, batch(), f);
+    dense_gemm(layer, "down", hidden(), f);
+    all_reduce(layer, "all_reduce_ffn");
+    residual(layer, "residual_ffn");
+  }
+
+  void moe_ffn_block(int layer) {
+    const std::uint64_t f = m_shard.ffn, experts = m_model.experts, top_k = m_model.top_k;
+    Kernel& router = dense_gemm(layer, "router", experts, hidden());
+    // Top-k selection (top_k passes over the expert scores), then softmax over the chosen logits.
+    router.vector_ops = prod({batch(), top_k * experts + kRouterSoftmaxOpsPerScore * top_k + kSoftmaxOpsPerRow});
+
+    const Routing r = route_tokens(m_model.experts, m_model.top_k, m_sc.batch, m_sc.seed, m_token,
+                                   static_cast<std::uint32_t>(layer));
+    const std::uint64_t groups = r.distinct_experts(), m = r.max_rows(), rows = r.routed_rows();
+    gemm(layer, "gate_up", m, 2 * f, hidden(), groups, rows);
+    silu_mul(layer, rows, f);
+    Kernel& down = gemm(layer, "down", m, hidden(), f, groups, rows);
+    // The epilogue combines each token's top_k expert outputs with its routing weights
+    // (top_k multiplies and top_k − 1 adds per element), so one row per token leaves.
+    down.act_out_bytes = act(prod({batch(), hidden()}));
+    down.vector_ops = prod({batch(), hidden(), 2 * top_k - 1});
+    all_reduce(layer, "all_reduce_ffn");
+    residual(layer, "residual_ffn");
+  }
+
+  void silu_mul(int layer, std::uint64_t rows, std::uint64_t f) {
+    Kernel& k = add(KernelKind::SiluMul, layer, "silu_mul", "silu_mul");
+    k.m = rows;
+    k.n = f;
+    k.act_in_bytes = act(prod({2, rows, f}));
+    k.act_out_bytes = act(prod({rows, f}));
+    k.vector_ops = prod({kSiluMulOpsPerElement, rows, f});
+  }
+
+  void lm_head() {
+    dense_gemm(-1, "lm_head", m_shard.vocab, hidden());
+    if (m_shard.tp == 1) return;
+    // Each chip holds vocab/tp logits per sequence; greedy decoding needs only the best one, so
+    // chips all-reduce a (logit, token id) pair with a max-loc reduction instead of gathering logits.
+    Kernel& k = add(KernelKind::AllReduce, -1, "all_reduce", "lm_head.all_reduce");
+    k.m = batch();
+    k.n = 1;
+    k.collective_bytes = prod({batch(), kArgmaxPairBytes});
+    k.act_in_bytes = k.collective_bytes;
+    k.act_out_bytes = k.collective_bytes;
+  }
+
+  const ModelSpec& m_model;
+  const Scenario& m_sc;
+  const TensorParallelShard& m_shard;
+  std::uint32_t m_token;
+  std::uint64_t m_positions;
+  KernelGraph m_graph;
+};
+
+}  // namespace
+
+TensorParallelShard shard_model(const ModelSpec& model, std::uint32_t tensor_parallel,
+                                const config::SourceLoc& where, const std::string& key) {
+  const std::uint32_t tp = tensor_parallel;
+  const std::string tp_text = std::to_string(tp);
+  auto fail = [&](const std::string& what, const std::string& allowed) {
+    throw config::InputError(where, key, what, tp_text, allowed);
+  };
+  if (tp == 0) fail("needs at least one chip", ">= 1");
+  auto must_divide = [&](std::uint32_t value, const char* what) {
+    if (value % tp != 0)
+      fail("does not split " + model.name + "'s " + std::to_string(value) + " " + what + " evenly",
+           "a divisor of " + std::to_string(value));
+  };
+  must_divide(model.heads, "query heads");
+  if (model.kv_heads % tp != 0 && tp % model.kv_heads != 0)
+    fail("does not split or evenly replicate " + model.name + "'s " + std::to_string(model.kv_heads) + " KV heads",
+         "a divisor or multiple of " + std::to_string(model.kv_heads));
+  must_divide(model.ffn, "FFN columns");
+  must_divide(model.vocab, "vocabulary rows");
+
+  TensorParallelShard s;
+  s.tp = tp;
+  s.heads = model.heads / tp;
+  s.kv_heads = model.kv_heads >= tp ? model.kv_heads / tp : 1;
+  s.kv_replication = model.kv_heads >= tp ? 1 : tp / model.kv_heads;
+  s.ffn = model.ffn / tp;
+  s.vocab = model.vocab / tp;
+  return s;
+}
+
+KernelGraph lower(const ModelSpec& model, const Scenario& scenario, std::uint32_t token_index,
+                  std::uint32_t tensor_parallel) {
+  if (token_index >= scenario.tokens)
+    throw std::invalid_argument("lower: token_index " + std::to_string(token_index) + " >= scenario.tokens " +
+                                std::to_string(scenario.tokens));
+  const TensorParallelShard shard = shard_model(model, tensor_parallel);
+  return Lowering(model, scenario, shard, token_index).run();
+}
+
+Bytes resident_bytes_per_chip(const ModelSpec& model, const Scenario& scenario, std::uint32_t tensor_parallel) {
+  const TensorParallelShard s = shard_model(model, tensor_parallel);
+  const std::uint64_t h = model.hidden, d = model.head_size();
+  const std::uint64_t per_layer = 2 * h                                    // two norm gains
+                                  + prod({h, s.heads + 2ULL * s.kv_heads, d})  // Wq, Wk, Wv shard
+                                  + prod({s.heads, d, h})                  // Wo shard
+                                  + prod({h, model.experts})               // router (replicated)
+                                  + prod({std::max<std::uint64_t>(model.experts, 1), 3, h, s.ffn});
+  const std::uint64_t weights = prod({model.vocab, h})                     // embedding, replicated
+                                + (model.tied_embeddings ? 0 : prod({s.vocab, h}))  // LM head shard
+                                + prod({model.layers, per_layer}) + h;     // + final norm
+  const std::uint64_t kv_elements = prod({model.layers, scenario.batch, scenario.max_context(), 2, s.kv_heads, d});
+  Bytes total = 0;
+  if (__builtin_add_overflow(bytes_of(weights, scenario.weight_dtype), bytes_of(kv_elements, scenario.kv_dtype),
+                             &total))
+    throw config::InputError(config::SourceLoc{"<workload>", 0, 0}, "", "resident bytes exceed 2^64");
+  return total;
+}
+
+}  // namespace decodesim::workload

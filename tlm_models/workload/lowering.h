@@ -1,0 +1,49 @@
+// Workload lowering: one decode step of a model, as seen by one chip, as a KernelGraph with
+// exact bytes and FLOPs per kernel. Pure C++; the formulas are in docs/workloads.md.
+//
+// Kernel order per layer (tp = tensor_parallel):
+//   norm → qkv → rope → kv_append → attn → o → [all_reduce if tp>1] → residual
+//   → norm → gate_up → silu_mul → down → [all_reduce if tp>1] → residual
+// MoE layers insert a router GEMM before gate_up; gate_up and down become grouped GEMMs over
+// the distinct experts the batch is routed to. Before the stack: embedding; after it:
+// final norm → lm_head [→ all_reduce of the per-row argmax if tp>1].
+#pragma once
+
+#include <cstdint>
+
+#include "common/base/kernel_graph.h"
+#include "workload/model_spec.h"
+#include "workload/moe_routing.h"
+#include "workload/scenario.h"
+
+namespace decodesim::workload {
+
+/// One chip's slice of the model under Megatron-style tensor parallelism.
+struct TensorParallelShard {
+  std::uint32_t tp = 1;
+  std::uint32_t heads = 0;           ///< query heads on this chip: heads / tp
+  std::uint32_t kv_heads = 0;        ///< KV heads on this chip: kv_heads / tp, or 1 when kv_heads < tp
+  std::uint32_t kv_replication = 1;  ///< chips holding a copy of each KV head: max(1, tp / kv_heads)
+  std::uint32_t ffn = 0;             ///< ffn / tp (of every expert, for MoE)
+  std::uint32_t vocab = 0;           ///< vocab / tp rows of the LM head
+};
+
+/// The shard of `model` one chip holds with `tensor_parallel` chips. Throws config::InputError
+/// (located at `where`/`key`, e.g. the system file's chip count) unless tensor_parallel divides
+/// heads, ffn and vocab, and kv_heads and tensor_parallel divide one another.
+TensorParallelShard shard_model(const ModelSpec& model, std::uint32_t tensor_parallel,
+                                const config::SourceLoc& where = {"<tensor_parallel>", 0, 0},
+                                const std::string& key = "tensor_parallel");
+
+/// One decode step for token index t (0-based) of the scenario, as seen by ONE chip under
+/// tensor_parallel-way sharding. Throws config::InputError for a shard that does not divide
+/// (see shard_model) and std::invalid_argument for token_index >= scenario.tokens.
+KernelGraph lower(const ModelSpec& model, const Scenario& scenario, std::uint32_t token_index,
+                  std::uint32_t tensor_parallel);
+
+/// Bytes one chip keeps resident: its weights (embedding table replicated, everything else
+/// as sharded by lower()) plus its KV cache at the largest context of the scenario
+/// (context + tokens - 1 positions for every sequence). Activations are not counted.
+Bytes resident_bytes_per_chip(const ModelSpec& model, const Scenario& scenario, std::uint32_t tensor_parallel);
+
+}  // namespace decodesim::workload
