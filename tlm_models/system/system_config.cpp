@@ -57,6 +57,7 @@ const config::Schema<SystemConfig>& SystemConfig::schema() {
   static const S s = S("a simulated system")
                          .section("system", &SystemConfig::system)
                          .section("hbm", &SystemConfig::hbm)
+                         .section("dma", &SystemConfig::dma)
                          .section("link", &SystemConfig::link)
                          .section("tpu", &SystemConfig::tpu)
                          .section("energy", &SystemConfig::energy)

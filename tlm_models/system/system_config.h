@@ -9,7 +9,8 @@
 
 #include "common/config/schema.h"
 #include "common/energy/energy.h"
-#include "memory/hbm/hbm.h"
+#include "memory/dma/dma_engine.h"
+#include "memory/hbm/hbm_config.h"
 #include "memory/link/link.h"
 #include "tpu/tpu_config.h"
 
@@ -41,6 +42,7 @@ struct SimConfig {
 struct SystemConfig {
   SystemSection system;
   memory::HbmConfig hbm;
+  memory::DmaConfig dma;
   memory::LinkConfig link;
   tpu::TpuConfig tpu;
   EnergyConfig energy;

@@ -52,9 +52,9 @@ class TpuChip : public sc_core::sc_module {
   TpuChip(sc_core::sc_module_name name, const SystemConfig& cfg, std::uint32_t chip)
       : sc_core::sc_module(name),
         hbm("hbm", cfg.hbm),
-        tile("tile", cfg.tpu, cfg.hbm.peak_bytes_per_s(), chip),
-        link_x(cfg.link),
-        link_y(cfg.link) {
+        tile("tile", cfg.tpu, cfg.dma, cfg.hbm.peak_bytes_per_s(), chip),
+        link_x(std::string(name) + ".link_x", cfg.link),
+        link_y(std::string(name) + ".link_y", cfg.link) {
     // Connect
     tile.dma.socket.bind(hbm.target);
   }
@@ -72,7 +72,7 @@ Picos all_reduce_bound(const SystemConfig& cfg, Bytes bytes) {
   const double p = cfg.system.chips;
   if (p <= 1) return 0;
   const double links = cfg.system.topology == Topology::Torus2d ? 2.0 : 1.0;
-  const double s = 2.0 * (p - 1) / p * static_cast<double>(bytes) / (cfg.link.bytes_per_s() * links);
+  const double s = 2.0 * (p - 1) / p * static_cast<double>(bytes) / (cfg.link.bandwidth_gbytes_per_s * 1e9 * links);
   return static_cast<Picos>(s * kPicosPerSecond);
 }
 
@@ -82,6 +82,8 @@ RunResult simulate_tpu(const RunRequest& req) {
   const SystemConfig& cfg = req.cfg;
   const std::uint32_t tp = cfg.system.chips;
 
+  // Sharding errors point at system.chips, where the user chose the degree.
+  workload::shard_model(req.model, tp, config::loc_of(cfg.tree.find("system"), "chips"), "system.chips");
   const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
   if (resident > cfg.hbm.capacity_bytes()) {
     const Bytes per_chip_capacity = cfg.hbm.capacity_bytes();
@@ -90,7 +92,7 @@ RunResult simulate_tpu(const RunRequest& req) {
     throw config::InputError(config::loc_of(cfg.tree.find("hbm"), ""), "hbm",
                              "model does not fit in HBM: " + req.model.name + " needs " + gigabytes(resident) +
                                  " per chip (weights + KV cache at batch " + std::to_string(req.scenario.batch) +
-                                 ", context " + std::to_string(req.scenario.context + req.scenario.tokens) + ")",
+                                 ", context " + std::to_string(req.scenario.max_context()) + ")",
                              gigabytes(static_cast<double>(per_chip_capacity)) + " per chip",
                              "at least " + std::to_string(need) + " chips (system.chips) or a larger hbm");
   }
@@ -121,13 +123,13 @@ RunResult simulate_tpu(const RunRequest& req) {
       // Real time must reach the collective: it is where chips exchange data.
       if (ready > sc_now_picos()) sc_core::wait(to_sc_time(ready - sc_now_picos()));
       const Picos start = barrier.arrive_and_wait(ready);
-      const Bytes before = chip.link_x.bytes_sent() + chip.link_y.bytes_sent();
+      const Bytes before = chip.link_x.bytes() + chip.link_y.bytes();
       Picos end = start;
       if (cfg.system.topology == Topology::Torus2d)
         end = memory::torus_all_reduce(chip.link_x, chip.link_y, k.collective_bytes, cfg.system.torus_dims, start);
       else
         end = memory::ring_all_reduce(chip.link_x, k.collective_bytes, tp, start);
-      *sent = chip.link_x.bytes_sent() + chip.link_y.bytes_sent() - before;
+      *sent = chip.link_x.bytes() + chip.link_y.bytes() - before;
       return end;
     });
   }
@@ -139,7 +141,7 @@ RunResult simulate_tpu(const RunRequest& req) {
   res.simulated_chips = simulated;
   res.peak_mem_bytes_per_s = cfg.hbm.peak_bytes_per_s();
   res.peak_flops = cfg.tpu.peak_flops();
-  res.link_bytes_per_s = cfg.link.bytes_per_s();
+  res.link_bytes_per_s = cfg.link.bandwidth_gbytes_per_s * 1e9;
   for (auto& chip : chips) {
     if (!chip->tile.finished())
       throw SimulationError("simulation stopped without progress at " +

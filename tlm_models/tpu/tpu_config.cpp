@@ -37,7 +37,6 @@ const config::Schema<TpuConfig>& TpuConfig::schema() {
           .section("matmul", &TpuConfig::matmul)
           .section("vector", &TpuConfig::vector)
           .section("vmem", &TpuConfig::vmem)
-          .section("dma", &TpuConfig::dma)
           .num("dma_block_bytes", &TpuConfig::dma_block_bytes, "bytes", std::uint64_t{512 * 1024},
                std::uint64_t{4096}, std::uint64_t{1} << 30, "weight block streamed into one VMEM buffer")
           .num("vmem_buffers", &TpuConfig::vmem_buffers, "count", 2u, 1u, 8u,

@@ -35,7 +35,6 @@ struct TpuConfig {
   matmul::MatmulConfig matmul;
   VectorConfig vector;
   memory::SramConfig vmem;
-  memory::DmaConfig dma;
   std::uint64_t dma_block_bytes = 512 * 1024;  ///< weight block streamed into one VMEM buffer
   std::uint32_t vmem_buffers = 2;               ///< VMEM weight buffers in the DMA→MXU ring
   bool prefetch_across_kernels = true;          ///< next kernel's weights may stream before it starts

@@ -47,6 +47,8 @@ MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context) {
     const Kernel& k = g.kernels[i];
     if (k.kind != KernelKind::Attention) continue;
     const Bytes row = k.k * dtype_bits(k.kv_dtype) / 8;
+    p.kv_row_bytes = row;
+    p.kv_groups = k.groups;
     p.kv_group_stride = align_up(max_context * row, kKernelAlign);
     p.kv_v_offset = p.kv_group_stride * k.groups;
     const Bytes layer_bytes = align_up(2 * p.kv_v_offset, kLayerAlign);
@@ -59,16 +61,16 @@ MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context) {
   return p;
 }
 
-TpuTile::TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, double peak_mem_bytes_per_s,
-                 std::uint32_t chip)
+TpuTile::TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, const memory::DmaConfig& dma_cfg,
+                 double peak_mem_bytes_per_s, std::uint32_t chip)
     : sc_core::sc_module(name),
-      dma("dma", cfg.dma),
+      dma("dma", dma_cfg),
       m_cfg(cfg),
       m_clock(cfg.clock_ghz),
       m_peak_mem_bw(peak_mem_bytes_per_s),
       m_chip(chip),
       m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), "tpu.matmul.impl")),
-      m_vmem(cfg.vmem),
+      m_vmem(std::string(name) + ".vmem", cfg.vmem),
       m_stats("tile") {
   m_slot_free.assign(cfg.vmem_buffers, 0);
   SC_HAS_PROCESS(TpuTile);
@@ -224,10 +226,11 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
       break;
     }
     case KernelKind::KvAppend: {
-      // One K row and one V row per (sequence, KV head) at position `context`.
-      const Bytes row = m_plan.kv_group_stride ? k.kv_write_bytes / 2 / std::max<std::uint64_t>(1, k.groups) : 0;
-      const std::uint64_t pos = k.n;
-      for (std::uint64_t g = 0; g < k.groups; ++g) {
+      // One K row and one V row per (sequence, KV head), at the position this step attends
+      // last (docs/workloads.md: append, then attend over context + t positions).
+      const std::uint64_t pos = m_tokens[token].context - 1;
+      const Bytes row = m_plan.kv_row_bytes;
+      for (std::uint64_t g = 0; g < m_plan.kv_groups; ++g) {
         const Bytes base = m_plan.kv_base[index] + g * m_plan.kv_group_stride + pos * row;
         end = std::max(end, dma.transfer(base, row, true, std::max(ready, now_ps())));
         end = std::max(end, dma.transfer(base + m_plan.kv_v_offset, row, true, std::max(ready, now_ps())));

@@ -31,6 +31,8 @@ struct MemoryPlan {
   std::vector<Bytes> kv_base;      ///< per kernel index (Attention, KvAppend); 0 otherwise
   Bytes kv_group_stride = 0;       ///< bytes between consecutive (batch, kv head) groups of one of K or V
   Bytes kv_v_offset = 0;           ///< V cache offset from the layer's K cache
+  Bytes kv_row_bytes = 0;          ///< one position of one KV head (head_dim × kv dtype)
+  std::uint64_t kv_groups = 0;     ///< (sequence, KV head) pairs per layer on this chip
   Bytes embedding_row_stride = 0;
   Bytes total_bytes = 0;           ///< highest address used
 };
@@ -47,7 +49,8 @@ class TpuTile : public sc_core::sc_module {
  public:
   memory::DmaEngine dma;  ///< its `socket` is the tile's memory port; the parent binds it to HBM
 
-  TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, double peak_mem_bytes_per_s, std::uint32_t chip);
+  TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, const memory::DmaConfig& dma_cfg,
+          double peak_mem_bytes_per_s, std::uint32_t chip);
 
   /// Kernel graphs (one per decoded token) to run when simulation starts.
   void load(std::vector<KernelGraph> tokens, MemoryPlan plan);

@@ -102,6 +102,7 @@ class Lowering {
     Kernel& e = add(KernelKind::Embedding, -1, "embedding", "embedding");
     e.m = batch();
     e.n = hidden();
+    e.k = m_model.vocab;  // table rows: where the gathered rows live, not what is read
     e.weight_bytes = wgt(prod({batch(), hidden()}));
     e.act_in_bytes = prod({batch(), kTokenIdBytes});
     e.act_out_bytes = act(prod({batch(), hidden()}));

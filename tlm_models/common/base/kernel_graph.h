@@ -50,6 +50,8 @@ struct Kernel {
   // Shape. Gemm: y[m,n] = x[m,k]·W[k,n], `groups` independent instances (MoE experts).
   // Attention: groups = batch × kv_heads; m = query heads per KV head; k = head_dim; n = context.
   // Element-wise kinds: m = tokens (batch), n = elements per token.
+  // Embedding: m = rows gathered (batch), n = hidden, k = table rows (vocabulary).
+  // KvAppend: m = batch, n = 2 × kv_heads_per_chip × head_dim elements written per sequence.
   std::uint64_t m = 0, n = 0, k = 0;
   std::uint64_t groups = 1;
 
