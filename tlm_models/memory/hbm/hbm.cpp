@@ -1,0 +1,346 @@
+#include "memory/hbm/hbm.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "memory/tlm_time.h"
+
+namespace decodesim::memory {
+
+namespace {
+unsigned log2_exact(Bytes v) {
+  unsigned s = 0;
+  while ((Bytes{1} << s) < v) ++s;
+  return s;
+}
+Bytes align_down(Bytes v, Bytes a) { return v / a * a; }
+Bytes align_up(Bytes v, Bytes a) { return (v + a - 1) / a * a; }
+}  // namespace
+
+Hbm::Hbm(sc_core::sc_module_name name, const HbmConfig& cfg)
+    : sc_core::sc_module(name),
+      target("target"),
+      m_cfg(cfg),
+      m_pcs(cfg.pseudo_channel_count()),
+      m_banks(cfg.banks_per_pc()),
+      m_groups(cfg.bank_groups),
+      m_capacity(cfg.capacity_bytes()),
+      m_interleave(cfg.interleave_bytes),
+      m_row(cfg.row_bytes),
+      m_burst_bytes(cfg.burst_bytes()),
+      m_interleave_shift(log2_exact(cfg.interleave_bytes)),
+      m_row_shift(log2_exact(cfg.row_bytes)),
+      m_stats(basename()) {
+  const Picos burst = cfg.burst_picos();
+  m_t.rcd = ns_to_picos(cfg.tRCD_ns);
+  m_t.rp = ns_to_picos(cfg.tRP_ns);
+  m_t.ras = ns_to_picos(cfg.tRAS_ns);
+  m_t.cl = ns_to_picos(cfg.tCL_ns);
+  m_t.wl = ns_to_picos(cfg.tWL_ns);
+  m_t.wr = ns_to_picos(cfg.tWR_ns);
+  m_t.rtp = ns_to_picos(cfg.tRTP_ns);
+  m_t.burst = burst;
+  m_t.slot_s = std::max(ns_to_picos(cfg.tCCD_S_ns), burst);
+  m_t.slot_l = std::max(ns_to_picos(cfg.tCCD_L_ns), burst);
+  m_t.rrd_s = ns_to_picos(cfg.tRRD_S_ns);
+  m_t.rrd_l = ns_to_picos(cfg.tRRD_L_ns);
+  m_t.faw = ns_to_picos(cfg.tFAW_ns);
+  m_t.act_s = std::max(m_t.rrd_s, (m_t.faw + 3) / 4);
+  m_t.rfc = ns_to_picos(cfg.tRFC_ns);
+  m_t.rfcpb = ns_to_picos(cfg.tRFCpb_ns);
+  m_t.refi = ns_to_picos(cfg.tREFI_ns);
+  m_t.ctrl = ns_to_picos(cfg.controller_latency_ns);
+
+  m_pc.resize(m_pcs);
+  m_bank.resize(static_cast<std::size_t>(m_pcs) * m_banks);
+  m_bg_free.assign(static_cast<std::size_t>(m_pcs) * m_groups, 0);
+  m_bg_act.assign(static_cast<std::size_t>(m_pcs) * m_groups, 0);
+  m_queue.assign(static_cast<std::size_t>(m_pcs) * cfg.queue_depth, 0);
+  // All pseudo-channels refresh at the same instants, as a controller that refreshes the whole
+  // device together; per-bank refreshes are staggered evenly over tREFI.
+  for (auto& pc : m_pc) pc.next_ref = m_t.refi;
+  for (std::size_t i = 0; i < m_bank.size(); ++i)
+    m_bank[i].next_ref = m_t.refi * (i % m_banks + 1) / m_banks;
+
+  target.register_b_transport(this, &Hbm::b_transport);
+}
+
+void Hbm::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+  const Picos now = to_picos(sc_core::sc_time_stamp());
+  const Picos arrival = now + to_picos(delay);
+  if (p.get_byte_enable_ptr() != nullptr) {
+    p.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return;
+  }
+  const Bytes addr = p.get_address(), len = p.get_data_length();
+  if (addr >= m_capacity || len > m_capacity - addr) {
+    p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  if (p.get_command() == tlm::TLM_IGNORE_COMMAND) {
+    p.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
+  const Picos done = access(addr, len, p.get_command() == tlm::TLM_WRITE_COMMAND, arrival);
+  delay = to_sc_time(done - now);
+  p.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+Picos Hbm::access(Bytes addr, Bytes len, bool write, Picos arrival) {
+  if (addr >= m_capacity || len > m_capacity - addr)
+    throw std::out_of_range(std::string(name()) + ": access [" + std::to_string(addr) + ", +" + std::to_string(len) +
+                            ") is past capacity " + std::to_string(m_capacity));
+  if (len == 0) return arrival;
+  const Picos ready = arrival + m_t.ctrl;
+  Picos done = ready;
+  const Bytes first = addr >> m_interleave_shift, last = (addr + len - 1) >> m_interleave_shift;
+  const Bytes end = addr + len;
+  if (last - first < m_pcs) {
+    // At most one block per pseudo-channel: walk the blocks.
+    for (Bytes blk = first; blk <= last; ++blk) {
+      const Bytes s = std::max(addr, blk << m_interleave_shift);
+      const Bytes e = std::min(end, (blk + 1) << m_interleave_shift);
+      const Bytes local = ((blk / m_pcs) << m_interleave_shift) + (s & (m_interleave - 1));
+      done = std::max(done, serve_piece(static_cast<std::uint32_t>(blk % m_pcs), local, e - s, write, ready));
+    }
+  } else {
+    // Every pseudo-channel gets one contiguous local range: blocks pc, pc + P, ... map to
+    // consecutive local blocks.
+    const Bytes first_pc = first % m_pcs, last_pc = last % m_pcs;
+    for (std::uint32_t pc = 0; pc < m_pcs; ++pc) {
+      const Bytes b0 = first + (pc + m_pcs - first_pc) % m_pcs;
+      const Bytes b1 = last - (last_pc + m_pcs - pc) % m_pcs;
+      const Bytes ls = ((b0 / m_pcs) << m_interleave_shift) + (b0 == first ? (addr & (m_interleave - 1)) : 0);
+      const Bytes le = ((b1 / m_pcs) << m_interleave_shift) + (b1 == last ? ((end - 1) & (m_interleave - 1)) + 1 : m_interleave);
+      done = std::max(done, serve_piece(pc, ls, le - ls, write, ready));
+    }
+  }
+  (write ? m_bytes_written : m_bytes_read) += len;
+  ++m_requests;
+  m_latency_sum += done - arrival;
+  m_first_arrival = std::min(m_first_arrival, arrival);
+  m_last_done = std::max(m_last_done, done);
+  if (m_trace) trace_sample(done, len);
+  return done;
+}
+
+Picos Hbm::serve_piece(std::uint32_t pc, Bytes local, Bytes len, bool write, Picos ready) {
+  Picos done = ready;
+  const Bytes end = local + len;
+  if (m_cfg.address_mapping == AddressMapping::RowBankColumnPc) {
+    // local = row | bank | column: a (bank, row) segment is an aligned row_bytes slice.
+    for (Bytes s = local; s < end;) {
+      const Bytes slot = s >> m_row_shift;
+      const Bytes e = std::min(end, (slot + 1) << m_row_shift);
+      const Bytes bursts = (align_up(e, m_burst_bytes) - align_down(s, m_burst_bytes)) / m_burst_bytes;
+      done = std::max(done, serve_segment(pc, static_cast<std::uint32_t>(slot % m_banks), slot / m_banks, bursts,
+                                          write, ready));
+      s = e;
+    }
+  } else {
+    // local = row | column-high | bank | column-low: each interleave block is its own bank.
+    const Bytes cols = m_row >> m_interleave_shift;
+    for (Bytes s = local; s < end;) {
+      const Bytes blk = s >> m_interleave_shift;
+      const Bytes e = std::min(end, (blk + 1) << m_interleave_shift);
+      const Bytes bursts = (align_up(e, m_burst_bytes) - align_down(s, m_burst_bytes)) / m_burst_bytes;
+      done = std::max(done, serve_segment(pc, static_cast<std::uint32_t>(blk % m_banks), blk / m_banks / cols,
+                                          bursts, write, ready));
+      s = e;
+    }
+  }
+  return done;
+}
+
+// One run of `bursts` column commands to (bank, row) on one pseudo-channel, in closed form.
+// The data bus and each bank group are separate timelines: the run needs `bursts` bus slots
+// (slot_s each) and `bursts` slots of its bank group (slot_l each), and its last command issues
+// when both are done. Runs in different bank groups therefore interleave on the bus, as an
+// FR-FCFS controller with a deep enough queue does.
+Picos Hbm::serve_segment(std::uint32_t pci, std::uint32_t bank, std::uint64_t row, std::uint64_t bursts, bool write,
+                         Picos ready) {
+  PseudoChannel& pc = m_pc[pci];
+  // A run enters the controller queue when one of its queue_depth entries frees up: that bounds
+  // how far the scheduler can look ahead (and so how much reordering the fluid timelines assume).
+  Picos& slot = m_queue[static_cast<std::size_t>(pci) * m_cfg.queue_depth + pc.queue_head];
+  ready = std::max(ready, slot);
+  if (m_cfg.refresh == RefreshMode::AllBank)
+    while (std::max(pc.bus_free, ready) >= pc.next_ref) refresh_pc(pci, ready);
+  Bank& b = m_bank[static_cast<std::size_t>(pci) * m_banks + bank];
+  if (m_cfg.refresh == RefreshMode::PerBank)
+    while (std::max(ready, b.pre_ok) >= b.next_ref) refresh_bank(b, ready);
+
+  const std::uint32_t g = bank % m_groups;
+  Picos col_ready = ready;
+  if (b.open_row == row) {
+    ++m_row_hits;
+  } else {
+    ++m_row_misses;
+    ++m_activates;
+    Picos act;
+    if (b.open_row != kClosed) {
+      ++m_row_conflicts;
+      act = std::max({ready, b.act + m_t.ras, b.pre_ok}) + m_t.rp;
+    } else {
+      act = std::max(ready, b.act_ok);
+    }
+    // ACT-rate limits as work-conserving timelines booked from arrival, like the bus: the
+    // pseudo-channel issues at most one ACT per max(tRRD_S, tFAW/4), a bank group one per tRRD_L.
+    // An ACT held back by its own bank (conflict, refresh) does not block later ACTs to other banks.
+    Picos& bg_act = m_bg_act[static_cast<std::size_t>(pci) * m_groups + g];
+    pc.act_free = std::max(pc.act_free, ready) + m_t.act_s;
+    bg_act = std::max(bg_act, ready) + m_t.rrd_l;
+    act = std::max({act, pc.act_free - m_t.act_s, bg_act - m_t.rrd_l});
+    b.open_row = row;
+    b.act = act;
+    col_ready = act + m_t.rcd;
+  }
+
+  Picos& bg_free = m_bg_free[static_cast<std::size_t>(pci) * m_groups + g];
+  // The bus is work-conserving over the controller queue: it books this run's slots from the
+  // request's arrival, not from when its row or bank group is ready, because a deep FR-FCFS queue
+  // fills those gaps with other runs. The run itself still cannot finish before its own row and
+  // bank group allow (c_first + (n-1) slot_l).
+  const Picos c_first = std::max(col_ready, bg_free);
+  pc.bus_free = std::max(pc.bus_free, ready) + bursts * m_t.slot_s;
+  const Picos c_last = std::max(c_first + (bursts - 1) * m_t.slot_l, pc.bus_free - m_t.slot_s);
+  bg_free = c_last + m_t.slot_l;
+  pc.busy += bursts * m_t.burst;
+  m_bursts += bursts;
+
+  const Picos done = c_last + (write ? m_t.wl : m_t.cl) + m_t.burst;
+  slot = c_last;
+  pc.queue_head = (pc.queue_head + 1) % m_cfg.queue_depth;
+  b.pre_ok = std::max(b.pre_ok, write ? done + m_t.wr : c_last + m_t.rtp);
+  if (m_cfg.page_policy == PagePolicy::Closed) {
+    b.act_ok = std::max(b.act + m_t.ras, b.pre_ok) + m_t.rp;
+    b.open_row = kClosed;
+  }
+  return done;
+}
+
+// All-bank refresh of one pseudo-channel: precharge all, then tRFC. It starts once the work
+// already booked is done (refresh postponed behind it, as JEDEC allows) and closes every row.
+void Hbm::refresh_pc(std::uint32_t pci, Picos ready) {
+  PseudoChannel& pc = m_pc[pci];
+  Bank* banks = &m_bank[static_cast<std::size_t>(pci) * m_banks];
+  const Picos due = pc.next_ref;
+  const Picos bus_before = pc.bus_free;
+  Picos start = std::max(due, pc.bus_free);
+  Picos pre = start;
+  bool any_open = false;
+  for (std::uint32_t i = 0; i < m_banks; ++i) {
+    if (banks[i].open_row != kClosed) {
+      any_open = true;
+      pre = std::max({pre, banks[i].pre_ok, banks[i].act + m_t.ras});
+    } else {
+      start = std::max(start, banks[i].act_ok);
+    }
+  }
+  const Picos ref_end = std::max(start, any_open ? pre + m_t.rp : start) + m_t.rfc;
+  const Picos waiting_since = std::max({due, bus_before, ready});
+  if (ref_end > waiting_since) m_refresh_stall += ref_end - waiting_since;
+  ++m_refreshes;
+  pc.next_ref += m_t.refi;
+  Picos last_end = ref_end;
+  // Refreshes that fall wholly inside an idle gap before `ready` cost nothing: skip them in one step.
+  if (ready >= pc.next_ref + m_t.rfc && ref_end <= pc.next_ref) {
+    const Picos k = (ready - m_t.rfc - pc.next_ref) / m_t.refi + 1;
+    last_end = pc.next_ref + (k - 1) * m_t.refi + m_t.rfc;
+    pc.next_ref += k * m_t.refi;
+    m_refreshes += k;
+  }
+  for (std::uint32_t i = 0; i < m_banks; ++i) {
+    banks[i].open_row = kClosed;
+    banks[i].act_ok = last_end;
+  }
+  pc.bus_free = std::max(pc.bus_free, last_end);
+}
+
+void Hbm::refresh_bank(Bank& b, Picos ready) {
+  const Picos due = b.next_ref;
+  const Picos start = b.open_row != kClosed ? std::max({due, b.pre_ok, b.act + m_t.ras}) + m_t.rp
+                                            : std::max(due, b.act_ok);
+  const Picos ref_end = start + m_t.rfcpb;
+  const Picos act_ready = b.open_row != kClosed ? std::max({ready, b.pre_ok, b.act + m_t.ras}) + m_t.rp
+                                                : std::max(ready, b.act_ok);
+  const Picos waiting_since = std::max(due, act_ready);
+  if (ref_end > waiting_since) m_refresh_stall += ref_end - waiting_since;
+  ++m_refreshes;
+  b.next_ref += m_t.refi;
+  Picos last_end = ref_end;
+  if (ready >= b.next_ref + m_t.rfcpb && ref_end <= b.next_ref) {
+    const Picos k = (ready - m_t.rfcpb - b.next_ref) / m_t.refi + 1;
+    last_end = b.next_ref + (k - 1) * m_t.refi + m_t.rfcpb;
+    b.next_ref += k * m_t.refi;
+    m_refreshes += k;
+  }
+  b.open_row = kClosed;
+  b.act_ok = last_end;
+}
+
+double Hbm::row_miss_rate() const {
+  const std::uint64_t n = m_row_hits + m_row_misses;
+  return n ? static_cast<double>(m_row_misses) / static_cast<double>(n) : 0.0;
+}
+
+double Hbm::mean_latency_ns() const {
+  return m_requests ? static_cast<double>(m_latency_sum) / static_cast<double>(m_requests) / 1000.0 : 0.0;
+}
+
+const StatGroup& Hbm::stats() const {
+  StatGroup& s = m_stats;
+  const double elapsed = m_last_done > m_first_arrival && m_requests ? double(m_last_done - m_first_arrival) : 0.0;
+  s.set("bytes_read", double(m_bytes_read), "B", "bytes delivered to readers");
+  s.set("bytes_written", double(m_bytes_written), "B", "bytes accepted from writers");
+  s.set("requests", double(m_requests), "count", "requests served (one per b_transport/access call)");
+  s.set("bursts", double(m_bursts), "count", "column commands issued");
+  s.set("activates", double(m_activates), "count", "row activations");
+  s.set("row_hits", double(m_row_hits), "count", "row accesses that found their row open");
+  s.set("row_misses", double(m_row_misses), "count", "row accesses that needed an ACT");
+  s.set("row_conflicts", double(m_row_conflicts), "count", "row misses that first had to close another row");
+  s.set("row_miss_rate", row_miss_rate(), "ratio", "row_misses / (row_hits + row_misses)");
+  s.set("refreshes", double(m_refreshes), "count", "refresh commands (all-bank per PC, or per bank)");
+  // all_bank: a refreshing pseudo-channel is idle, so the stall is pseudo-channel time lost.
+  // per_bank: only the refreshing bank waits; other banks may keep the bus busy meanwhile.
+  const double units = m_cfg.refresh == RefreshMode::PerBank ? double(m_pcs) * m_banks : double(m_pcs);
+  s.set("refresh_stall", double(m_refresh_stall), "ps",
+        "time pending requests waited on refresh, summed over pseudo-channels (all_bank) or banks (per_bank)");
+  s.set("refresh_stall_share", elapsed > 0 ? double(m_refresh_stall) / (elapsed * units) : 0.0, "ratio",
+        "refresh_stall / (pseudo-channels or banks × active time)");
+  s.set("mean_latency", mean_latency_ns(), "ns", "mean request latency, arrival to completion");
+  s.set("active_time", elapsed, "ps", "first arrival to last completion");
+  s.set("achieved_bytes_per_s", elapsed > 0 ? double(m_bytes_read + m_bytes_written) / (elapsed * 1e-12) : 0.0,
+        "B/s", "bytes / active_time");
+  s.set("peak_bytes_per_s", m_cfg.peak_bytes_per_s(), "B/s", "stacks × channels × width × data rate");
+  for (std::uint32_t i = 0; i < m_pcs; ++i)
+    s.group("pc" + std::to_string(i)).set("busy", double(m_pc[i].busy), "ps", "data-bus occupancy");
+  return s;
+}
+
+void Hbm::set_trace(TraceWriter* trace, int chip, Picos window) {
+  m_trace = trace;
+  m_chip = chip;
+  m_trace_window = std::max<Picos>(window, 1);
+}
+
+void Hbm::trace_sample(Picos done, Bytes bytes) {
+  if (!m_trace->enabled()) return;
+  const Picos bin = done / m_trace_window;
+  if (bin > m_trace_bin) {
+    Picos busy = 0;
+    for (const auto& pc : m_pc) busy += pc.busy;
+    const double seconds = double(m_trace_window) * 1e-12;
+    m_trace->counter(m_chip, std::string(name()) + ".GBps", m_trace_bin * m_trace_window,
+                     double(m_trace_bytes) / seconds / 1e9);
+    m_trace->counter(m_chip, std::string(name()) + ".busy_pcs", m_trace_bin * m_trace_window,
+                     double(busy - m_trace_busy) / double(m_trace_window));
+    m_trace_busy = busy;
+    m_trace_bytes = 0;
+    m_trace_bin = bin;
+  }
+  m_trace_bytes += bytes;
+}
+
+}  // namespace decodesim::memory

@@ -1,0 +1,109 @@
+// HBM device + controller as timelines: a TLM-2.0 target whose b_transport serves a whole
+// request (a DMA chunk) in closed form. See README.md in this folder for the timing model.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "common/base/stats.h"
+#include "common/base/trace.h"
+#include "common/base/units.h"
+#include "memory/hbm/hbm_config.h"
+
+namespace decodesim::memory {
+
+class Hbm : public sc_core::sc_module {
+ public:
+  /// Any TLM-2.0 initiator may bind here. b_transport takes arrival = sc_time_stamp() + delay and
+  /// returns with delay set so that sc_time_stamp() + delay is the completion time. Timing only:
+  /// data is not stored, byte enables are refused, addresses past capacity get an address error.
+  tlm_utils::simple_target_socket<Hbm> target;
+
+  Hbm(sc_core::sc_module_name name, const HbmConfig& cfg);
+
+  /// Serves [addr, addr + len) arriving at `arrival` (ps). Returns when the last byte is delivered
+  /// (read) or written into the array (write). Requests are served in call order: one that arrives
+  /// earlier than work already booked waits behind it (see README.md, "Out-of-order arrivals").
+  /// Throws std::out_of_range past capacity.
+  Picos access(Bytes addr, Bytes len, bool write, Picos arrival);
+
+  const HbmConfig& config() const { return m_cfg; }
+  Bytes bytes_read() const { return m_bytes_read; }
+  Bytes bytes_written() const { return m_bytes_written; }
+  std::uint64_t requests() const { return m_requests; }
+  std::uint64_t activates() const { return m_activates; }
+  /// Row accesses that needed an ACT / all row accesses. A row access is one run of bursts to one
+  /// (bank, row) within one request: the unit a controller queue entry holds.
+  double row_miss_rate() const;
+  Picos refresh_stall() const { return m_refresh_stall; }
+  double mean_latency_ns() const;
+  /// Completion time of the latest request served so far.
+  Picos last_completion() const { return m_last_done; }
+
+  /// The stats tree (named like the module): bytes, requests, activates, row hits/misses/conflicts,
+  /// refreshes, refresh stall, latency, and per-pseudo-channel busy time in child groups pcN.
+  const StatGroup& stats() const;
+
+  /// Adds HBM bandwidth and busy-pseudo-channel counters to `trace`, one sample per `window` of simulated time.
+  void set_trace(TraceWriter* trace, int chip, Picos window = 1000 * kPicosPerNs);
+
+ private:
+  static constexpr std::uint64_t kClosed = ~std::uint64_t{0};
+
+  struct Timing {
+    Picos rcd, rp, ras, cl, wl, wr, rtp, slot_s, slot_l, burst, rrd_s, rrd_l, faw, act_s, rfc, rfcpb, refi, ctrl;
+  };
+  struct Bank {
+    std::uint64_t open_row = kClosed;
+    Picos act = 0;       ///< time of the last ACT
+    Picos pre_ok = 0;    ///< earliest PRE allowed by column commands (tRTP / tWR)
+    Picos act_ok = 0;    ///< earliest ACT while closed (precharge or refresh done)
+    Picos next_ref = 0;  ///< per_bank refresh due time
+  };
+  struct PseudoChannel {
+    Picos bus_free = 0;   ///< column-command slots booked up to here (fluid: see README.md)
+    Picos act_free = 0;   ///< ACT slots booked up to here (one per max(tRRD_S, tFAW/4))
+    std::uint32_t queue_head = 0;
+    Picos next_ref = 0;   ///< all_bank refresh due time
+    Picos busy = 0;       ///< data-bus occupancy
+  };
+
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  Picos serve_piece(std::uint32_t pc, Bytes local, Bytes len, bool write, Picos ready);
+  Picos serve_segment(std::uint32_t pc, std::uint32_t bank, std::uint64_t row, std::uint64_t bursts, bool write,
+                      Picos ready);
+  void refresh_pc(std::uint32_t pc, Picos ready);
+  void refresh_bank(Bank& b, Picos ready);
+  void trace_sample(Picos done, Bytes bytes);
+
+  HbmConfig m_cfg;
+  Timing m_t{};
+  std::uint32_t m_pcs, m_banks, m_groups;
+  Bytes m_capacity, m_interleave, m_row, m_burst_bytes;
+  unsigned m_interleave_shift, m_row_shift;
+
+  std::vector<PseudoChannel> m_pc;
+  std::vector<Bank> m_bank;       ///< pc * banks + bank
+  std::vector<Picos> m_bg_free;   ///< pc * groups + group: next column command slot in that bank group
+  std::vector<Picos> m_bg_act;    ///< pc * groups + group: ACT slots booked (one per tRRD_L)
+  std::vector<Picos> m_queue;     ///< pc * queue_depth + i: when each controller queue entry frees
+
+  Bytes m_bytes_read = 0, m_bytes_written = 0;
+  std::uint64_t m_requests = 0, m_bursts = 0, m_activates = 0, m_row_hits = 0, m_row_misses = 0,
+                m_row_conflicts = 0, m_refreshes = 0;
+  Picos m_refresh_stall = 0, m_latency_sum = 0, m_first_arrival = ~Picos{0}, m_last_done = 0;
+
+  TraceWriter* m_trace = nullptr;
+  int m_chip = 0;
+  Picos m_trace_window = 0, m_trace_bin = 0;
+  Bytes m_trace_bytes = 0;
+  Picos m_trace_busy = 0;
+
+  mutable StatGroup m_stats;
+};
+
+}  // namespace decodesim::memory
