@@ -82,3 +82,10 @@ int sc_main(int argc, char** argv) {
   }
   return kExitBadInput;
 }
+
+// Our own main() replaces libsystemc's so the banner can be silenced before SystemC reads the
+// variable: users asked for numbers, not a copyright notice on every run (and on stdout).
+int main(int argc, char** argv) {
+  ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  return sc_core::sc_elab_and_sim(argc, argv);
+}

@@ -46,19 +46,19 @@ TEST(BadInput, MalformedYaml) {
 TEST(BadInput, UnknownKeyNamesFileLineColumnAndAllowedKeys) {
   ScratchDir d("bad2");
   const std::string f = v5e_with(d, "tpu:\n  mxu:\n    rowz: 128\n");
-  expect_rejected(d, run_args(f), {"bad.yaml:3:11: tpu.mxu.rowz: unknown key", "allowed one of: count, rows"});
+  expect_rejected(d, run_args(f), {"bad.yaml:4:11: tpu.mxu.rowz: unknown key", "allowed one of: count, rows"});
 }
 
 TEST(BadInput, WrongType) {
   ScratchDir d("bad3");
   const std::string f = v5e_with(d, "tpu:\n  clock_ghz: fast\n");
-  expect_rejected(d, run_args(f), {"bad.yaml:2:14: tpu.clock_ghz: expected a number, got 'fast'"});
+  expect_rejected(d, run_args(f), {"bad.yaml:3:14: tpu.clock_ghz: expected a number, got 'fast'"});
 }
 
 TEST(BadInput, OutOfRange) {
   ScratchDir d("bad4");
   const std::string f = v5e_with(d, "tpu:\n  clock_ghz: 100\n");
-  expect_rejected(d, run_args(f), {"bad.yaml:2:14: tpu.clock_ghz: value out of range, got 100, allowed [0.1, 5]"});
+  expect_rejected(d, run_args(f), {"bad.yaml:3:14: tpu.clock_ghz: value out of range, got 100, allowed [0.1, 5]"});
 }
 
 TEST(BadInput, NotAPowerOfTwo) {

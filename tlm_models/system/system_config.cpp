@@ -96,7 +96,7 @@ SystemConfig load_system(const std::string& name_or_path, const std::string& con
   SystemConfig cfg;
   cfg.tree = config::load_file(file);
   for (const auto& s : sets) config::apply_set(cfg.tree, s);
-  schema().read(&cfg.tree, "", cfg);
+  SystemConfig::schema().read(&cfg.tree, "", cfg);
   cfg.source_file = file;
   if (cfg.system.name.empty()) cfg.system.name = fs::path(file).stem().string();
   return cfg;
