@@ -120,8 +120,9 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
      << "  context " << req.scenario.context << "  tokens " << req.scenario.tokens << "  weights "
      << dtype_name(req.scenario.weight_dtype) << "\n\n";
   char line[512];
-  std::snprintf(line, sizeof line, "%-12s %5s %11s %6s %11s %10s %8s %6s %6s %-12s %s\n", "layer type", "count",
-                "time/token", "share", "bytes/token", "FLOP/token", "BW", "%peak", "%MXU", "bound", "stalls");
+  std::snprintf(line, sizeof line, "%-12s %5s %11s %6s %11s %10s %10s %6s %6s %-12s %s\n", "layer type", "count",
+                "time/token", "share", "bytes/token", "FLOP/token", "mem BW", "%peak", "%comp", "bound",
+                "where the MXU time went");
   os << line;
   for (const auto& r : rows) {
     std::string bound;
@@ -133,12 +134,12 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
     std::string stalls;
     const double dma_wait = r.parts.count("dma_wait") ? r.parts.at("dma_wait") : 0;
     const double wl = r.parts.count("mxu_weight_load") ? r.parts.at("mxu_weight_load") : 0;
-    if (r.time > 0 && dma_wait > 0) stalls += "dma-wait " + fmt("%.0f%%", 100 * dma_wait / r.time) + " ";
-    if (r.time > 0 && wl > 0) stalls += "w-load " + fmt("%.0f%%", 100 * wl / r.time);
-    std::snprintf(line, sizeof line, "%-12s %5zu %11s %5.1f%% %11s %10s %8s %5.1f%% %5.1f%% %-12s %s\n",
+    if (r.time > 0 && dma_wait > 0) stalls += "waiting on DMA " + fmt("%.0f%%", 100 * dma_wait / r.time) + ", ";
+    if (r.time > 0 && wl > 0) stalls += "loading weights " + fmt("%.0f%%", 100 * wl / r.time);
+    std::snprintf(line, sizeof line, "%-12s %5zu %11s %5.1f%% %11s %10s %10s %5.1f%% %5.1f%% %-12s %s\n",
                   r.op.c_str(), r.count, seconds(r.time / tokens).c_str(), total > 0 ? 100 * r.time / total : 0,
                   bytes_h(r.bytes / tokens).c_str(), flops_h(r.flops / tokens).c_str(),
-                  (bytes_h(bw) + "/s").c_str(), 100 * bw / res.peak_mem_bytes_per_s, 100 * mxu, bound.c_str(),
+                  fmt("%.1f GB/s", bw / 1e9).c_str(), 100 * bw / res.peak_mem_bytes_per_s, 100 * mxu, bound.c_str(),
                   stalls.c_str());
     os << line;
   }
