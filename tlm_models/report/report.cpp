@@ -68,17 +68,23 @@ Summary summarize(const system::RunRequest& req, const system::RunResult& res) {
   s.tokens_per_s_per_user = total > 0 ? tokens / total : 0;
   s.roofline_latency_s = picos_to_seconds(res.roofline) / tokens;
   s.roofline_ratio = s.roofline_latency_s > 0 ? s.token_latency_s / s.roofline_latency_s : 0;
-  double chip0_bytes = 0;
+  // Per-chip figures come from the chips a token passes through (chip 0 unless the
+  // architecture names its path, e.g. one chip per LPU pipeline stage).
+  const std::vector<std::uint32_t> path = res.path_chips.empty() ? std::vector<std::uint32_t>{0} : res.path_chips;
+  const auto on_path = [&](std::uint32_t chip) { return std::find(path.begin(), path.end(), chip) != path.end(); };
+  double chip0_bytes = 0, path_flops = 0;
   std::map<std::string, double> bound_time;
   for (const auto& r : res.records) {
-    if (r.chip == 0) {
+    if (on_path(r.chip)) {
       chip0_bytes += static_cast<double>(r.mem_bytes);
       bound_time[r.bound] += picos_to_seconds(r.exclusive);
+      path_flops += static_cast<double>(r.flops);
     }
     s.flops += static_cast<double>(r.flops);
   }
+  chip0_bytes /= static_cast<double>(path.size());
   const double scale = static_cast<double>(res.chips) / res.simulated_chips;
-  s.flops *= scale;
+  s.flops = res.path_chips.empty() ? s.flops * scale : path_flops / static_cast<double>(path.size()) * res.chips;
   s.hbm_bytes = chip0_bytes * res.chips;
   s.hbm_bytes_per_token_per_chip = chip0_bytes / tokens;
   s.achieved_hbm_bw_bytes_per_s = total > 0 ? chip0_bytes / total : 0;
@@ -86,6 +92,7 @@ Summary summarize(const system::RunRequest& req, const system::RunResult& res) {
   double best = -1;
   for (const auto& [b, t] : bound_time)
     if (t > best) { best = t; s.bottleneck = b; }
+  if (!res.bottleneck.empty()) s.bottleneck = res.bottleneck;
   s.energy = compute_energy(req.cfg.energy, res.energy);
   s.energy_per_token_j = s.energy.total_j() / (tokens * req.scenario.batch);
   return s;
@@ -95,11 +102,14 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
                    const Summary& s) {
   std::vector<OpRow> rows;
   int idx = 0;
+  const std::vector<std::uint32_t> path = res.path_chips.empty() ? std::vector<std::uint32_t>{0} : res.path_chips;
   for (const auto& r : res.records) {
-    if (r.chip != 0) continue;
+    if (std::find(path.begin(), path.end(), r.chip) == path.end()) continue;
     auto it = std::find_if(rows.begin(), rows.end(), [&](const OpRow& o) { return o.op == r.op; });
     if (it == rows.end()) {
-      rows.push_back({r.op});
+      OpRow row;
+      row.op = r.op;
+      rows.push_back(std::move(row));
       rows.back().first_index = idx;
       it = rows.end() - 1;
     }
@@ -133,7 +143,10 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
     const double mxu = r.time > 0 ? r.flops / (r.time * res.peak_flops) : 0;
     std::string stalls;
     const double dma_wait = r.parts.count("dma_wait") ? r.parts.at("dma_wait") : 0;
-    const double wl = r.parts.count("mxu_weight_load") ? r.parts.at("mxu_weight_load") : 0;
+    // Matrix-unit weight loading: the TPU's MXU shift-in or the LPU's MXM install.
+    double wl = 0;
+    for (const char* key : {"mxu_weight_load", "mxm_weight_install"})
+      if (r.parts.count(key)) wl += r.parts.at(key);
     if (r.time > 0 && dma_wait > 0) stalls += "waiting on DMA " + fmt("%.0f%%", 100 * dma_wait / r.time) + ", ";
     if (r.time > 0 && wl > 0) stalls += "loading weights " + fmt("%.0f%%", 100 * wl / r.time);
     std::snprintf(line, sizeof line, "%-12s %5zu %11s %5.1f%% %11s %10s %10s %5.1f%% %5.1f%% %-12s %s\n",
@@ -159,6 +172,7 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
      << ", links " << fmt("%.4f", s.energy.link_j / per_tok) << ", static "
      << fmt("%.3f", s.energy.static_j / per_tok) << ")\n";
   os << "bottleneck          " << s.bottleneck << "\n";
+  for (const auto& l : res.summary_lines) os << l << "\n";
   for (const auto& n : res.notes) os << "note: " << n << "\n";
 }
 
@@ -218,6 +232,7 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
                 {"chips", res.chips - res.simulated_chips}};
   j["conservation"] = {{"workload_bytes", res.workload_memory_bytes},
                        {"memory_served_bytes", res.memory_served_bytes}};
+  if (!res.arch_summary.is_null()) j[system::arch_name(req.cfg.system.arch)] = res.arch_summary;
   j["notes"] = res.notes;
   j["kernels"] = kernels;
   j["stats"] = res.stats.to_json();

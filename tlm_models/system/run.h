@@ -2,6 +2,8 @@
 // SystemC elaborates once per process, so simulate() may be called once per process.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
@@ -42,6 +44,12 @@ struct RunResult {
   StatGroup stats{"system"};
   std::string trace_json;
   std::vector<std::string> notes;     ///< model caveats to print under the table
+
+  // Architecture-specific additions; empty for an architecture that has none.
+  std::vector<std::uint32_t> path_chips;  ///< chips a token passes through, one per stage (empty: chip 0)
+  std::string bottleneck;                 ///< the run's bound when the architecture decides it (LPU)
+  nlohmann::json arch_summary;            ///< extra result.json section, under the arch's name
+  std::vector<std::string> summary_lines; ///< extra console lines under the summary
 };
 
 /// Builds the system for req.cfg.system.arch, runs every token, and collects records.

@@ -60,12 +60,37 @@ const config::Schema<SystemConfig>& SystemConfig::schema() {
                          .section("dma", &SystemConfig::dma)
                          .section("link", &SystemConfig::link)
                          .section("tpu", &SystemConfig::tpu)
+                         .section("lpu", &SystemConfig::lpu)
                          .section("energy", &SystemConfig::energy)
                          .section("sim", &SystemConfig::sim);
   return s;
 }
 
-void SystemConfig::validate(const config::Node*, const std::string&) const {}
+void SystemConfig::validate(const config::Node* n, const std::string&) const {
+  if (system.arch == Arch::Lpu) {
+    // The LPU's network is its own (lpu.c2c): nodes of directly linked chips, global ports between.
+    const config::Node* sys = n ? n->find("system") : nullptr;
+    if (system.topology != Topology::Ring)
+      config::fail_at(sys, "system", "topology", "the LPU is wired by lpu.c2c, not a torus", "torus2d", "ring");
+    // Every port the wiring needs must exist on the chip.
+    const std::uint32_t need = (lpu.c2c.node_chips - 1) * lpu.c2c.links_per_peer + lpu.c2c.global_links;
+    if (need > link.links_per_chip) {
+      const config::Node* c2c = n && n->find("lpu") ? n->find("lpu")->find("c2c") : nullptr;
+      config::fail_at(c2c ? c2c : (n ? n->find("lpu") : nullptr), "lpu.c2c", "links_per_peer",
+                      "more links than the chip has: (node_chips-1) x links_per_peer + global_links = " +
+                          std::to_string(lpu.c2c.node_chips - 1) + " x " + std::to_string(lpu.c2c.links_per_peer) +
+                          " + " + std::to_string(lpu.c2c.global_links) + " = " + std::to_string(need),
+                      std::to_string(lpu.c2c.links_per_peer),
+                      "a total of at most link.links_per_chip = " + std::to_string(link.links_per_chip));
+    }
+    // Tensor groups exchange partial sums directly, so a group must sit inside one node.
+    if (lpu.group_chips() > lpu.c2c.node_chips)
+      config::fail_at(n ? n->find("lpu") : nullptr, "lpu", "tensor_parallel",
+                      "a tensor group must be directly linked: more chips than a node has",
+                      std::to_string(lpu.tensor_parallel),
+                      "at most lpu.c2c.node_chips = " + std::to_string(lpu.c2c.node_chips));
+  }
+}
 
 nlohmann::json SystemConfig::resolved() const { return schema().dump(*this); }
 

@@ -1,0 +1,57 @@
+#include "lpu/lpu_chip.h"
+
+#include "common/base/sc_time_conv.h"
+
+namespace decodesim::lpu {
+
+LpuChip::LpuChip(sc_core::sc_module_name name, const LpuConfig& cfg, const memory::LinkConfig& link,
+                 std::uint32_t chip, std::uint32_t group, ChipPlan plan)
+    : sc_core::sc_module(name), m_sched(cfg, link, chip, group), m_chip(chip), m_plan(std::move(plan)) {
+  SC_HAS_PROCESS(LpuChip);
+  SC_THREAD(run);
+}
+
+void LpuChip::set_trace(TraceWriter* t) {
+  m_trace = t;
+  if (!t) return;
+  m_tracks.clear();
+  for (Unit u : {Unit::Mem, Unit::Mxm, Unit::Vxm, Unit::Sxm, Unit::C2c})
+    m_tracks.push_back(t->track(static_cast<int>(m_chip), unit_name(u)));
+  m_tracks.push_back(t->track(static_cast<int>(m_chip), "kernels"));
+}
+
+void LpuChip::deliver(Picos arrival) {
+  m_arrivals.push_back(arrival);
+  const Picos now = sc_now_picos();
+  m_input.notify(to_sc_time(arrival > now ? arrival - now : 0));
+}
+
+void LpuChip::run() {
+  std::size_t consumed = 0;
+  for (std::uint32_t t = 0; t < m_plan.program.size(); ++t) {
+    const StageRun& want = m_plan.expected[t];
+    // Stage 0 starts token 0 at time zero; every other start is an arrival over C2C.
+    if (!(m_plan.stage == 0 && t == 0)) {
+      while (m_arrivals.size() <= consumed) wait(m_input);
+      const Picos arrival = m_arrivals[consumed++];
+      if (arrival > sc_now_picos()) wait(to_sc_time(arrival - sc_now_picos()));
+    }
+    const Picos now = sc_now_picos();
+    if (now != want.input_at && m_violation.empty())
+      m_violation = std::string(name()) + ": token " + std::to_string(t) + " input arrived at " +
+                    std::to_string(now) + " ps, scheduled " + std::to_string(want.input_at) + " ps";
+    StageRun got = m_sched.run_stage(m_plan.program[t], t, now, m_plan.send_bytes[t], m_plan.send_name);
+    if (m_violation.empty() && !(got.events == want.events && got.send_done == want.send_done))
+      m_violation = std::string(name()) + ": token " + std::to_string(t) + " timeline differs from the compiled schedule";
+    if (m_trace) {
+      for (const auto& e : got.events) m_trace->slice(m_tracks[static_cast<int>(e.unit)], e.name, e.start, e.end);
+      for (const auto& r : got.records) m_trace->slice(m_tracks.back(), r.name, r.start, r.end);
+    }
+    if (got.end > sc_now_picos()) wait(to_sc_time(got.end - sc_now_picos()));
+    if (m_next && m_plan.send_bytes[t] > 0) m_next->deliver(got.send_done);
+    m_runs.push_back(std::move(got));
+  }
+  m_finished = true;
+}
+
+}  // namespace decodesim::lpu

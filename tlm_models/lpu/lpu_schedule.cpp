@@ -1,0 +1,345 @@
+#include "lpu/lpu_schedule.h"
+
+#include <algorithm>
+#include <array>
+
+namespace decodesim::lpu {
+
+const char* unit_name(Unit u) {
+  switch (u) {
+    case Unit::Mem: return "mem";
+    case Unit::Mxm: return "mxm";
+    case Unit::Vxm: return "vxm";
+    case Unit::Sxm: return "sxm";
+    case Unit::C2c: return "c2c";
+  }
+  return "?";
+}
+
+void PathParts::add(const PathParts& o) {
+  weight_stream += o.weight_stream;
+  mxm += o.mxm;
+  vxm += o.vxm;
+  sxm += o.sxm;
+  stream_transit += o.stream_transit;
+  mem += o.mem;
+  c2c += o.c2c;
+  pipeline_fill += o.pipeline_fill;
+}
+
+Picos PathParts::total() const {
+  return weight_stream + mxm + vxm + sxm + stream_transit + mem + c2c + pipeline_fill;
+}
+
+std::vector<std::pair<std::string, Picos>> PathParts::items() const {
+  return {{"weight_stream", weight_stream}, {"mxm", mxm},   {"vxm", vxm}, {"sxm", sxm},
+          {"stream_transit", stream_transit}, {"mem", mem}, {"c2c", c2c}, {"pipeline_fill", pipeline_fill}};
+}
+
+/// Per-kernel busy times and path shares, folded into its KernelRecord.
+struct ChipScheduler::Acc {
+  Picos mxm_busy = 0, install = 0, stream = 0, weight_wait = 0, vxm = 0, sxm = 0, mem = 0, link = 0;
+  Picos first_activity = ~Picos{0};
+  Bytes sram = 0, link_bytes = 0;
+  double macs = 0, vector_ops = 0;
+  PathParts path;
+  void active(Picos t) { first_activity = std::min(first_activity, t); }
+};
+
+ChipScheduler::ChipScheduler(const LpuConfig& cfg, const memory::LinkConfig& link, std::uint32_t chip,
+                             std::uint32_t group, const std::string& where)
+    : m_cfg(cfg),
+      m_clock(cfg.clock_ghz),
+      m_chip(chip),
+      m_group(group),
+      m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), where)),
+      m_peer("peer", link),
+      m_global("global", link),
+      m_transit(m_clock.to_picos(cfg.hemisphere_transit_cycles())) {}
+
+Picos ChipScheduler::matmul(const std::string& name, std::uint64_t m, std::uint64_t k, std::uint64_t n,
+                            std::uint64_t groups, Bytes bytes, Picos ready, Acc& acc) {
+  // Tiles are cut to one slot band (rows / install_streams rows) and dealt over every band of every plane.
+  const std::uint32_t R = m_cfg.geometry().rows, C = m_cfg.geometry().cols, P = m_cfg.arrays();
+  const std::uint64_t tk = ceil_div<std::uint64_t>(k, R), tn = ceil_div<std::uint64_t>(n, C);
+  const std::uint32_t k_last = static_cast<std::uint32_t>(k - (tk - 1) * R);
+  const std::uint32_t n_last = static_cast<std::uint32_t>(n - (tn - 1) * C);
+  const std::uint32_t m32 = static_cast<std::uint32_t>(std::min<std::uint64_t>(m, 0xffffffffu));
+  // Shapes [full, partial k, partial n, partial both] and how many tiles of each one matrix has.
+  const std::array<matmul::TileShape, 4> shape{matmul::TileShape{m32, R, C}, matmul::TileShape{m32, k_last, C},
+                                               matmul::TileShape{m32, R, n_last}, matmul::TileShape{m32, k_last, n_last}};
+  const bool pk = k_last != R, pn = n_last != C;
+  std::array<std::uint64_t, 4> per_matrix{(tk - (pk ? 1 : 0)) * (tn - (pn ? 1 : 0)), pk ? tn - (pn ? 1 : 0) : 0,
+                                          pn ? tk - (pk ? 1 : 0) : 0, std::uint64_t{(pk && pn) ? 1u : 0u}};
+  // Deal each shape's tiles evenly over the planes, continuing where the last shape stopped,
+  // so no plane gets more than one tile above another.
+  std::vector<std::array<std::uint64_t, 4>> plane(P, {0, 0, 0, 0});
+  std::uint64_t next = 0;
+  for (int s = 0; s < 4; ++s) {
+    const std::uint64_t count = per_matrix[s] * groups;
+    for (std::uint32_t p = 0; p < P; ++p) {
+      const std::uint32_t idx = static_cast<std::uint32_t>((next + p) % P);
+      plane[idx][s] = count / P + (p < count % P ? 1 : 0);
+    }
+    next = (next + count) % P;
+  }
+  Cycles cyc = 0, install = 0, stream = 0;
+  for (std::uint32_t p = 0; p < P; ++p) {
+    Cycles c = 0, tiles = 0;
+    for (int s = 0; s < 4; ++s)
+      if (plane[p][s] > 0) {
+        c += m_core->run_tiles(shape[s], plane[p][s]);
+        tiles += plane[p][s];
+      }
+    if (c > cyc) {
+      cyc = c;
+      install = tiles * R;
+      stream = tiles * m;
+    }
+  }
+  const Picos act_at = ready + m_transit;  // activations cross the hemisphere to the MXM
+  // Weights are resident: the first tile installs while the activations are still on their way.
+  const Picos lead = m_clock.to_picos(R);
+  const Picos start = std::max(m_mxm_free, act_at > lead ? act_at - lead : 0);
+  const Picos slot_end = start + m_clock.to_picos(cyc);
+  const Picos stream_end =
+      start + m_clock.to_picos(ceil_div<std::uint64_t>(bytes, m_cfg.stream_bytes_per_cycle()));
+  const Picos end = std::max({slot_end, stream_end, act_at});
+  acc.active(start > m_transit ? start - m_transit : 0);  // the first weight vectors leave MEM a transit earlier
+  acc.mxm_busy += end - start;
+  acc.install += m_clock.to_picos(install);
+  acc.stream += m_clock.to_picos(stream);
+  if (stream_end > slot_end) acc.weight_wait += stream_end - slot_end;
+  acc.sram += bytes;
+  acc.macs += static_cast<double>(groups) * static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+  // Path: the activation's crossing, then the plane work (and any wait on the weight stream).
+  acc.path.stream_transit += act_at - ready;
+  const Picos waited = stream_end > slot_end ? stream_end - std::max(slot_end, act_at) : 0;
+  acc.path.weight_stream += std::min(waited, end - act_at);
+  acc.path.mxm += (end - act_at) - std::min(waited, end - act_at);
+  if (m_events) {
+    m_events->push_back({Unit::Mem, name, start > m_transit ? start - m_transit : 0, stream_end});
+    m_events->push_back({Unit::Mxm, name, start, end});
+  }
+  m_mxm_free = end;
+  return end;
+}
+
+Picos ChipScheduler::vector(const std::string& name, std::uint64_t ops, Picos ready, Acc& acc) {
+  if (ops == 0) return ready;
+  const Picos at = ready + m_transit;
+  const std::uint64_t width = std::uint64_t{m_cfg.vector_bytes()} * m_cfg.vxm.alus_per_lane;
+  const Picos start = std::max(at, m_vxm_free);
+  const Picos end = start + m_clock.to_picos(ceil_div<std::uint64_t>(ops, width) + m_cfg.vxm.latency_cycles);
+  acc.active(ready);
+  acc.vxm += end - start;
+  acc.vector_ops += static_cast<double>(ops);
+  acc.path.stream_transit += start - ready;
+  acc.path.vxm += end - start;
+  if (m_events) m_events->push_back({Unit::Vxm, name, start, end});
+  m_vxm_free = end;
+  return end;
+}
+
+Picos ChipScheduler::permute(const std::string& name, Bytes bytes, Picos ready, Acc& acc) {
+  if (bytes == 0) return ready;
+  const std::uint64_t vectors = ceil_div<std::uint64_t>(bytes, m_cfg.vector_bytes());
+  const Picos start = std::max(ready, m_sxm_free);
+  const Picos end =
+      start + m_clock.to_picos(ceil_div<std::uint64_t>(vectors, m_cfg.sxm.vectors_per_cycle) + m_cfg.sxm.latency_cycles);
+  acc.active(ready);
+  acc.sxm += end - start;
+  acc.path.sxm += end - ready;
+  if (m_events) m_events->push_back({Unit::Sxm, name, start, end});
+  m_sxm_free = end;
+  return end;
+}
+
+Picos ChipScheduler::mem_stream(const std::string& name, Bytes bytes, Picos ready, Acc& acc) {
+  if (bytes == 0) return ready;
+  // The vectors cross from (or to) the farthest slice: one transit, then one stream-width per cycle.
+  const Picos end =
+      ready + m_transit + m_clock.to_picos(ceil_div<std::uint64_t>(bytes, m_cfg.stream_bytes_per_cycle()));
+  acc.active(ready);
+  acc.mem += end - ready;
+  acc.sram += bytes;
+  acc.path.mem += end - ready;
+  if (m_events) m_events->push_back({Unit::Mem, name, ready, end});
+  return end;
+}
+
+Picos ChipScheduler::exchange(const std::string& name, Bytes piece, Picos ready, Acc& acc) {
+  // One message to every node-mate at once, each on its own port(s): identical traffic, so one
+  // link timeline stands for all of them.
+  const Bytes per_link = ceil_div<Bytes>(piece, m_cfg.c2c.links_per_peer);
+  const Picos done = m_peer.transfer(per_link, ready);
+  acc.active(ready);
+  acc.link += done - ready;
+  acc.link_bytes += piece * (m_group - 1);
+  acc.path.c2c += done - ready;
+  if (m_events) m_events->push_back({Unit::C2c, name, ready, done});
+  return done;
+}
+
+KernelRecord ChipScheduler::execute(const Kernel& k, std::uint32_t token, Picos ready, StageRun& run) {
+  KernelRecord r;
+  r.name = k.name;
+  r.kind = k.kind;
+  r.op = k.op;
+  r.layer = k.layer;
+  r.token = token;
+  r.chip = m_chip;
+  r.flops = k.flops;
+  r.vector_ops = k.vector_ops;
+  Acc acc;
+  Picos end = ready;
+  const Bytes act_bytes = dtype_bits(k.act_dtype) / 8;
+
+  switch (k.kind) {
+    case KernelKind::Gemm:
+      end = matmul(k.name, k.m, k.k, k.n, k.groups, k.weight_bytes, ready, acc);
+      // MoE combine (and any other epilogue) runs on the VXM after the planes.
+      end = vector(k.name + ".epilogue", k.vector_ops, end, acc);
+      break;
+    case KernelKind::Attention: {
+      // K rows and V rows of every (sequence, KV head) group are resident in MEM.
+      const Bytes half = k.kv_read_bytes / 2;
+      const Picos qk = matmul(k.name + ".qk", k.m, k.k, k.n, k.groups, half, ready, acc);
+      const Picos sm = vector(k.name + ".softmax", k.vector_ops, qk, acc);
+      end = matmul(k.name + ".pv", k.m, k.n, k.k, k.groups, k.kv_read_bytes - half, sm, acc);
+      break;
+    }
+    case KernelKind::KvAppend:
+      end = mem_stream(k.name, k.kv_write_bytes, ready, acc);
+      run.bytes_written += k.kv_write_bytes;
+      acc.sram -= k.kv_write_bytes;  // counted as a write below, not a read
+      r.mem_bytes += k.kv_write_bytes;
+      break;
+    case KernelKind::Embedding:
+      end = mem_stream(k.name, k.weight_bytes, ready, acc);
+      break;
+    case KernelKind::AllReduce: {
+      if (m_group <= 1) break;
+      const Bytes piece = ceil_div<Bytes>(k.collective_bytes, m_group);
+      if (k.op == "all_gather") {
+        end = exchange(k.name, piece, ready, acc);
+      } else {
+        // Reduce-scatter, add the group-1 partial pieces on the VXM, all-gather.
+        const Picos rs = exchange(k.name + ".reduce_scatter", piece, ready, acc);
+        const Picos added = vector(k.name + ".add", (m_group - 1) * (piece / std::max<Bytes>(1, act_bytes)), rs, acc);
+        end = exchange(k.name + ".all_gather", piece, added, acc);
+      }
+      break;
+    }
+    case KernelKind::Rope: {
+      const Picos p = permute(k.name, k.act_in_bytes, ready, acc);
+      end = vector(k.name, k.vector_ops, p, acc);
+      break;
+    }
+    case KernelKind::RmsNorm:
+    case KernelKind::Residual:
+    case KernelKind::SiluMul: {
+      Picos data = ready;
+      if (k.weight_bytes > 0) {
+        // The gain vector streams from MEM while the activations cross to the VXM.
+        Acc gain;
+        data = mem_stream(k.name + ".gain", k.weight_bytes, ready, gain);
+        acc.sram += gain.sram;
+        acc.mem += gain.mem;
+        acc.active(ready);
+        // The VXM needs both; whichever arrives last is on the path (vector() counts the crossing).
+        if (data > ready + m_transit) {
+          acc.path.mem += data - ready - m_transit;
+          data -= m_transit;
+        } else {
+          data = ready;
+        }
+      }
+      end = vector(k.name, k.vector_ops, data, acc);
+      break;
+    }
+  }
+  if (k.kind == KernelKind::Embedding || k.kind == KernelKind::Gemm || k.kind == KernelKind::RmsNorm)
+    run.weight_bytes_read += acc.sram;
+  else if (k.kind == KernelKind::Attention)
+    run.kv_bytes_read += acc.sram;
+  r.mem_bytes += acc.sram;
+  r.link_bytes = acc.link_bytes;
+  r.start = std::min(ready, acc.first_activity);
+  r.end = std::max(end, ready);
+  r.exclusive = r.end - ready;
+  r.cycles = m_clock.to_cycles(r.end - r.start);
+
+  // Roofline: bytes at the MEM peak, FLOPs at the MXM peak; a collective needs at least one
+  // message (latency + its serialisation) per step it cannot skip.
+  const double mem_s = static_cast<double>(r.mem_bytes) / m_cfg.sram_peak_bytes_per_s();
+  const double flop_s = static_cast<double>(k.flops) / m_cfg.peak_flops();
+  r.roofline = static_cast<Picos>(std::max(mem_s, flop_s) * kPicosPerSecond);
+  if (k.kind == KernelKind::AllReduce && m_group > 1) {
+    const Bytes piece = ceil_div<Bytes>(ceil_div<Bytes>(k.collective_bytes, m_group), m_cfg.c2c.links_per_peer);
+    r.roofline = ns_to_picos(m_peer.config().latency_ns + m_peer.config().per_hop_ns) +
+                 m_peer.config().serialization(piece);
+  }
+  const Picos mem_ideal = static_cast<Picos>(mem_s * kPicosPerSecond);
+  r.breakdown = {{"sram_stream", mem_ideal},     {"weight_stream", acc.weight_wait}, {"mxm_busy", acc.mxm_busy},
+                 {"mxm_weight_install", acc.install}, {"mxm_stream", acc.stream},  {"vxm", acc.vxm},
+                 {"sxm", acc.sxm},               {"mem", acc.mem},                 {"link", acc.link},
+                 {"stream_transit", acc.path.stream_transit}};
+  std::string bound = classify_bound(r.duration(), {{"memory", std::max(mem_ideal, acc.mem)},
+                                                    {"mxm", acc.mxm_busy},
+                                                    {"vector", acc.vxm + acc.sxm},
+                                                    {"link", acc.link}});
+  if (bound == "mxm") bound = acc.install >= acc.stream ? "weight_load" : "compute";
+  r.bound = bound;
+
+  run.path.add(acc.path);
+  run.link_bytes += acc.link_bytes;
+  run.macs += acc.macs;
+  run.vector_ops += acc.vector_ops;
+  run.mxm_busy += acc.mxm_busy;
+  run.vxm_busy += acc.vxm + acc.sxm;
+  run.link_busy += acc.link;
+  run.sram_busy += mem_ideal;
+  return r;
+}
+
+StageRun ChipScheduler::run_stage(const std::vector<Kernel>& program, std::uint32_t token, Picos input_at,
+                                  Bytes send_bytes, const std::string& send_name) {
+  StageRun run;
+  run.input_at = input_at;
+  m_events = &run.events;
+  Picos t = input_at;
+  Bytes stage_bytes = 0;
+  std::uint64_t stage_flops = 0;
+  Picos stage_link_floor = 0;
+  for (const Kernel& k : program) {
+    KernelRecord r = execute(k, token, t, run);
+    t = r.end;
+    stage_bytes += r.mem_bytes;
+    stage_flops += r.flops;
+    if (r.kind == KernelKind::AllReduce) stage_link_floor += r.roofline;
+    run.records.push_back(std::move(r));
+  }
+  run.end = t;
+  run.send_done = t;
+  if (send_bytes > 0) {
+    const Bytes per_link = ceil_div<Bytes>(send_bytes, m_cfg.c2c.global_links);
+    run.send_done = m_global.transfer(per_link, t);
+    run.link_bytes += send_bytes;
+    run.link_busy += run.send_done - t;
+    run.path.pipeline_fill += run.send_done - t;
+    run.events.push_back({Unit::C2c, send_name, t, run.send_done});
+    // The hand-off itself is a latency that no schedule avoids.
+    run.roofline += ns_to_picos(m_global.config().latency_ns + m_global.config().per_hop_ns) +
+                    m_global.config().serialization(per_link);
+  }
+  // The stage's chips can neither beat their MEM and MXM peaks nor skip their collectives;
+  // the larger of the two is a floor (they may overlap, so they are not added).
+  const double mem_s = static_cast<double>(stage_bytes) / m_cfg.sram_peak_bytes_per_s();
+  const double flop_s = static_cast<double>(stage_flops) / m_cfg.peak_flops();
+  run.roofline += std::max(static_cast<Picos>(std::max(mem_s, flop_s) * kPicosPerSecond), stage_link_floor);
+  m_events = nullptr;
+  return run;
+}
+
+}  // namespace decodesim::lpu
