@@ -1,7 +1,6 @@
 #include "lpu/lpu_schedule.h"
 
 #include <algorithm>
-#include <array>
 
 namespace decodesim::lpu {
 
@@ -61,42 +60,15 @@ Picos ChipScheduler::matmul(const std::string& name, std::uint64_t m, std::uint6
                             std::uint64_t groups, Bytes bytes, Picos ready, Acc& acc) {
   // Tiles are cut to one slot band (rows / install_streams rows) and dealt over every band of every plane.
   const std::uint32_t R = m_cfg.geometry().rows, C = m_cfg.geometry().cols, P = m_cfg.arrays();
-  const std::uint64_t tk = ceil_div<std::uint64_t>(k, R), tn = ceil_div<std::uint64_t>(n, C);
-  const std::uint32_t k_last = static_cast<std::uint32_t>(k - (tk - 1) * R);
-  const std::uint32_t n_last = static_cast<std::uint32_t>(n - (tn - 1) * C);
+  const std::uint64_t tiles = groups * ceil_div<std::uint64_t>(k, R) * ceil_div<std::uint64_t>(n, C);
   const std::uint32_t m32 = static_cast<std::uint32_t>(std::min<std::uint64_t>(m, 0xffffffffu));
-  // Shapes [full, partial k, partial n, partial both] and how many tiles of each one matrix has.
-  const std::array<matmul::TileShape, 4> shape{matmul::TileShape{m32, R, C}, matmul::TileShape{m32, k_last, C},
-                                               matmul::TileShape{m32, R, n_last}, matmul::TileShape{m32, k_last, n_last}};
-  const bool pk = k_last != R, pn = n_last != C;
-  std::array<std::uint64_t, 4> per_matrix{(tk - (pk ? 1 : 0)) * (tn - (pn ? 1 : 0)), pk ? tn - (pn ? 1 : 0) : 0,
-                                          pn ? tk - (pk ? 1 : 0) : 0, std::uint64_t{(pk && pn) ? 1u : 0u}};
-  // Deal each shape's tiles evenly over the planes, continuing where the last shape stopped,
-  // so no plane gets more than one tile above another.
-  std::vector<std::array<std::uint64_t, 4>> plane(P, {0, 0, 0, 0});
-  std::uint64_t next = 0;
-  for (int s = 0; s < 4; ++s) {
-    const std::uint64_t count = per_matrix[s] * groups;
-    for (std::uint32_t p = 0; p < P; ++p) {
-      const std::uint32_t idx = static_cast<std::uint32_t>((next + p) % P);
-      plane[idx][s] = count / P + (p < count % P ? 1 : 0);
-    }
-    next = (next + count) % P;
-  }
-  Cycles cyc = 0, install = 0, stream = 0;
-  for (std::uint32_t p = 0; p < P; ++p) {
-    Cycles c = 0, tiles = 0;
-    for (int s = 0; s < 4; ++s)
-      if (plane[p][s] > 0) {
-        c += m_core->run_tiles(shape[s], plane[p][s]);
-        tiles += plane[p][s];
-      }
-    if (c > cyc) {
-      cyc = c;
-      install = tiles * R;
-      stream = tiles * m;
-    }
-  }
+  // A partial tile (the last k or n slice) is installed as a zero-padded full tile: the plane's
+  // rows shift in regardless of how many hold weights. So each plane runs its whole share as
+  // one back-to-back sequence of full-shape tiles — one slot call, one fill and one drain per
+  // GEMM, not one per tile shape. Tiles are dealt evenly; the busiest plane sets the time.
+  const std::uint64_t busiest = ceil_div<std::uint64_t>(tiles, P);
+  const Cycles cyc = m_core->run_tiles(matmul::TileShape{m32, R, C}, busiest);
+  const Cycles install = busiest * R, stream = busiest * m;
   const Picos act_at = ready + m_transit;  // activations cross the hemisphere to the MXM
   // Weights are resident: the first tile installs while the activations are still on their way.
   const Picos lead = m_clock.to_picos(R);
