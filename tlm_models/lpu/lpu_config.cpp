@@ -31,7 +31,7 @@ const config::Schema<MxmConfig>& MxmConfig::schema() {
   static const S s = S("MXM matrix planes (weight-stationary; each plane is one matmul-core slot)")
                          .num("planes", &MxmConfig::planes, "count", 4u, 1u, 64u, "independent matrix planes")
                          .num("rows", &MxmConfig::rows, "MACCs", 320u, 4u, 1024u,
-                              "plane rows (K held); installing a tile takes `rows` cycles (slot contract)")
+                              "plane rows (K held); the slot installs one row per cycle per install stream")
                          .num("cols", &MxmConfig::cols, "MACCs", 320u, 4u, 1024u, "plane columns (N held)")
                          .num("weight_buffers", &MxmConfig::weight_buffers, "count", 2u, 1u, 2u,
                               "weight registers per MACC; 2 installs the next tile while the current one streams")
