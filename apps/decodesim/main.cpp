@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "driver/commands.h"
+#include "report/report.h"
 
 namespace {
 
@@ -77,7 +78,7 @@ int sc_main(int argc, char** argv) {
   if (*explain) return cmd_config_explain(section, markdown, std::cout, std::cerr);
   if (*show) return cmd_config_show(show_system, show_sets, std::cout, std::cerr);
   if (*version) {
-    std::cout << "decodesim " << DECODESIM_VERSION << "\n";
+    std::cout << "decodesim " << decodesim::report::version_string() << "\n";
     return kExitOk;
   }
   return kExitBadInput;
