@@ -151,3 +151,13 @@ TEST(Cli, ConfigExplainListsEveryKeyWithUnitAndDefault) {
   EXPECT_NE(one.out.find("PEs"), std::string::npos);
   EXPECT_EQ(one.out.find("hbm."), std::string::npos);
 }
+
+TEST(Cli, ConfigReferenceDocMatchesTheCode) {
+  // docs/config-reference.md is generated; regenerate with
+  //   build/apps/decodesim/decodesim config explain --markdown > docs/config-reference.md
+  ScratchDir d("docs");
+  const CliRun r = run_cli({"config", "explain", "--markdown"}, d);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, slurp(std::string(DECODESIM_SOURCE_DIR) + "/docs/config-reference.md"))
+      << "docs/config-reference.md is stale: regenerate it (command in this test)";
+}
