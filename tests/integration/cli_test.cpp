@@ -161,3 +161,13 @@ TEST(Cli, ConfigReferenceDocMatchesTheCode) {
   EXPECT_EQ(r.out, slurp(std::string(DECODESIM_SOURCE_DIR) + "/docs/config-reference.md"))
       << "docs/config-reference.md is stale: regenerate it (command in this test)";
 }
+
+TEST(Cli, WatchdogStopsARunWithExitThreeAndNoOutput) {
+  ScratchDir d("watchdog");
+  const CliRun r = run_cli({"run", "--system", "tpu_v5e", "--model", "llama2_7b", "--tokens", "3", "--set",
+                            "sim.max_simulated_s=0.001", "--out", d.path("o")},
+                           d);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("watchdog"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(d.path("o")));
+}
