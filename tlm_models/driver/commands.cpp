@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -284,6 +285,30 @@ int cmd_config_show(const std::string& system, const std::vector<std::string>& s
     const auto cfg = system::load_system(system, Paths::from_env().configs_dir, sets);
     out << cfg.resolved().dump(2) << "\n";
     return kExitOk;
+  } catch (const config::InputError& e) {
+    err << "decodesim: error: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+}
+
+int cmd_validate_rtl(matmul::ValidateOptions opts, const std::string& sizes, std::ostream& out, std::ostream& err) {
+  try {
+    if (!sizes.empty()) {
+      opts.sizes.clear();
+      std::stringstream ss(sizes);
+      std::string part;
+      int col = 1;
+      while (std::getline(ss, part, ',')) {
+        std::uint32_t v = 0;
+        auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+        if (ec != std::errc() || p != part.data() + part.size() || v == 0)
+          throw config::InputError(config::SourceLoc{"--sizes", 1, col}, "sizes", "expected a positive integer",
+                                   "'" + part + "'", "a comma-separated list such as 8,16");
+        opts.sizes.push_back(v);
+        col += static_cast<int>(part.size()) + 1;
+      }
+    }
+    return matmul::run_validate_rtl(opts, out);
   } catch (const config::InputError& e) {
     err << "decodesim: error: " << e.what() << "\n";
     return kExitBadInput;

@@ -18,6 +18,12 @@ std::string rtl_built_sizes(bool traced) {
   return out;
 }
 
+bool rtl_build_exists(const ArrayGeometry& g) {
+  for (const RtlBuild& b : rtl_builds())
+    if (b.size == g.rows && b.size == g.cols && b.weight_buffers == g.weight_buffers && !b.traced) return true;
+  return false;
+}
+
 RtlMatmulCore::RtlMatmulCore(const ArrayGeometry& g, std::unique_ptr<RtlSim> sim)
     : m_geometry(g), m_sim(std::move(sim)) {}
 

@@ -38,6 +38,10 @@ const std::vector<RtlBuild>& rtl_builds();
 /// the traced builds): the text error messages list as "allowed".
 std::string rtl_built_sizes(bool traced);
 
+/// Whether this binary holds an (untraced) RTL library for `g`; lets config validation refuse
+/// an unbuilt size with the config file's location before anything is elaborated.
+bool rtl_build_exists(const ArrayGeometry& g);
+
 struct RtlCoreOptions {
   std::string wave_path;  ///< non-empty: dump an FST waveform of every cycle to this file
 };
