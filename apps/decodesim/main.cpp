@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "driver/commands.h"
+#include "report/report.h"
 
 namespace {
 
@@ -61,6 +62,14 @@ int sc_main(int argc, char** argv) {
   show->add_option("--system", show_system, "system name or path")->required();
   show->add_option("--set", show_sets, "override a config key (repeatable)");
 
+  decodesim::matmul::ValidateOptions vr;
+  std::string vr_sizes;
+  auto* vr_cmd = app.add_subcommand("validate-rtl", "check the RTL matmul core against the TLM core, bit and cycle");
+  vr_cmd->add_option("--sizes", vr_sizes, "comma-separated array sizes (default: 4,8,16,32)");
+  vr_cmd->add_option("--tiles", vr.tiles, "random tiles per size (default 1000)");
+  vr_cmd->add_option("--seed", vr.seed, "seed of the random tiles (default 1)");
+  vr_cmd->add_option("--wave", vr.wave_path, "write an FST waveform (traced sizes only)");
+
   auto* version = app.add_subcommand("version", "print the version");
 
   try {
@@ -76,8 +85,9 @@ int sc_main(int argc, char** argv) {
   if (*cmp_cmd) return cmd_compare(cmp, std::cout, std::cerr);
   if (*explain) return cmd_config_explain(section, markdown, std::cout, std::cerr);
   if (*show) return cmd_config_show(show_system, show_sets, std::cout, std::cerr);
+  if (*vr_cmd) return cmd_validate_rtl(vr, vr_sizes, std::cout, std::cerr);
   if (*version) {
-    std::cout << "decodesim " << DECODESIM_VERSION << "\n";
+    std::cout << "decodesim " << decodesim::report::version_string() << "\n";
     return kExitOk;
   }
   return kExitBadInput;

@@ -9,6 +9,8 @@
 
 #include <unistd.h>
 
+#include "decodesim_version.h"
+
 namespace decodesim::report {
 namespace {
 
@@ -51,13 +53,7 @@ struct OpRow {
 
 }  // namespace
 
-std::string version_string() {
-#ifdef DECODESIM_VERSION
-  return DECODESIM_VERSION;
-#else
-  return "unknown";
-#endif
-}
+std::string version_string() { return DECODESIM_VERSION; }
 
 Summary summarize(const system::RunRequest& req, const system::RunResult& res) {
   Summary s;
