@@ -82,12 +82,14 @@ RunResult simulate_lpu(const RunRequest& req) {
     for (std::uint32_t i = 0; i < per_stage; ++i)
       mods[s * per_stage + i]->set_next(mods[((s + 1) % stages) * per_stage + i].get());
 
-  sc_core::sc_start();
+  // The watchdog: a chip waiting on an input that never comes stops here instead of hanging.
+  sc_core::sc_start(to_sc_time(static_cast<Picos>(cfg.sim.max_simulated_s * kPicosPerSecond)));
 
   for (const auto& m : mods) {
     if (!m->finished())
-      throw SimulationError("simulation stopped without progress at " +
-                            std::to_string(picos_to_seconds(sc_now_picos())) + " s: " + std::string(m->name()) +
+      throw SimulationError("watchdog: run not finished at sim.max_simulated_s = " +
+                            std::to_string(cfg.sim.max_simulated_s) + " s (stopped at " +
+                            std::to_string(picos_to_seconds(sc_now_picos())) + " s): " + std::string(m->name()) +
                             " finished " + std::to_string(m->runs().size()) + " tokens");
     if (!m->violation().empty()) throw SimulationError("static schedule violated: " + m->violation());
   }
