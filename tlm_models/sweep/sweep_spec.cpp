@@ -212,30 +212,11 @@ struct Axis {
   std::vector<Setting> entries;
 };
 
-/// Validates one key = value against its schema, alone on top of the base, so the error
-/// names the value's own line and column in the spec.
-class ValueChecker {
- public:
-  ValueChecker(Node system_tree, Node scenario) : m_tree(std::move(system_tree)), m_scenario(std::move(scenario)) {}
-
-  void check(const std::string& key, const Node& value) {
-    if (key.rfind("scenario.", 0) == 0) {
-      Node s = m_scenario;
-      put(s, key.substr(9), value);
-      workload::Scenario out;
-      workload::Scenario::schema().read(&s, "scenario", out);
-      return;
-    }
-    Node t = m_tree;
-    put(t, key, value);
-    system::SystemConfig cfg;
-    system::SystemConfig::schema().read(&t, "", cfg);
-  }
-
- private:
-  Node m_tree;
-  Node m_scenario;
-};
+std::string describe_params(const json& params) {
+  std::string s;
+  for (const auto& [k, v] : params.items()) s += (s.empty() ? "" : ", ") + k + "=" + v.dump();
+  return s;
+}
 
 std::string resolve_path(const std::string& name_or_path, const fs::path& spec_dir) {
   const bool looks_like_path = name_or_path.find('/') != std::string::npos ||
@@ -356,21 +337,18 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
   }
   config::assign_paths(scenario_base, "scenario");
 
-  ValueChecker checker(base_cfg.tree, scenario_base);
+  // The base tree with the spec's own nodes put in, so a schema error about any spec value
+  // names that value's line and column in the spec.
+  Node base_tree = base_cfg.tree;
   std::vector<std::string> base_sets;
   if (const Node* set = base->find("set")) {
     if (!set->is_map()) throw InputError(set->loc, "base.set", "expected a map of key: value", set->render());
     for (const auto& [k, v] : set->map) {
       if (!known_keys().count(k) || k.rfind("scenario.", 0) == 0) unknown_key(v, "base.set." + k, k);
-      checker.check(k, v);
+      if (!v.is_scalar() && !v.is_seq()) throw InputError(v.loc, "base.set." + k, "expected a value", v.render());
+      put(base_tree, k, v);
       base_sets.push_back(k + "=" + value_text(v));
     }
-  }
-  // Axis values are checked on top of the base overrides, as children will apply them.
-  try {
-    checker = ValueChecker(system::load_system(system_ref, paths.configs_dir, base_sets).tree, scenario_base);
-  } catch (const InputError& e) {
-    throw InputError(base->find("set")->loc, "base.set", e.what());
   }
 
   // axes
@@ -421,7 +399,6 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
     for (const auto& c : cols) {
       axis.keys.push_back(c.first);
       plan.param_keys.push_back(c.first);
-      for (const auto& v : c.second) checker.check(c.first, v);
     }
     for (std::size_t i = 0; i < cols.front().second.size(); ++i) {
       Setting s;
@@ -484,6 +461,7 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
     run.sets = base_sets;
     run.quiet = true;
     json params = json::object();
+    Node tree = base_tree;
     Node scenario = scenario_base;
     for (std::size_t a = 0; a < axes.size(); ++a)
       for (const auto& [key, value] : axes[a].entries[odo[a]]) {
@@ -493,32 +471,39 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
           put(scenario, key.substr(9), value);
         } else {
           run.sets.push_back(key + "=" + value_text(value));
+          put(tree, key, value);
         }
       }
     for (std::size_t a = axes.size(); a-- > 0;) {
       if (++odo[a] < axes[a].entries.size()) break;
       odo[a] = 0;
     }
-    auto describe = [&] {
-      std::string s;
-      for (const auto& [k, v] : params.items()) s += (s.empty() ? "" : ", ") + k + "=" + v.dump();
-      return s;
-    };
+    // Resolve the point from the spec's nodes (errors located at the responsible value)...
     system::SystemConfig cfg;
     workload::Scenario sc;
     try {
-      cfg = system::load_system(system_ref, paths.configs_dir, run.sets);
-      // The child sets scenario.seed from sim.seed (decodesim run --seed); mirror it.
-      Node seed;
+      system::SystemConfig::schema().read(&tree, "", cfg);
+      // load_system() names an unnamed system after its file; do the same.
+      if (cfg.system.name.empty()) cfg.system.name = base_cfg.system.name;
+      Node seed;  // the child sets scenario.seed from sim.seed (decodesim run --seed); mirror it
       seed.kind = Node::Kind::Scalar;
       seed.scalar = std::to_string(cfg.sim.seed);
       seed.loc = axes_n->loc;
       put(scenario, "seed", seed);
       workload::Scenario::schema().read(&scenario, "scenario", sc);
     } catch (const InputError& e) {
-      // Each value passed alone, so this is a combination the config rejects.
-      throw InputError(axes_n->loc, "axes", "the point {" + describe() + "} is invalid (drop it with a filter): " +
-                                                std::string(e.what()));
+      // A value can be fine alone and wrong with another axis's value: name the point.
+      throw InputError(std::string(e.what()) + " [point {" + describe_params(params) +
+                       "}; a filter can drop invalid combinations]");
+    }
+    // ...and again exactly as the child will, from the argument strings, so a value that does
+    // not survive the command line is caught here rather than in a failed point.
+    try {
+      if (system::load_system(system_ref, paths.configs_dir, run.sets).resolved() != cfg.resolved())
+        throw InputError("resolves differently");
+    } catch (const InputError& e) {
+      throw InputError(axes_n->loc, "axes", "the point {" + describe_params(params) +
+                                                "} does not survive the trip to `decodesim run --set`: " + e.what());
     }
     const json resolved = cfg.resolved();
     const json scenario_json = workload::Scenario::schema().dump(sc);
@@ -541,7 +526,7 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
     p.run = std::move(run);
     if (const auto [it, fresh] = ids.emplace(p.id, p.index); !fresh)
       throw InputError(axes_n->loc, "axes", "two points resolve to the same config (each would run twice)",
-                       "point " + std::to_string(it->second) + " and {" + describe() + "}",
+                       "point " + std::to_string(it->second) + " and {" + describe_params(p.params) + "}",
                        "distinct values on every axis");
     plan.points.push_back(std::move(p));
   }
