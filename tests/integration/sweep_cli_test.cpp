@@ -305,3 +305,13 @@ TEST(Sweep, SlurmScriptQuotesHostilePathsAndItsTasksMergeToTheLocalRun) {
     EXPECT_FALSE(std::filesystem::exists(f)) << f;
   }
 }
+
+TEST(Sweep, ShippedTpuExampleValidates) {
+  // The LPU and GPU examples name sections that land with those tiles; the TPU one must
+  // always expand (the lead checks the other two after merging).
+  ScratchDir d("sweep-example");
+  const CliRun r = run_cli(
+      {"sweep", std::string(DECODESIM_SOURCE_DIR) + "/configs/sweeps/tpu_mxu_hbm_batch.yaml", "--dry-run"}, d);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("tpu_mxu_hbm_batch: 27 points (9 dropped by filters)"), std::string::npos) << r.out;
+}

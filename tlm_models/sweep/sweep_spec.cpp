@@ -308,18 +308,23 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
   if (!model_n) throw InputError(base->loc, "base.model", "missing", "", "a model name or path");
   const std::string system_ref = resolve_path(scalar_of(*sys_n, "base.system", "a system name or path"), spec_dir);
   const std::string model_ref = resolve_path(scalar_of(*model_n, "base.model", "a model name or path"), spec_dir);
-  // Name errors from the loaders point at a flag; re-locate them at the spec's key.
+  // Name errors from the loaders point at a flag (--system:1:1: system: ...); re-locate them
+  // at the spec's key and keep only what they say.
+  auto what_only = [](const InputError& e, const std::string& flag_prefix) {
+    std::string m = e.what();
+    return m.rfind(flag_prefix, 0) == 0 ? m.substr(flag_prefix.size()) : m;
+  };
   system::SystemConfig base_cfg;
   workload::ModelSpec model;
   try {
     base_cfg = system::load_system(system_ref, paths.configs_dir, {});
   } catch (const InputError& e) {
-    throw InputError(sys_n->loc, "base.system", e.what());
+    throw InputError(sys_n->loc, "base.system", what_only(e, "--system:1:1: system: "));
   }
   try {
     model = workload::load_model(model_ref, paths.workloads_dir);
   } catch (const InputError& e) {
-    throw InputError(model_n->loc, "base.model", e.what());
+    throw InputError(model_n->loc, "base.model", what_only(e, "--model: "));
   }
 
   Node scenario_base;
