@@ -465,6 +465,7 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
     run.scenario = base_flags;
     run.sets = base_sets;
     run.quiet = true;
+    const std::vector<std::size_t> point_odo = odo;
     json params = json::object();
     Node tree = base_tree;
     Node scenario = scenario_base;
@@ -497,7 +498,27 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
       put(scenario, "seed", seed);
       workload::Scenario::schema().read(&scenario, "scenario", sc);
     } catch (const InputError& e) {
-      // A value can be fine alone and wrong with another axis's value: name the point.
+      // A value wrong on its own (a type, a range) is reported as such; one that is only
+      // wrong next to another axis's value names the point, since a filter can drop it.
+      for (std::size_t a = 0; a < axes.size(); ++a)
+        for (const auto& [key, value] : axes[a].entries[point_odo[a]]) {
+          const bool scen = key.rfind("scenario.", 0) == 0;
+          Node alone = scen ? scenario_base : base_tree;
+          put(alone, scen ? key.substr(9) : key, value);
+          try {
+            if (scen) {
+              workload::Scenario ignored;
+              workload::Scenario::schema().read(&alone, "scenario", ignored);
+            } else {
+              system::SystemConfig ignored;
+              system::SystemConfig::schema().read(&alone, "", ignored);
+            }
+          } catch (const InputError& alone_error) {
+            // Only an error about this value itself; one located elsewhere (torus2d without
+            // its dimensions) is a combination that another axis completes.
+            if (std::string(alone_error.what()).rfind(value.loc.str() + ":", 0) == 0) throw;
+          }
+        }
       throw InputError(std::string(e.what()) + " [point {" + describe_params(params) +
                        "}; a filter can drop invalid combinations]");
     }
