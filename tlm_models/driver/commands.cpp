@@ -9,8 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <mutex>
-#include <thread>
 
 #include <unistd.h>
 
@@ -121,6 +119,26 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   }
 }
 
+std::vector<std::string> run_child_argv(const RunOptions& o) {
+  std::vector<std::string> argv{self_exe(), "run", "--system", o.system, "--model", o.model};
+  for (const auto& a : o.scenario.to_args()) argv.push_back(a);
+  for (const auto& s : o.sets) {
+    argv.push_back("--set");
+    argv.push_back(s);
+  }
+  if (!o.out_dir.empty()) {
+    argv.push_back("--out");
+    argv.push_back(o.out_dir);
+  }
+  if (!o.trace_file.empty()) {
+    argv.push_back("--trace");
+    argv.push_back(o.trace_file);
+  }
+  if (o.no_reuse) argv.push_back("--no-reuse");
+  if (o.quiet) argv.push_back("--quiet");
+  return argv;
+}
+
 namespace {
 
 struct CompareRow {
@@ -140,33 +158,22 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
   const bool keep = !o.out_dir.empty();
   fs::path base = keep ? fs::path(o.out_dir) : fs::temp_directory_path() / ("decodesim-compare-" + std::to_string(::getpid()));
   fs::create_directories(base);
-  const std::string exe = self_exe();
 
   std::vector<ChildResult> results(o.systems.size());
   std::vector<std::string> dirs(o.systems.size());
-  std::size_t next = 0;
-  auto worker = [&]() {
-    while (true) {
-      std::size_t i;
-      {
-        static std::mutex mu;
-        std::lock_guard<std::mutex> lock(mu);
-        if (next >= o.systems.size()) return;
-        i = next++;
-      }
-      std::string label = fs::path(o.systems[i]).stem().string();
-      dirs[i] = (base / (std::to_string(i) + "_" + label)).string();
-      std::vector<std::string> argv{exe, "run", "--system", o.systems[i], "--model", o.model, "--out", dirs[i],
-                                    "--quiet"};
-      for (const auto& a : o.scenario.to_args()) argv.push_back(a);
-      for (const auto& s : o.sets) { argv.push_back("--set"); argv.push_back(s); }
-      if (o.no_reuse) argv.push_back("--no-reuse");
-      results[i] = run_child(argv);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned j = 0; j < std::max(1u, o.jobs); ++j) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+  parallel_for(o.systems.size(), o.jobs, [&](std::size_t i) {
+    const std::string label = fs::path(o.systems[i]).stem().string();
+    dirs[i] = (base / (std::to_string(i) + "_" + label)).string();
+    RunOptions run;
+    run.system = o.systems[i];
+    run.model = o.model;
+    run.scenario = o.scenario;
+    run.sets = o.sets;
+    run.out_dir = dirs[i];
+    run.no_reuse = o.no_reuse;
+    run.quiet = true;
+    results[i] = run_child(run_child_argv(run));
+  });
 
   int status = kExitOk;
   std::vector<nlohmann::json> docs(o.systems.size());

@@ -43,6 +43,10 @@ struct RunOptions {
 };
 int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err);
 
+/// The argument vector of a child `decodesim run` (this executable) for `o`: what compare and
+/// sweep spawn, so both start points the same way a user would type them.
+std::vector<std::string> run_child_argv(const RunOptions& o);
+
 struct CompareOptions {
   std::string model;
   std::vector<std::string> systems;

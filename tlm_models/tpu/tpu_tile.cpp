@@ -178,8 +178,14 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
       for (int sh = 0; sh < 4; ++sh) {
         const std::uint64_t n = per_mxu[x][sh];
         if (n == 0) continue;
-        const StreamCost& sc = stream_cost(shapes[sh]);
-        c += fresh ? sc.first + (n - 1) * sc.next : n * sc.next;
+        // Every tile goes through the core (on the Verilated array in RTL mode, cycles
+        // counted); a stream that continues does not pay the restart cost again.
+        Cycles run = m_core->run_tiles(shapes[sh], n);
+        if (!fresh) {
+          const StreamCost& sc = stream_cost(shapes[sh]);
+          run -= std::min(run, sc.first - sc.next);
+        }
+        c += run;
         fresh = false;
         tiles_here += n;
       }
