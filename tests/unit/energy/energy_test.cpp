@@ -16,8 +16,13 @@ TEST(Energy, DefaultsAreTheHorowitz45nmTable) {
   EXPECT_DOUBLE_EQ(c.mac_pj(DType::INT8), 0.3);
   std::vector<config::ParamInfo> rows;
   EnergyConfig::schema().collect("energy", rows);
-  for (const auto& r : rows)
-    if (r.key == "energy.fp16_mul_pj") EXPECT_EQ(r.default_value, "1.1");
+  bool found = false;
+  for (const auto& r : rows) {
+    if (r.key != "energy.fp16_mul_pj") continue;
+    EXPECT_EQ(r.default_value, "1.1");
+    found = true;
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST(Energy, BreakdownMultipliesCountsByConstants) {
