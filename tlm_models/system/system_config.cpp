@@ -60,6 +60,7 @@ const config::Schema<SystemConfig>& SystemConfig::schema() {
                          .section("dma", &SystemConfig::dma)
                          .section("link", &SystemConfig::link)
                          .section("tpu", &SystemConfig::tpu)
+                         .section("gpu", &SystemConfig::gpu)
                          .section("energy", &SystemConfig::energy)
                          .section("sim", &SystemConfig::sim);
   return s;

@@ -12,6 +12,7 @@
 #include "memory/dma/dma_engine.h"
 #include "memory/hbm/hbm_config.h"
 #include "memory/link/link.h"
+#include "gpu/gpu_config.h"
 #include "tpu/tpu_config.h"
 
 namespace decodesim::system {
@@ -45,6 +46,7 @@ struct SystemConfig {
   memory::DmaConfig dma;
   memory::LinkConfig link;
   tpu::TpuConfig tpu;
+  gpu::GpuConfig gpu;
   EnergyConfig energy;
   SimConfig sim;
 
