@@ -3,11 +3,12 @@
 // (activations), which is how CUDA's evict_first loads keep the L2 for reused data.
 //
 // Used for each L2 slice and each SM's L1. Fully associative within one instance: the model
-// tracks which bytes are present, not which way of which set holds them (docs/gpu.md).
+// tracks which bytes are present, not which way of which set holds them (docs/gpu.md). The
+// index is an open-addressing table (linear probing, backward-shift deletion): one probe per
+// access, because every SM request goes through here.
 #pragma once
 
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
 namespace decodesim::gpu {
@@ -29,7 +30,7 @@ class BlockCache {
   void clear();
 
   std::uint64_t capacity_blocks() const { return m_capacity; }
-  std::uint64_t size() const { return m_map.size(); }
+  std::uint64_t size() const { return m_size; }
   std::uint64_t evictions() const { return m_evictions; }
 
  private:
@@ -47,11 +48,18 @@ class BlockCache {
   void unlink(std::uint32_t i);
   void push_back(std::uint32_t i);
   List& list_of(LineClass c) { return c == LineClass::Stream ? m_stream : m_normal; }
+  /// Table slot holding `block`, or the empty slot where it would go.
+  std::size_t probe(std::uint64_t block) const;
+  void erase_slot(std::size_t slot);
+  std::size_t home(std::uint64_t block) const { return (block * 0x9e3779b97f4a7c15ULL) >> m_shift; }
 
   std::uint64_t m_capacity;
-  std::vector<Entry> m_pool;
+  std::vector<Entry> m_pool;              ///< capacity entries, allocated once
   std::vector<std::uint32_t> m_free;
-  std::unordered_map<std::uint64_t, std::uint32_t> m_map;
+  std::vector<std::uint32_t> m_table;     ///< pool index + 1; 0 = empty
+  unsigned m_shift = 63;
+  std::size_t m_mask = 0;
+  std::uint64_t m_size = 0;
   List m_normal, m_stream;
   std::uint64_t m_evictions = 0;
 };

@@ -171,7 +171,9 @@ AccessResult GpuMemory::write(std::uint32_t sm, Bytes addr, Bytes len, Traffic t
   BlockCache& l2 = m_l2[slice];
   if (t == Traffic::Activation) {
     std::uint64_t victim = 0, dirty = 0;
-    if (l2.fill(block, covered_mask(off, len), LineClass::Normal, true, &victim, &dirty)) {
+    // The L2 merges partial-sector stores with byte masks instead of fetching the rest of the
+    // sector from DRAM, so every touched sector becomes valid (and dirty).
+    if (l2.fill(block, touched_mask(off, len), LineClass::Normal, true, &victim, &dirty)) {
       for (unsigned s = 0; s < 64; ++s)
         if (dirty >> s & 1) hbm(victim * m_block + Bytes{s} * kSector, kSector, true, start);
       ++m_writebacks;

@@ -48,7 +48,7 @@ struct GpuTile::Window {
 };
 
 struct GpuTile::Issuer {
-  enum class Phase { Loads, Finish, Idle } phase = Phase::Idle;
+  enum class Phase { Start, Loads, Finish, Idle } phase = Phase::Idle;
   std::uint32_t sm = 0;
   std::uint64_t cta = 0;
   std::vector<MemAccess> rd, wr;
@@ -61,6 +61,9 @@ struct GpuTile::Issuer {
 
 struct GpuTile::SmState {
   Window window;
+  std::vector<std::uint64_t> slots;  ///< this SM's CTA slots (issuer indices)
+  std::size_t rr = 0;                ///< round-robin position of the load/store unit's arbiter
+  Picos next_issue = ~Picos{0};      ///< the queued wake-up of the load/store unit
   Picos lsu_free = 0, tc_free = 0, last_end = 0, compute = 0;
   bool ran = false;
 };
@@ -160,6 +163,7 @@ Picos GpuTile::run_grid(const Grid& g, Picos start) {
   const Bytes req_bytes = m_cfg.sm.request_bytes;
   const Picos cta_launch = cycles_to_ps(m_cfg.sm.cta_launch_cycles);
   const Bytes cta_limit = std::max<Bytes>(g.inflight_bytes, 1);
+  constexpr Picos kNever = ~Picos{0};
 
   std::vector<SmState> sm(sms);
   for (auto& s : sm) {
@@ -167,12 +171,20 @@ Picos GpuTile::run_grid(const Grid& g, Picos start) {
     s.lsu_free = s.tc_free = s.last_end = start;
   }
   std::vector<Issuer> iss(slots);
+  // Events: id < sms is "SM id's load/store unit may issue"; id >= sms is "slot id - sms starts
+  // or finishes its CTA". Ties break by id, so runs are deterministic.
   using Ev = std::pair<Picos, std::uint64_t>;
   std::priority_queue<Ev, std::vector<Ev>, std::greater<Ev>> heap;
+  auto wake = [&](std::uint32_t i, Picos at) {
+    SmState& S = sm[i];
+    if (S.next_issue <= at) return;  // an earlier wake-up is already queued
+    S.next_issue = at;
+    heap.emplace(at, i);
+  };
   std::uint64_t next_cta = 0;
   auto begin_cta = [&](std::uint64_t s, Picos at) {
     Issuer& I = iss[s];
-    I.phase = Issuer::Phase::Loads;
+    I.phase = Issuer::Phase::Start;
     I.cta = next_cta++;
     I.rd.clear();
     I.wr.clear();
@@ -183,104 +195,133 @@ Picos GpuTile::run_grid(const Grid& g, Picos start) {
     I.last_done = at;
     I.requests = 0;
     I.window.reset(cta_limit);
-    heap.emplace(at, s);
+    heap.emplace(at, sms + s);
+  };
+  // Called once a CTA has issued its last load (or has none): its compute overlaps the loads,
+  // and what is left after the last data is its share per request.
+  auto schedule_finish = [&](std::uint64_t s, Picos now) {
+    Issuer& I = iss[s];
+    SmState& S = sm[I.sm];
+    const CtaCompute work = g.compute(I.cta);
+    const Picos cp = cycles_to_ps(compute_cycles(work, g.threads));
+    const Picos tc_start = std::max(S.tc_free, I.start);
+    S.tc_free = tc_start + cp;
+    S.compute += cp;
+    m_macs += static_cast<double>(work.tc_tiles) * m_cfg.tensor_core.mma_m * m_cfg.tensor_core.rows *
+              m_cfg.tensor_core.cols;
+    m_cuda_ops += static_cast<double>(work.cuda_ops);
+    const Picos tail = cp / std::max<std::uint64_t>(1, I.requests);
+    I.phase = Issuer::Phase::Finish;
+    heap.emplace(std::max({now, I.last_done + tail, tc_start + cp}), sms + s);
   };
   // The block scheduler fills SMs breadth first: slot s is CTA slot s / sms of SM s % sms.
   for (std::uint64_t s = 0; s < slots; ++s) {
     iss[s].sm = static_cast<std::uint32_t>(s % sms);
+    sm[s % sms].slots.push_back(s);
     begin_cta(s, start + cta_launch);
   }
   Picos grid_end = start;
-  Bytes l2_before = mem.l2_read_hit_bytes() + mem.l2_read_miss_bytes() + mem.l2_write_bytes();
-  Bytes l1_before = mem.l1_hit_bytes();
+  const Bytes l2_before = mem.l2_read_hit_bytes() + mem.l2_read_miss_bytes() + mem.l2_write_bytes();
+  const Bytes l1_before = mem.l1_hit_bytes();
   while (!heap.empty()) {
-    const auto [t, s] = heap.top();
+    const auto [t, id] = heap.top();
     heap.pop();
-    Issuer& I = iss[s];
-    SmState& S = sm[I.sm];
-    if (I.phase == Issuer::Phase::Loads && I.seg < I.rd.size()) {
-      const MemAccess& a = I.rd[I.seg];
-      const Bytes addr = a.addr + I.off;
-      const Bytes piece = std::min<Bytes>(a.len - I.off, req_bytes - addr % req_bytes);
-      Picos ready = std::max(t, S.lsu_free);
-      I.window.retire(t);
-      S.window.retire(t);
-      if (!I.window.fits(piece)) ready = std::max(ready, I.window.earliest());
-      if (!S.window.fits(piece)) ready = std::max(ready, S.window.earliest());
-      if (ready > t) {
-        heap.emplace(ready, s);
+    ++m_events;
+    if (id < sms) {
+      SmState& S = sm[id];
+      if (t != S.next_issue) continue;  // superseded by an earlier wake-up
+      S.next_issue = kNever;
+      if (t < S.lsu_free) {
+        wake(static_cast<std::uint32_t>(id), S.lsu_free);
         continue;
       }
-      const AccessResult res = mem.read(I.sm, addr, piece, a.traffic, t);
-      I.window.add(res.done, piece);
-      S.window.add(res.done, piece);
-      S.lsu_free = t + cycles_to_ps(ceil_div<Bytes>(piece, m_cfg.sm.lsu_bytes_per_cycle));
-      I.last_done = std::max(I.last_done, res.done);
-      ++I.requests;
-      I.off += piece;
-      if (I.off == a.len) {
-        ++I.seg;
-        I.off = 0;
-      }
-      if (I.seg < I.rd.size()) {
-        heap.emplace(S.lsu_free, s);
-      } else {
-        // Last load issued: the CTA finishes its compute once its data is back.
-        const CtaCompute work = g.compute(I.cta);
-        const Cycles c = compute_cycles(work, g.threads);
-        const Picos cp = cycles_to_ps(c);
-        const Picos tc_start = std::max(S.tc_free, I.start);
-        S.tc_free = tc_start + cp;
-        S.compute += cp;
-        m_macs += static_cast<double>(work.tc_tiles) * m_cfg.tensor_core.mma_m * m_cfg.tensor_core.rows *
-                  m_cfg.tensor_core.cols;
-        m_cuda_ops += static_cast<double>(work.cuda_ops);
-        // Compute overlaps the loads; what is left after the last data is this CTA's share per request.
-        const Picos tail = cp / std::max<std::uint64_t>(1, I.requests);
-        I.phase = Issuer::Phase::Finish;
-        heap.emplace(std::max(I.last_done + tail, tc_start + cp), s);
-      }
-      continue;
-    }
-    if (I.phase == Issuer::Phase::Loads) {
-      // A CTA without loads (never in the shipped kernels, but a valid grid): compute only.
-      const CtaCompute work = g.compute(I.cta);
-      const Picos cp = cycles_to_ps(compute_cycles(work, g.threads));
-      const Picos tc_start = std::max(S.tc_free, t);
-      S.tc_free = tc_start + cp;
-      S.compute += cp;
-      m_cuda_ops += static_cast<double>(work.cuda_ops);
-      I.phase = Issuer::Phase::Finish;
-      heap.emplace(tc_start + cp, s);
-      continue;
-    }
-    if (I.phase == Issuer::Phase::Finish) {
-      // Stores issue now, in time order with everyone else's requests; the CTA retires when
-      // the L2 has accepted them.
-      Picos end = t;
-      for (const MemAccess& w : I.wr)
-        for (Bytes off = 0; off < w.len;) {
-          const Bytes addr = w.addr + off;
-          const Bytes piece = std::min<Bytes>(w.len - off, req_bytes - addr % req_bytes);
-          end = std::max(end, mem.write(I.sm, addr, piece, w.traffic, t).done);
-          off += piece;
+      S.window.retire(t);
+      // Round robin over the resident CTAs that still have loads: the first whose own window
+      // and the SM's window both have room issues one request.
+      Picos retry = kNever;
+      const std::size_t n = S.slots.size();
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t at = (S.rr + j) % n;
+        const std::uint64_t s = S.slots[at];
+        Issuer& I = iss[s];
+        if (I.phase != Issuer::Phase::Loads) continue;
+        const MemAccess& a = I.rd[I.seg];
+        const Bytes addr = a.addr + I.off;
+        const Bytes piece = std::min<Bytes>(a.len - I.off, req_bytes - addr % req_bytes);
+        I.window.retire(t);
+        Picos avail = t;
+        if (!I.window.fits(piece)) avail = I.window.earliest();
+        if (!S.window.fits(piece)) avail = std::max(avail, S.window.earliest());
+        if (avail > t) {
+          retry = std::min(retry, avail);
+          continue;
         }
-      ++m_ctas;
-      ++m_acct.ctas;
-      S.last_end = std::max(S.last_end, end);
-      S.ran = true;
-      grid_end = std::max(grid_end, end);
-      if (m_trace && I.sm == 0) m_trace->slice(m_track_sm0, g.name, I.start, end);
-      I.phase = Issuer::Phase::Idle;
-      if (next_cta < g.ctas) begin_cta(s, end + cta_launch);
+        const AccessResult res = mem.read(I.sm, addr, piece, a.traffic, t);
+        I.window.add(res.done, piece);
+        S.window.add(res.done, piece);
+        S.lsu_free = t + cycles_to_ps(ceil_div<Bytes>(piece, m_cfg.sm.lsu_bytes_per_cycle));
+        I.last_done = std::max(I.last_done, res.done);
+        ++I.requests;
+        I.off += piece;
+        if (I.off == a.len) {
+          ++I.seg;
+          I.off = 0;
+        }
+        if (I.seg == I.rd.size()) schedule_finish(s, t);
+        S.rr = at + 1;
+        // When the SM's window cannot take even the smallest next request of its CTAs, nothing
+        // here can issue before a completion frees room: sleep until then, not until lsu_free.
+        retry = S.lsu_free;
+        Bytes smallest = req_bytes;
+        for (const std::uint64_t o : S.slots) {
+          const Issuer& J = iss[o];
+          if (J.phase != Issuer::Phase::Loads) continue;
+          const Bytes a2 = J.rd[J.seg].addr + J.off;
+          smallest = std::min<Bytes>(smallest, std::min<Bytes>(J.rd[J.seg].len - J.off, req_bytes - a2 % req_bytes));
+        }
+        if (!S.window.fits(smallest)) retry = std::max(retry, S.window.earliest());
+        break;
+      }
+      if (retry != kNever) wake(static_cast<std::uint32_t>(id), retry);
+      continue;
     }
+    const std::uint64_t s = id - sms;
+    Issuer& I = iss[s];
+    SmState& S = sm[I.sm];
+    if (I.phase == Issuer::Phase::Start) {
+      if (I.rd.empty()) {
+        schedule_finish(s, t);
+      } else {
+        I.phase = Issuer::Phase::Loads;
+        wake(I.sm, std::max(t, S.lsu_free));
+      }
+      continue;
+    }
+    // Finish: stores issue now, in time order with everyone else's requests; the CTA retires
+    // when the L2 has accepted them and its slot takes the next CTA.
+    Picos end = t;
+    for (const MemAccess& w : I.wr)
+      for (Bytes off = 0; off < w.len;) {
+        const Bytes addr = w.addr + off;
+        const Bytes piece = std::min<Bytes>(w.len - off, req_bytes - addr % req_bytes);
+        end = std::max(end, mem.write(I.sm, addr, piece, w.traffic, t).done);
+        off += piece;
+      }
+    ++m_ctas;
+    ++m_acct.ctas;
+    S.last_end = std::max(S.last_end, end);
+    S.ran = true;
+    grid_end = std::max(grid_end, end);
+    if (m_trace && I.sm == 0) m_trace->slice(m_track_sm0, g.name, I.start, end);
+    I.phase = Issuer::Phase::Idle;
+    if (next_cta < g.ctas) begin_cta(s, end + cta_launch);
   }
   // Tail: SMs that ran CTAs but finished before the grid did, averaged over all SMs. SMs that
   // never got a CTA are not a tail effect: the grid was too small (counted as low MLP).
   Picos idle = 0, compute = 0;
-  for (const auto& s : sm) {
-    if (s.ran) idle += grid_end - s.last_end;
-    compute = std::max(compute, s.compute);
+  for (const auto& x : sm) {
+    if (x.ran) idle += grid_end - x.last_end;
+    compute = std::max(compute, x.compute);
   }
   m_acct.idle_tail += idle / sms;
   m_acct.compute += std::min(compute, grid_end - start);
@@ -464,6 +505,7 @@ const StatGroup& GpuTile::stats() const {
   s.set("kernels", double(m_kernels), "count", "kernels executed (simulated, not replayed)");
   s.set("grids", double(m_grids), "count", "grid launches (flash-decoding adds a combine grid)");
   s.set("ctas", double(m_ctas), "count", "CTAs executed");
+  s.set("events", double(m_events), "count", "scheduler events processed (simulation cost, not hardware)");
   s.set("tensor_macs", m_macs, "MAC", "tensor-core MACs including padding to mma_m rows");
   s.set("cuda_ops", m_cuda_ops, "ops", "CUDA-core element operations");
   s.group("memory") = mem.stats();

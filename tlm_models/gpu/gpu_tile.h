@@ -113,7 +113,7 @@ class GpuTile : public sc_core::sc_module {
 
   std::vector<KernelRecord> m_records;
   bool m_finished = false;
-  std::uint64_t m_kernels = 0, m_grids = 0, m_ctas = 0;
+  std::uint64_t m_kernels = 0, m_grids = 0, m_ctas = 0, m_events = 0;
   double m_macs = 0, m_cuda_ops = 0, m_sram_bits = 0;
   mutable StatGroup m_stats;
 };

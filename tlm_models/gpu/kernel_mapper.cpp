@@ -1,6 +1,7 @@
 #include "gpu/kernel_mapper.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace decodesim::gpu {
@@ -43,38 +44,53 @@ std::uint32_t occupancy(const GpuConfig& cfg, const Grid& g) {
   return static_cast<std::uint32_t>(std::max<std::uint64_t>(o, 1));
 }
 
+double grid_cost(const GpuConfig& cfg, std::uint64_t ctas, double cta_bytes, double cta_inflight, std::uint32_t occ) {
+  // The busiest SM runs c CTAs, r at a time, sharing min(SM window, r CTA windows) of bytes in
+  // flight: by Little's law it needs c·bytes / window latencies to stream, plus one latency to
+  // start each round of r CTAs.
+  const double c = static_cast<double>(ceil_div<std::uint64_t>(ctas, cfg.sms));
+  const double r = std::min<double>(c, occ);
+  const double window = std::min<double>(cfg.sm.max_inflight_bytes, r * cta_inflight);
+  return c * cta_bytes / window + std::ceil(c / r);
+}
+
 std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg, std::uint64_t n, std::uint64_t k,
-                                                           std::uint64_t groups) {
+                                                           std::uint64_t groups, DType w, DType act) {
+  Grid probe = base_grid("gemm", 1, cfg.kernels.gemv_threads, cfg.kernels.gemv_regs_per_thread,
+                         cfg.kernels.gemv_inflight_per_thread);
+  const std::uint32_t occ = occupancy(cfg, probe);
   std::pair<std::uint32_t, std::uint32_t> best{256, 1};
   double best_cost = std::numeric_limits<double>::max();
-  std::uint64_t best_ctas = 0;
   for (std::uint32_t split = 1; split <= cfg.kernels.gemv_max_split; split *= 2) {
     if (split > 1 && k / split < cfg.kernels.gemv_min_k_per_split) break;
     for (std::uint32_t tile : {8u, 16u, 32u, 64u, 128u, 256u}) {
       const std::uint64_t ctas = groups * ceil_div<std::uint64_t>(n, tile) * split;
-      // Bytes per CTA in units of weight elements; the per-SM makespan is what a memory-bound
-      // grid's time follows when every SM streams at the same rate.
-      const double per_cta = static_cast<double>(std::min<std::uint64_t>(tile, n)) * ceil_div<std::uint64_t>(k, split);
-      const double cost = static_cast<double>(ceil_div<std::uint64_t>(ctas, cfg.sms)) * per_cta;
-      // Ties: fewer CTAs (less launch and x re-read), which also prefers no split.
-      if (cost < best_cost * (1 - 1e-9) || (cost <= best_cost * (1 + 1e-9) && ctas < best_ctas)) {
+      const std::uint64_t kc = ceil_div<std::uint64_t>(k, split);
+      // Weights of the tile, the x slice every CTA re-reads from L2, and split-K's fp32 atomics.
+      const double bytes = static_cast<double>(bytes_of(std::min<std::uint64_t>(tile, n) * kc, w) + bytes_of(kc, act) +
+                                               (split > 1 ? std::min<std::uint64_t>(tile, n) * kPartialBytes : 0));
+      const double cost = grid_cost(cfg, ctas, bytes, probe.inflight_bytes, occ);
+      if (cost < best_cost * (1 - 1e-9)) {  // ties keep the earlier: no split, smaller tile
         best_cost = cost;
         best = {tile, split};
-        best_ctas = ctas;
       }
     }
   }
   return best;
 }
 
-std::uint32_t choose_kv_split(const GpuConfig& cfg, std::uint64_t groups, std::uint64_t positions) {
+std::uint32_t choose_kv_split(const GpuConfig& cfg, std::uint64_t groups, std::uint64_t positions, Bytes row_bytes) {
+  Grid probe = base_grid("attn", 1, cfg.kernels.attn_threads, cfg.kernels.attn_regs_per_thread,
+                         cfg.kernels.attn_inflight_per_thread);
+  const std::uint32_t occ = occupancy(cfg, probe);
   const std::uint64_t most = std::min<std::uint64_t>(
       cfg.kernels.attn_max_split, std::max<std::uint64_t>(1, positions / cfg.kernels.attn_min_block));
   std::uint32_t best = 1;
   double best_cost = std::numeric_limits<double>::max();
   for (std::uint64_t s = 1; s <= most; ++s) {
-    const double cost = static_cast<double>(ceil_div<std::uint64_t>(groups * s, cfg.sms)) *
-                        static_cast<double>(ceil_div<std::uint64_t>(positions, s));
+    const double bytes = 2.0 * static_cast<double>(ceil_div<std::uint64_t>(positions, s) * row_bytes);
+    // A split also costs a combine kernel: about one more latency per extra round.
+    const double cost = grid_cost(cfg, groups * s, bytes, probe.inflight_bytes, occ) + (s > 1 ? 1.0 : 0.0);
     if (cost < best_cost * (1 - 1e-9)) {
       best_cost = cost;
       best = static_cast<std::uint32_t>(s);
@@ -93,7 +109,7 @@ namespace {
 
 KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a) {
   KernelPlan p;
-  const auto [tile, split] = choose_gemm_tiling(cfg, k.n, k.k, k.groups);
+  const auto [tile, split] = choose_gemm_tiling(cfg, k.n, k.k, k.groups, k.weight_dtype, k.act_dtype);
   p.split = split;
   p.tile = tile;
   const std::uint64_t n_tiles = ceil_div<std::uint64_t>(k.n, tile);
@@ -113,16 +129,12 @@ KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses
     for (std::uint64_t r = 0; r < m; ++r)
       rd.push_back({a.act_in + bytes_of(r * kk.k + k0, kk.act_dtype), bytes_of(k1 - k0, kk.act_dtype),
                     Traffic::Activation});
+    // Weights are packed offline in CTA order (tile by tile, each tile's k-splits one after
+    // another), as split-K GEMV libraries do: every CTA streams one contiguous range.
     const Bytes wbase = a.weights + grp * group_bytes;
-    if (split == 1) {
-      const Bytes lo = bytes_of(n0 * kk.k, kk.weight_dtype), hi = bytes_of(n1 * kk.k, kk.weight_dtype);
-      rd.push_back({wbase + lo, hi - lo, Traffic::Weights});
-    } else {
-      for (std::uint64_t j = n0; j < n1; ++j) {
-        const Bytes lo = bytes_of(j * kk.k + k0, kk.weight_dtype), hi = bytes_of(j * kk.k + k1, kk.weight_dtype);
-        rd.push_back({wbase + lo, hi - lo, Traffic::Weights});
-      }
-    }
+    const Bytes lo = bytes_of(n0 * kk.k + (n1 - n0) * k0, kk.weight_dtype);
+    const Bytes hi = bytes_of(n0 * kk.k + (n1 - n0) * k1, kk.weight_dtype);
+    rd.push_back({wbase + lo, hi - lo, Traffic::Weights});
     // y[:, n0:n1]: bf16 stores, or fp32 atomics into the scratch when k is split.
     const Bytes out_elem = split > 1 ? kPartialBytes : bytes_of(1, kk.act_dtype);
     for (std::uint64_t r = 0; r < m; ++r)
@@ -143,7 +155,7 @@ KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses
 KernelPlan map_attention(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a) {
   KernelPlan p;
   const std::uint64_t groups = k.groups, n = k.n, d = k.k, m = std::max<std::uint64_t>(k.m, 1);
-  const std::uint32_t split = choose_kv_split(cfg, groups, n);
+  const std::uint32_t split = choose_kv_split(cfg, groups, n, a.kv_row_bytes);
   const std::uint64_t block = ceil_div<std::uint64_t>(n, split);
   p.split = split;
   p.tile = static_cast<std::uint32_t>(block);

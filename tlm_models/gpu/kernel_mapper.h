@@ -1,9 +1,9 @@
 // Maps one decode kernel onto the GPU as grids of CTAs (pure C++, no SystemC).
 //
-//  - GEMV/GEMM: W is [n][k] per group (PyTorch Linear layout). A CTA owns n_tile output columns
-//    and one of `split` slices of k (split-K, reduced with fp32 atomics in L2). n_tile and split
-//    minimise the per-SM makespan ceil(ctas / sms) × bytes per CTA (a wave-quantisation model of
-//    what autotuned libraries pick); split-K is chosen only when it lowers that makespan.
+//  - GEMV/GEMM: W is [n][k] per group, packed offline in CTA order. A CTA owns n_tile output
+//    columns and one of `split` slices of k (split-K, reduced with fp32 atomics in L2). n_tile and split
+//    minimise grid_cost(), a Little's-law estimate with wave quantisation (standing in for a
+//    library's autotuner); split-K is chosen only when it lowers that cost.
 //  - Attention: flash-decoding. Each (sequence, KV head) group's positions are split into
 //    `split` blocks, one CTA each (QKᵀ, softmax, ·V on its block), then a second grid (the
 //    combine kernel, its own launch) merges the partial outputs when split > 1.
@@ -65,11 +65,14 @@ struct KernelPlan {
 /// CTAs of this grid resident on one SM at once (registers, threads, shared memory, CTA slots).
 std::uint32_t occupancy(const GpuConfig& cfg, const Grid& g);
 
-/// GEMM shape choice: returns {n_tile, split} minimising ceil(ctas/sms) × bytes per CTA.
+/// Estimated grid time in units of one memory latency (Little's law per SM, see the .cpp): the
+/// cost model both choices below minimise, standing in for a library's autotuner.
+double grid_cost(const GpuConfig& cfg, std::uint64_t ctas, double cta_bytes, double cta_inflight, std::uint32_t occ);
+/// GEMM shape choice {n_tile, split}; split-K is taken only when it lowers grid_cost.
 std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg, std::uint64_t n, std::uint64_t k,
-                                                           std::uint64_t groups);
+                                                           std::uint64_t groups, DType w, DType act);
 /// Flash-decoding split count for `groups` (sequence, KV head) pairs over `positions`.
-std::uint32_t choose_kv_split(const GpuConfig& cfg, std::uint64_t groups, std::uint64_t positions);
+std::uint32_t choose_kv_split(const GpuConfig& cfg, std::uint64_t groups, std::uint64_t positions, Bytes row_bytes);
 
 KernelPlan map_kernel(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a);
 
