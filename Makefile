@@ -49,4 +49,4 @@ clean:
 	rm -rf $(BUILD)
 
 # Systems shown by `make demo`; the others join as their tiles land.
-DEMO_SYSTEMS ?= tpu_v4 tpu_v5e
+DEMO_SYSTEMS ?= tpu_v4 tpu_v5e gpu_a100 gpu_h100
