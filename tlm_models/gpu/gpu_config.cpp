@@ -16,7 +16,7 @@ const config::Schema<SmConfig>& SmConfig::schema() {
                "shared memory a kernel may use per SM")
           .num("max_threads", &SmConfig::max_threads, "threads", 2048u, 32u, 65536u, "resident threads per SM")
           .num("max_ctas", &SmConfig::max_ctas, "CTAs", 32u, 1u, 1024u, "resident CTAs per SM")
-          .num("max_inflight_bytes", &SmConfig::max_inflight_bytes, "B", 16384u, 64u, 1u << 24,
+          .num("max_inflight_bytes", &SmConfig::max_inflight_bytes, "B", 24576u, 64u, 1u << 24,
                "load bytes one SM can have outstanding (sets bandwidth by Little's law)")
           .num("lsu_bytes_per_cycle", &SmConfig::lsu_bytes_per_cycle, "B/cycle", 128u, 1u, 4096u,
                "bytes per cycle one SM's load path can accept")
@@ -81,7 +81,7 @@ const config::Schema<L2Config>& L2Config::schema() {
           .num("slice_bytes_per_cycle", &L2Config::slice_bytes_per_cycle, "B/cycle", 64u, 1u, 4096u,
                "data bandwidth of one slice")
           .num("hit_cycles", &L2Config::hit_cycles, "cycles", 131u, 1u, 100000u, "slice tag + data pipeline")
-          .num("miss_cycles", &L2Config::miss_cycles, "cycles", 180u, 0u, 100000u,
+          .num("miss_cycles", &L2Config::miss_cycles, "cycles", 300u, 0u, 100000u,
                "slice to memory controller and back, excluding the DRAM service itself")
           .choice("stream_policy", &L2Config::stream_policy,
                   {{"evict_first", StreamPolicy::EvictFirst},

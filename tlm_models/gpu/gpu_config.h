@@ -20,7 +20,7 @@ struct SmConfig {
   std::uint32_t shared_memory_bytes = 167936;
   std::uint32_t max_threads = 2048;
   std::uint32_t max_ctas = 32;
-  std::uint32_t max_inflight_bytes = 16384;  ///< load bytes outstanding per SM (MSHR / LSU limit)
+  std::uint32_t max_inflight_bytes = 24576;  ///< load bytes outstanding per SM (MSHR / LSU limit)
   std::uint32_t lsu_bytes_per_cycle = 128;   ///< L1 fill bandwidth: bytes one SM can take in per cycle
   std::uint32_t request_bytes = 4096;        ///< modelling chunk of one SM memory request (see docs/gpu.md)
   std::uint32_t cta_launch_cycles = 200;     ///< dispatch of one CTA onto an SM (block scheduler + prologue)
@@ -67,7 +67,7 @@ struct L2Config {
   std::uint32_t block_bytes = 4096;          ///< tag and hashing granule (64 B sectors inside)
   std::uint32_t slice_bytes_per_cycle = 64;  ///< data bandwidth of one slice
   std::uint32_t hit_cycles = 131;            ///< slice tag + data pipeline
-  std::uint32_t miss_cycles = 180;           ///< slice → memory controller → slice, excluding DRAM service
+  std::uint32_t miss_cycles = 300;           ///< slice → memory controller → slice, excluding DRAM service
   StreamPolicy stream_policy = StreamPolicy::EvictFirst;
   static const config::Schema<L2Config>& schema();
   void validate(const config::Node* n, const std::string& path) const;
