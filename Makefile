@@ -4,10 +4,12 @@ JOBS     ?= $(shell nproc)
 CMAKE    ?= cmake
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 
-# Debian packages the build needs (Debian 12 names).
+# Debian packages the build needs (Debian 12 names). slurm-wlm and munge run the real
+# single-node Slurm sweep test; gnuplot-nox draws `decodesim sweep-report --plot`.
 PACKAGES := build-essential cmake ninja-build pkg-config git \
             libsystemc-dev verilator libyaml-cpp-dev libgtest-dev libgmock-dev \
-            libcli11-dev nlohmann-json3-dev libbenchmark-dev
+            libcli11-dev nlohmann-json3-dev libbenchmark-dev \
+            slurm-wlm munge gnuplot-nox
 
 .PHONY: all deps build demo test bench clean
 

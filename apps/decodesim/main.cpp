@@ -7,6 +7,8 @@
 #include <iostream>
 
 #include "driver/commands.h"
+#include "report/report.h"
+#include "sweep/sweep_commands.h"
 
 namespace {
 
@@ -61,6 +63,44 @@ int sc_main(int argc, char** argv) {
   show->add_option("--system", show_system, "system name or path")->required();
   show->add_option("--set", show_sets, "override a config key (repeatable)");
 
+  decodesim::matmul::ValidateOptions vr;
+  std::string vr_sizes;
+  auto* vr_cmd = app.add_subcommand("validate-rtl", "check the RTL matmul core against the TLM core, bit and cycle");
+  vr_cmd->add_option("--sizes", vr_sizes, "comma-separated array sizes (default: 4,8,16,32)");
+  vr_cmd->add_option("--tiles", vr.tiles, "random tiles per size (default 1000)");
+  vr_cmd->add_option("--seed", vr.seed, "seed of the random tiles (default 1)");
+  vr_cmd->add_option("--wave", vr.wave_path, "write an FST waveform (traced sizes only)");
+
+  decodesim::sweep::SweepOptions sw;
+  bool no_progress = false;
+  auto* sweep_cmd = app.add_subcommand("sweep", "run every point of a sweep spec (configs/sweeps/*.yaml)");
+  sweep_cmd->add_option("spec", sw.spec, "sweep spec file")->required();
+  sweep_cmd->add_option("--out", sw.out_dir, "results folder; rerunning into it resumes");
+  sweep_cmd->add_option("-j,--jobs", sw.jobs, "points at a time (default 1)");
+  sweep_cmd->add_option("--timeout", sw.timeout_s, "per-point limit in seconds (default: the spec's timeout_s)");
+  sweep_cmd->add_option("--shard", sw.shard, "run only slice i of N (points with index % N == i)");
+  sweep_cmd->add_flag("--retry-failed", sw.retry_failed, "rerun points recorded as failed or timed out");
+  sweep_cmd->add_flag("--keep-results", sw.keep_results, "keep each point's result.json in DIR/points/");
+  sweep_cmd->add_flag("--no-progress", no_progress, "no progress line on stderr");
+  sweep_cmd->add_flag("--dry-run", sw.dry_run, "validate and list the points; run nothing");
+  sweep_cmd->add_option("--emit-slurm", sw.emit_slurm, "write a Slurm job-array script (and FILE.merge) instead of running");
+  sweep_cmd->add_option("--shards", sw.slurm_shards, "array tasks for --emit-slurm (default 4)");
+  sweep_cmd->add_option("--sbatch-opt", sw.sbatch_options, "extra sbatch argument for --emit-slurm (repeatable)");
+
+  std::vector<std::string> merge_dirs;
+  std::string merge_out;
+  auto* merge_cmd = app.add_subcommand("sweep-merge", "merge the shard folders of one sweep");
+  merge_cmd->add_option("dirs", merge_dirs, "shard results folders")->required();
+  merge_cmd->add_option("--out", merge_out, "merged results folder")->required();
+
+  decodesim::sweep::ReportOptions rep;
+  auto* report_cmd = app.add_subcommand("sweep-report", "best points and Pareto front of a sweep's results");
+  report_cmd->add_option("dir", rep.dir, "results folder")->required();
+  report_cmd->add_option("--best", rep.best, "rank by metric:max or metric:min");
+  report_cmd->add_option("--top", rep.top, "how many best points (default 10)");
+  report_cmd->add_option("--pareto", rep.pareto, "front of two objectives, e.g. tokens_per_s:max,energy_per_token_j:min");
+  report_cmd->add_option("--plot", rep.plot, "draw the front into this .svg or .png (gnuplot)");
+
   auto* version = app.add_subcommand("version", "print the version");
 
   try {
@@ -74,10 +114,17 @@ int sc_main(int argc, char** argv) {
 
   if (*run_cmd) return cmd_run(run, std::cout, std::cerr);
   if (*cmp_cmd) return cmd_compare(cmp, std::cout, std::cerr);
+  if (*sweep_cmd) {
+    sw.progress = !no_progress;
+    return decodesim::sweep::cmd_sweep(sw, std::cout, std::cerr);
+  }
+  if (*merge_cmd) return decodesim::sweep::cmd_sweep_merge(merge_dirs, merge_out, std::cout, std::cerr);
+  if (*report_cmd) return decodesim::sweep::cmd_sweep_report(rep, std::cout, std::cerr);
   if (*explain) return cmd_config_explain(section, markdown, std::cout, std::cerr);
   if (*show) return cmd_config_show(show_system, show_sets, std::cout, std::cerr);
+  if (*vr_cmd) return cmd_validate_rtl(vr, vr_sizes, std::cout, std::cerr);
   if (*version) {
-    std::cout << "decodesim " << DECODESIM_VERSION << "\n";
+    std::cout << "decodesim " << decodesim::report::version_string() << "\n";
     return kExitOk;
   }
   return kExitBadInput;

@@ -155,7 +155,8 @@ TEST(BadInput, RtlCoreOfUnbuiltSizeListsBuiltSizes) {
   ScratchDir d("bad19");
   auto a = run_args("tpu_v5e");
   a.insert(a.end(), {"--set", "tpu.matmul.impl=rtl"});
-  expect_rejected(d, a, {"tpu.matmul.impl", "128x128"});
+  expect_rejected(d, a, {"--set:1:17: tpu.matmul.impl: no RTL core was built for this array",
+                         "got 128x128 with weight_buffers 2", "16x16"});
 }
 
 TEST(BadInput, OutIsAnExistingFile) {

@@ -151,3 +151,57 @@ TEST(Cli, ConfigExplainListsEveryKeyWithUnitAndDefault) {
   EXPECT_NE(one.out.find("PEs"), std::string::npos);
   EXPECT_EQ(one.out.find("hbm."), std::string::npos);
 }
+
+TEST(Cli, ConfigReferenceDocMatchesTheCode) {
+  // docs/config-reference.md is generated; regenerate with
+  //   build/apps/decodesim/decodesim config explain --markdown > docs/config-reference.md
+  ScratchDir d("docs");
+  const CliRun r = run_cli({"config", "explain", "--markdown"}, d);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, slurp(std::string(DECODESIM_SOURCE_DIR) + "/docs/config-reference.md"))
+      << "docs/config-reference.md is stale: regenerate it (command in this test)";
+}
+
+TEST(Cli, WatchdogStopsARunWithExitThreeAndNoOutput) {
+  ScratchDir d("watchdog");
+  const CliRun r = run_cli({"run", "--system", "tpu_v5e", "--model", "llama2_7b", "--tokens", "3", "--set",
+                            "sim.max_simulated_s=0.001", "--out", d.path("o")},
+                           d);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("watchdog"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(d.path("o")));
+}
+
+TEST(Cli, TinyDecodeGivesIdenticalCyclesWithRtlAndTlmCores) {
+  // The whole tiny workload through the TPU tile with 16x16 MXUs: the Verilated array and
+  // the TLM formula must agree on every kernel's cycles and on the totals.
+  ScratchDir d("rtl_vs_tlm");
+  const std::vector<std::string> base = {"--system", "tpu_v5e", "--model", "tiny", "--context", "64", "--tokens",
+                                         "2", "--no-reuse", "--set", "tpu.mxu.rows=16", "--set", "tpu.mxu.cols=16"};
+  auto with = [&](const std::string& impl) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), {"--set", "tpu.matmul.impl=" + impl});
+    return a;
+  };
+  const json rtl = run_json(d, "rtl", with("rtl"));
+  const json tlm = run_json(d, "tlm", with("tlm"));
+  ASSERT_EQ(rtl["kernels"].size(), tlm["kernels"].size());
+  for (std::size_t i = 0; i < rtl["kernels"].size(); ++i) {
+    EXPECT_EQ(rtl["kernels"][i]["cycles"], tlm["kernels"][i]["cycles"]) << rtl["kernels"][i]["name"];
+    EXPECT_EQ(rtl["kernels"][i]["end_s"], tlm["kernels"][i]["end_s"]) << rtl["kernels"][i]["name"];
+  }
+  EXPECT_EQ(rtl["summary"]["simulated_time_s"], tlm["summary"]["simulated_time_s"]);
+  EXPECT_EQ(rtl["config"]["tpu"]["matmul"]["impl"], "rtl");
+}
+
+TEST(Cli, ValidateRtlPassesAndReportsEachSize) {
+  ScratchDir d("validate");
+  const CliRun r = run_cli({"validate-rtl", "--sizes", "8,16", "--tiles", "200"}, d);
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("16x16"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PASS"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+  const CliRun bad = run_cli({"validate-rtl", "--sizes", "128"}, d);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("16x16"), std::string::npos) << bad.err;
+}

@@ -165,3 +165,28 @@ TEST(GpuBadInput, ModelTooLargeForOneGpu) {
   EXPECT_NE(r.err.find("GPUs (system.chips)"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(out));
 }
+
+TEST(GpuCli, RtlTensorCoreMatchesTlmExactlyOnTiny) {
+  // The A100 tensor core is a 16x16 array, one of the built RTL sizes: the Verilated core counts
+  // the cycles the TLM formula computes, so every kernel's cycles agree.
+  ScratchDir d("gpurtl");
+  const std::vector<std::string> base = {"--system", "gpu_a100", "--model", "tiny", "--context", "64", "--tokens",
+                                         "2", "--no-reuse"};
+  auto with = [&](const std::string& impl) {
+    auto a = base;
+    a.insert(a.end(), {"--set", "gpu.matmul.impl=" + impl});
+    return run_json(d, impl, a);
+  };
+  const json tlm = with("tlm"), rtl = with("rtl");
+  EXPECT_EQ(tlm["summary"]["simulated_time_s"], rtl["summary"]["simulated_time_s"]);
+  ASSERT_EQ(tlm["kernels"].size(), rtl["kernels"].size());
+  for (std::size_t i = 0; i < tlm["kernels"].size(); ++i)
+    EXPECT_EQ(tlm["kernels"][i]["cycles"], rtl["kernels"][i]["cycles"]) << tlm["kernels"][i]["name"];
+  EXPECT_GT(tlm["stats"]["gpu0"]["sm_cluster"]["tensor_macs"]["value"].get<double>(), 0);
+}
+
+TEST(GpuBadInput, RtlTensorCoreOfUnbuiltSizeListsBuiltSizes) {
+  ScratchDir d("gpubad9");
+  expect_rejected(d, {"gpu.matmul.impl=rtl", "gpu.tensor_core.rows=64", "gpu.tensor_core.cols=64"},
+                  {"gpu.matmul.impl: no RTL core was built for this tensor-core array", "64x64"});
+}

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "matmul/validate_rtl.h"
+
 namespace decodesim::driver {
 
 inline constexpr int kExitOk = 0;
@@ -41,6 +43,10 @@ struct RunOptions {
 };
 int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err);
 
+/// The argument vector of a child `decodesim run` (this executable) for `o`: what compare and
+/// sweep spawn, so both start points the same way a user would type them.
+std::vector<std::string> run_child_argv(const RunOptions& o);
+
 struct CompareOptions {
   std::string model;
   std::vector<std::string> systems;
@@ -57,5 +63,9 @@ int cmd_config_explain(const std::string& section, bool markdown, std::ostream& 
 /// `config show --system S [--set ...]`: the resolved config as JSON.
 int cmd_config_show(const std::string& system, const std::vector<std::string>& sets, std::ostream& out,
                     std::ostream& err);
+
+/// `validate-rtl`: `sizes` is the --sizes text ("8,16"; empty = all built sizes).
+/// Returns 0 on a full pass, 1 on any mismatch, 2 on bad input.
+int cmd_validate_rtl(matmul::ValidateOptions opts, const std::string& sizes, std::ostream& out, std::ostream& err);
 
 }  // namespace decodesim::driver

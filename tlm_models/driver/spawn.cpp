@@ -8,8 +8,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
+#include <atomic>
 #include <climits>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -78,6 +81,18 @@ ChildResult run_child(const std::vector<std::string>& argv, const std::string& s
   else if (WIFSIGNALED(status)) res.exit_code = 128 + WTERMSIG(status);
   res.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
+}
+
+void parallel_for(std::size_t count, unsigned jobs, const std::function<void(std::size_t)>& task) {
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < count; i = next++) task(i);
+  };
+  const std::size_t threads = std::min<std::size_t>(std::max(1u, jobs), std::max<std::size_t>(count, 1));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();  // the calling thread is one of the workers
+  for (auto& t : pool) t.join();
 }
 
 }  // namespace decodesim::driver

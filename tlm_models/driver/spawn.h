@@ -2,6 +2,8 @@
 // argument vector (posix_spawn), so no config value is ever interpreted by a shell.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,5 +22,10 @@ std::string self_exe();
 /// Kills the child after `timeout_s` seconds when > 0 (exit_code 124).
 ChildResult run_child(const std::vector<std::string>& argv, const std::string& stdout_path = {},
                       double timeout_s = 0);
+
+/// Calls `task(i)` for every i in [0, count) from `jobs` threads, each taking the next index
+/// as it frees up. compare and sweep share it: each task starts one child process, so the
+/// threads only wait and `jobs` bounds how many children run at once. Returns when all are done.
+void parallel_for(std::size_t count, unsigned jobs, const std::function<void(std::size_t)>& task);
 
 }  // namespace decodesim::driver

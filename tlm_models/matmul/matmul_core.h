@@ -4,9 +4,13 @@
 // Contract:
 //  - A tile is W[k×n] (k ≤ rows, n ≤ cols) held stationary in the array while `m`
 //    activation vectors of length k stream through; it yields m result vectors of length n.
-//  - run_tiles() executes `count` tiles of one shape back to back, starting from an idle,
-//    reset array, with the result port always ready, and returns the cycles from the first
-//    weight-load beat to the last result accepted. Between calls the array is idle again.
+//  - 1 ≤ k ≤ rows, 1 ≤ n ≤ cols, m ≥ 1; anything else is a caller bug (std::invalid_argument).
+//  - run_tiles() executes `count` tiles of one shape back to back, starting from an idle
+//    array, and returns the cycles from the first weight-load beat to the last result
+//    accepted. Between calls the array is idle again.
+//  - The result port is always ready unless set_result_backpressure() installed a seeded
+//    pattern; then result beat j of a call (j counted from 0) waits stall_cycles(j) cycles
+//    for ready. Both implementations apply the same pattern.
 //  - TLM and RTL implementations return identical cycles for identical arguments, and
 //    identical int32 results when data is supplied. The TLM formula is in README.md.
 #pragma once
@@ -40,6 +44,19 @@ struct TileData {
   std::vector<std::int32_t> out;     ///< m × n, filled by the core
 };
 
+/// Seeded consumer behaviour on the result port, shared by both cores so their cycle counts
+/// stay comparable under backpressure. Disabled (always ready) by default.
+struct ResultBackpressure {
+  std::uint64_t seed = 0;
+  double probability = 0.0;    ///< chance that a result beat is held at all
+  std::uint32_t max_stall = 0;  ///< a held beat waits 1..max_stall cycles
+
+  bool enabled() const { return probability > 0.0 && max_stall > 0; }
+  /// Cycles the consumer withholds ready after result beat `beat` becomes valid.
+  /// A pure function of (seed, beat), so any core can replay it.
+  std::uint32_t stall_cycles(std::uint64_t beat) const;
+};
+
 class MatmulCore {
  public:
   virtual ~MatmulCore() = default;
@@ -50,7 +67,18 @@ class MatmulCore {
   /// Functional run: tiles.size() tiles of one shape, results written to TileData::out.
   /// Returns the same cycles as run_tiles(shape, tiles.size()).
   virtual Cycles run_tiles(const TileShape& shape, std::vector<TileData>& tiles) = 0;
+
+  /// Applies to every later run_tiles() call (see the contract above).
+  void set_result_backpressure(const ResultBackpressure& bp) { m_backpressure = bp; }
+  const ResultBackpressure& result_backpressure() const { return m_backpressure; }
+
+ protected:
+  ResultBackpressure m_backpressure;
 };
+
+/// Throws std::invalid_argument unless `shape` fits `g` (see the contract above), and, when
+/// `tiles` is given, unless every tile carries k×n weights and m×k activations.
+void check_tile_args(const ArrayGeometry& g, const TileShape& shape, const std::vector<TileData>* tiles);
 
 enum class MatmulImpl { Tlm, Rtl };
 
@@ -62,7 +90,7 @@ struct MatmulConfig {
 };
 
 /// Builds the core for `impl`. For Rtl, throws config::InputError naming the built sizes
-/// when no RTL library exists for this geometry.
+/// when no RTL library exists for this geometry (see rtl_matmul_core.h).
 std::unique_ptr<MatmulCore> make_matmul_core(const MatmulConfig& cfg, const ArrayGeometry& geometry,
                                              const std::string& where = "matmul.impl");
 

@@ -1,5 +1,7 @@
 #include "report/report.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +10,8 @@
 #include <sstream>
 
 #include <unistd.h>
+
+#include "decodesim_version.h"
 
 namespace decodesim::report {
 namespace {
@@ -71,13 +75,7 @@ std::vector<std::pair<std::string, double>> time_partition(const system::RunResu
 
 }  // namespace
 
-std::string version_string() {
-#ifdef DECODESIM_VERSION
-  return DECODESIM_VERSION;
-#else
-  return "unknown";
-#endif
-}
+std::string version_string() { return DECODESIM_VERSION; }
 
 Summary summarize(const system::RunRequest& req, const system::RunResult& res) {
   Summary s;
@@ -119,9 +117,8 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
     if (r.chip != 0) continue;
     auto it = std::find_if(rows.begin(), rows.end(), [&](const OpRow& o) { return o.op == r.op; });
     if (it == rows.end()) {
-      OpRow row;
-      row.op = r.op;
-      rows.push_back(row);
+      rows.emplace_back();
+      rows.back().op = r.op;
       rows.back().first_index = idx;
       it = rows.end() - 1;
     }
@@ -276,7 +273,19 @@ std::string kernels_csv(const system::RunResult& res) {
   return os.str();
 }
 
-void write_file_atomic(const std::string& path, const std::string& text) {
+namespace {
+
+void fsync_path(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("cannot open " + path + " to sync it");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw std::runtime_error("cannot sync " + path);
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& text, bool durable) {
   namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()));
@@ -290,12 +299,15 @@ void write_file_atomic(const std::string& path, const std::string& text) {
       throw std::runtime_error("cannot write " + tmp.string());
     }
   }
+  if (durable) fsync_path(tmp.string(), O_RDONLY);
   std::error_code ec;
   fs::rename(tmp, target, ec);
   if (ec) {
     fs::remove(tmp, ec);
     throw std::runtime_error("cannot rename into " + path + ": " + ec.message());
   }
+  // The rename is only durable once the folder entry is on disk.
+  if (durable) fsync_path(target.parent_path().empty() ? "." : target.parent_path().string(), O_RDONLY | O_DIRECTORY);
 }
 
 }  // namespace decodesim::report

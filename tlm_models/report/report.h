@@ -41,8 +41,10 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
 std::string kernels_csv(const system::RunResult& res);
 
 /// Writes `text` to `path` atomically: a temporary file in the same folder, flushed, then
-/// renamed over the target, so a reader never sees a partial file.
-void write_file_atomic(const std::string& path, const std::string& text);
+/// renamed over the target, so a reader never sees a partial file. With `durable`, the file
+/// and then its folder are fsync'ed, so the new content also survives a power cut (sweep
+/// ledgers need that; per-run outputs do not pay for it).
+void write_file_atomic(const std::string& path, const std::string& text, bool durable = false);
 
 /// The project version and commit every result embeds.
 std::string version_string();

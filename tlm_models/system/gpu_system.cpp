@@ -134,7 +134,8 @@ RunResult simulate_gpu(const RunRequest& req) {
     });
   }
 
-  sc_core::sc_start();
+  // The watchdog: a model that deadlocks or never finishes stops here instead of hanging.
+  sc_core::sc_start(to_sc_time(static_cast<Picos>(cfg.sim.max_simulated_s * kPicosPerSecond)));
 
   RunResult res;
   res.chips = tp;
@@ -144,8 +145,9 @@ RunResult simulate_gpu(const RunRequest& req) {
   res.link_bytes_per_s = cfg.link.bandwidth_gbytes_per_s * 1e9;
   for (auto& chip : chips)
     if (!chip->tile.finished())
-      throw SimulationError("simulation stopped without progress at " +
-                            std::to_string(picos_to_seconds(sc_now_picos())) + " s: " +
+      throw SimulationError("watchdog: run not finished at sim.max_simulated_s = " +
+                            std::to_string(cfg.sim.max_simulated_s) + " s (stopped at " +
+                            std::to_string(picos_to_seconds(sc_now_picos())) + " s): " +
                             std::string(chip->tile.name()) + " finished " +
                             std::to_string(chip->tile.records().size()) + " kernels");
   double mem_bytes = 0, link_bytes = 0, sram_bits = 0, macs = 0, ops = 0;

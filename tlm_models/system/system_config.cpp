@@ -48,7 +48,9 @@ const config::Schema<SimConfig>& SimConfig::schema() {
                          .num("seed", &SimConfig::seed, "-", std::uint64_t{1}, std::uint64_t{0},
                               std::uint64_t{1} << 62, "seed for every pseudo-random choice (MoE routing, token ids)")
                          .flag("reuse", &SimConfig::reuse, true,
-                               "replay identical decoder layers and symmetric shards (see docs/reuse.md)");
+                               "replay identical decoder layers and symmetric shards (see docs/reuse.md)")
+                         .num("max_simulated_s", &SimConfig::max_simulated_s, "s", 60.0, 1e-9, 1e6,
+                              "watchdog: stop with exit status 3 if the run has not finished by this simulated time");
   return s;
 }
 

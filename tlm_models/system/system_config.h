@@ -36,6 +36,7 @@ struct SystemSection {
 struct SimConfig {
   std::uint64_t seed = 1;
   bool reuse = true;  ///< replay identical layers and symmetric tensor-parallel shards
+  double max_simulated_s = 60;  ///< watchdog: a run that has not finished by then failed
   static const config::Schema<SimConfig>& schema();
   void validate(const config::Node*, const std::string&) const {}
 };

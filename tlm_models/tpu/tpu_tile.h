@@ -13,6 +13,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -87,6 +88,12 @@ class TpuTile : public sc_core::sc_module {
   Picos stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType dtype,
                       Picos compute_ready, Accum& acc);
   Picos vector_phase(std::uint64_t ops, Picos ready, Accum& acc);
+  /// Cycles of the first tile of a stream from an idle array, and of each further tile.
+  struct StreamCost {
+    Cycles first = 0;
+    Cycles next = 0;
+  };
+  const StreamCost& stream_cost(const matmul::TileShape& shape);
   Picos cycles_to_ps(Cycles c) const { return m_clock.to_picos(c); }
 
   TpuConfig m_cfg;
@@ -94,6 +101,7 @@ class TpuTile : public sc_core::sc_module {
   double m_peak_mem_bw;
   std::uint32_t m_chip;
   std::unique_ptr<matmul::MatmulCore> m_core;
+  std::map<std::uint64_t, StreamCost> m_stream_costs;  ///< by tile shape
   memory::Sram m_vmem;
 
   std::vector<KernelGraph> m_tokens;
@@ -107,7 +115,8 @@ class TpuTile : public sc_core::sc_module {
   Picos m_now = 0;                      ///< the tile's local time (end of the last kernel)
   std::vector<Picos> m_slot_free;       ///< when each VMEM buffer can be refilled
   std::uint64_t m_block_seq = 0;
-  Picos m_mxu_free = 0;
+  Picos m_mxu_free = 0;      ///< when the arrays can take the next block's first activation
+  Cycles m_drain_cycles = 0;
   std::vector<KernelRecord> m_records;
   bool m_finished = false;
   StatGroup m_stats;

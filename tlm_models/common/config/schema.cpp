@@ -42,10 +42,15 @@ void print_params(std::ostream& os, const std::vector<ParamInfo>& rows) {
 }
 
 void print_params_markdown(std::ostream& os, const std::vector<ParamInfo>& rows) {
+  // Enum choices are written "a | b": escape the bar or it splits the table cell.
+  auto cell = [](std::string s) {
+    for (std::size_t i = 0; (i = s.find('|', i)) != std::string::npos; i += 2) s.replace(i, 1, "\\|");
+    return s;
+  };
   os << "| key | type | unit | default | allowed | description |\n|---|---|---|---|---|---|\n";
   for (const auto& r : rows)
-    os << "| `" << r.key << "` | " << r.type << " | " << r.unit << " | " << r.default_value << " | "
-       << r.allowed << " | " << r.description << " |\n";
+    os << "| `" << r.key << "` | " << r.type << " | " << r.unit << " | " << cell(r.default_value) << " | "
+       << cell(r.allowed) << " | " << cell(r.description) << " |\n";
 }
 
 }  // namespace decodesim::config

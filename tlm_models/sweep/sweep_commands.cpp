@@ -1,0 +1,280 @@
+#include "sweep/sweep_commands.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "driver/commands.h"
+#include "driver/spawn.h"
+#include "report/report.h"
+#include "sweep/result_store.h"
+#include "sweep/slurm.h"
+#include "sweep/sweep_spec.h"
+
+namespace decodesim::sweep {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string hms(double s) {
+  const long t = std::lround(std::max(0.0, s));
+  char buf[32];
+  if (t >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+  else std::snprintf(buf, sizeof buf, "%ld:%02ld", t / 60, t % 60);
+  return buf;
+}
+
+/// The last non-empty line of a child's stderr: `decodesim run` prints its one-line error there.
+std::string last_line(const std::string& text) {
+  std::string line, last;
+  std::istringstream in(text);
+  while (std::getline(in, line))
+    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  // The row already says which point failed; the program name adds nothing.
+  for (const char* prefix : {"decodesim: error: ", "decodesim: "})
+    if (last.rfind(prefix, 0) == 0) {
+      last = last.substr(std::string(prefix).size());
+      break;
+    }
+  if (last.size() > 500) last = last.substr(0, 500) + "...";
+  return last;
+}
+
+/// One progress line: overwritten in place on a terminal, one line per point in a log.
+class Progress {
+ public:
+  Progress(std::ostream& os, bool enabled, std::size_t total, std::size_t already)
+      : m_os(os), m_enabled(enabled), m_tty(::isatty(STDERR_FILENO) == 1), m_total(total), m_done(already),
+        m_t0(std::chrono::steady_clock::now()) {}
+
+  void point_done(bool failed) {
+    std::lock_guard<std::mutex> lock(m_mu);
+    ++m_done;
+    ++m_ran;
+    m_failed += failed;
+    if (!m_enabled) return;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_t0).count();
+    // Points finished by this process set the pace; skipped ones cost nothing.
+    const double eta = elapsed / static_cast<double>(m_ran) * static_cast<double>(m_total - m_done);
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "sweep: %zu/%zu done, %zu failed, %s elapsed, ETA %s", m_done, m_total,
+                  m_failed, hms(elapsed).c_str(), hms(eta).c_str());
+    if (m_tty) m_os << "\r" << buf << "\033[K" << (m_done == m_total ? "\n" : "") << std::flush;
+    else m_os << buf << "\n" << std::flush;
+  }
+
+ private:
+  std::ostream& m_os;
+  bool m_enabled, m_tty;
+  std::size_t m_total, m_done, m_ran = 0, m_failed = 0;
+  std::chrono::steady_clock::time_point m_t0;
+  std::mutex m_mu;
+};
+
+/// Runs one point as a child `decodesim run` and turns what it left into a result row.
+json run_point(const SweepPlan& plan, const Point& p, const std::string& work_root, double timeout_s,
+               const std::string& keep_dir) {
+  // A folder per attempt: a child orphaned by a killed sweep may still be writing into its
+  // own, so a resumed sweep never shares one with it.
+  const fs::path work = fs::path(work_root) / (p.id + "-" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  driver::RunOptions run = p.run;
+  run.out_dir = work.string();
+  const driver::ChildResult r = driver::run_child(driver::run_child_argv(run), {}, timeout_s);
+  json row = {{"id", p.id}, {"index", p.index}, {"params", p.params}, {"metrics", json::object()},
+              {"status", "ok"}, {"exit_code", r.exit_code}, {"wall_s", std::round(r.wall_s * 1e4) / 1e4},
+              {"error", ""}};
+  if (r.exit_code == 124 && timeout_s > 0) {
+    row["status"] = "timeout";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "killed after the per-point timeout of %g s", timeout_s);
+    row["error"] = buf;
+  } else if (r.exit_code != 0) {
+    row["status"] = "failed";
+    row["error"] = last_line(r.stderr_text);
+  } else {
+    try {
+      const json result = json::parse(std::ifstream(work / "result.json"));
+      for (const auto& c : plan.columns) row["metrics"][c] = column_value(result, c);
+      if (!keep_dir.empty()) {
+        fs::create_directories(keep_dir);
+        fs::rename(work / "result.json", fs::path(keep_dir) / (p.id + ".json"));
+      }
+    } catch (const std::exception& e) {
+      row["status"] = "failed";
+      row["error"] = std::string("no readable result.json: ") + e.what();
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  return row;
+}
+
+int emit_slurm(const SweepOptions& o, const SweepPlan& plan, std::ostream& out) {
+  if (o.slurm_shards == 0) throw config::InputError(config::SourceLoc{"--shards", 1, 1}, "shards", "must be at least 1", "0");
+  SlurmJob job;
+  job.name = plan.name;
+  job.decodesim = driver::self_exe();
+  job.spec_file = plan.spec_file;
+  job.out_dir = fs::absolute(o.out_dir).lexically_normal().string();
+  job.script_file = fs::absolute(o.emit_slurm).lexically_normal().string();
+  if (const char* h = std::getenv("DECODESIM_HOME"); h && *h) job.decodesim_home = fs::absolute(h).string();
+  job.shards = std::min(o.slurm_shards, plan.points.size());
+  job.jobs = std::max(1u, o.jobs);
+  job.timeout_s = o.timeout_s;
+  job.sbatch_options = o.sbatch_options;
+  report::write_file_atomic(job.script_file, slurm_array_script(job));
+  report::write_file_atomic(job.script_file + ".merge", slurm_merge_script(job));
+  fs::permissions(job.script_file, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
+  out << "wrote " << job.script_file << " (" << job.shards << " array tasks over " << plan.points.size()
+      << " points) and " << job.script_file << ".merge\n"
+      << "submit both with: bash " << shell_quote(job.script_file) << "\n";
+  return driver::kExitOk;
+}
+
+}  // namespace
+
+int cmd_sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
+  try {
+    const SweepPlan plan = load_plan(o.spec, driver::Paths::from_env());
+    const Shard shard = Shard::parse(o.shard);
+    std::vector<const Point*> mine;
+    for (const auto& p : plan.points)
+      if (shard.holds(p.index)) mine.push_back(&p);
+    if (o.dry_run) {
+      out << plan.name << ": " << plan.points.size() << " points (" << plan.dropped << " dropped by filters), "
+          << mine.size() << " in shard " << o.shard << "\n";
+      for (const Point* p : mine) out << p->index << "  " << p->id << "  " << p->params.dump() << "\n";
+      return driver::kExitOk;
+    }
+    if (o.out_dir.empty())
+      throw config::InputError(config::SourceLoc{"--out", 1, 1}, "out", "required", "", "a results folder");
+    if (!o.emit_slurm.empty()) return emit_slurm(o, plan, out);
+
+    ResultStore store(o.out_dir, plan, shard, o.retry_failed);
+    std::vector<const Point*> todo;
+    for (const Point* p : mine)
+      if (!store.finished(p->id)) todo.push_back(p);
+    const std::size_t skipped = mine.size() - todo.size();
+    if (skipped > 0)
+      err << "sweep: resuming " << o.out_dir << ": " << skipped << " of " << mine.size()
+          << " points already recorded, running " << todo.size() << "\n";
+    const double timeout = o.timeout_s > 0 ? o.timeout_s : plan.timeout_s;
+    const std::string work_root = (fs::path(o.out_dir) / ".work").string();
+    const std::string keep_dir = o.keep_results ? (fs::path(o.out_dir) / "points").string() : std::string();
+    Progress progress(err, o.progress, mine.size(), skipped);
+    std::size_t failed = 0;
+    std::mutex mu;
+    driver::parallel_for(todo.size(), o.jobs, [&](std::size_t i) {
+      const json row = run_point(plan, *todo[i], work_root, timeout, keep_dir);
+      store.append(row);
+      const bool bad = row["status"] != "ok";
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        failed += bad;
+      }
+      progress.point_done(bad);
+    });
+    store.finalize();
+    std::error_code ec;
+    fs::remove(work_root, ec);  // empty unless orphans of a killed sweep still write there
+
+    std::size_t ok = 0, bad_total = 0;
+    for (const json& r : read_ledger(o.out_dir)) (r["status"] == "ok" ? ok : bad_total)++;
+    out << "sweep " << plan.name << ": " << mine.size() << " points";
+    if (shard.count > 1) out << " (shard " << o.shard << " of " << plan.points.size() << ")";
+    out << ", " << ok << " ok, " << bad_total << " failed" << (skipped ? ", " + std::to_string(skipped) + " resumed" : "")
+        << "\nresults: " << (fs::path(o.out_dir) / "results.csv").string() << "\n";
+    if (failed > 0) out << "failed points keep their error in the error column; rerun them with --retry-failed\n";
+    return driver::kExitOk;
+  } catch (const config::InputError& e) {
+    err << "decodesim: error: " << e.what() << "\n";
+    return driver::kExitBadInput;
+  } catch (const std::exception& e) {
+    err << "decodesim: sweep failed: " << e.what() << "\n";
+    return driver::kExitSimFailure;
+  }
+}
+
+int cmd_sweep_merge(const std::vector<std::string>& dirs, const std::string& out_dir, std::ostream& out,
+                    std::ostream& err) {
+  try {
+    if (dirs.empty()) throw config::InputError("decodesim: sweep-merge: at least one shard folder is required");
+    if (out_dir.empty())
+      throw config::InputError(config::SourceLoc{"--out", 1, 1}, "out", "required", "", "a results folder");
+    json manifest;
+    std::map<std::string, std::string> owner;  // point id -> shard folder
+    std::vector<json> rows;
+    std::set<std::size_t> shard_ids;
+    for (const auto& d : dirs) {
+      const fs::path mpath = fs::path(d) / "sweep.json";
+      std::ifstream in(mpath);
+      if (!in) throw config::InputError(config::SourceLoc{d, 0, 0}, "", "not a sweep folder (no sweep.json)");
+      json m;
+      try {
+        m = json::parse(in);
+      } catch (const json::exception&) {
+        throw config::InputError(config::SourceLoc{mpath.string(), 0, 0}, "", "unreadable manifest");
+      }
+      if (manifest.is_null()) {
+        manifest = m;
+      } else if (m.value("spec_hash", "") != manifest.value("spec_hash", "") ||
+                 m["shard"]["count"] != manifest["shard"]["count"]) {
+        throw config::InputError(config::SourceLoc{d, 0, 0}, "",
+                                 "belongs to a different sweep: refusing to merge mismatched specs",
+                                 "spec hash " + m.value("spec_hash", "?") + ", " + m["shard"]["count"].dump() + " shards",
+                                 "spec hash " + manifest.value("spec_hash", "?") + ", " +
+                                     manifest["shard"]["count"].dump() + " shards (from " + dirs.front() + ")");
+      }
+      if (!shard_ids.insert(m["shard"]["index"].get<std::size_t>()).second)
+        throw config::InputError(config::SourceLoc{d, 0, 0}, "", "shard given twice",
+                                 m["shard"]["index"].dump() + "/" + m["shard"]["count"].dump());
+      for (json& r : read_ledger(d)) {
+        const std::string id = r["id"];
+        if (const auto [it, fresh] = owner.emplace(id, d); !fresh)
+          throw config::InputError(config::SourceLoc{d, 0, 0}, "", "point " + id + " is also in " + it->second +
+                                                                       ": shards overlap");
+        rows.push_back(std::move(r));
+      }
+    }
+    std::sort(rows.begin(), rows.end(), [](const json& a, const json& b) { return a["index"] < b["index"]; });
+    const std::size_t total = manifest["total_points"];
+    // The merged folder is the whole sweep (shard 0/1): `decodesim sweep SPEC --out MERGED`
+    // resumes it and runs only what the shards missed.
+    manifest["shard"] = {{"index", 0}, {"count", 1}};
+    manifest["points"] = total;
+    fs::create_directories(out_dir);
+    std::string jsonl;
+    for (const auto& r : rows) jsonl += r.dump() + "\n";
+    report::write_file_atomic((fs::path(out_dir) / "results.jsonl").string(), jsonl, true);
+    report::write_file_atomic((fs::path(out_dir) / "results.csv").string(), rows_csv(manifest, rows), true);
+    report::write_file_atomic((fs::path(out_dir) / "sweep.json").string(), manifest.dump(2) + "\n", true);
+    out << "merged " << dirs.size() << " shard folder(s): " << rows.size() << " of " << total << " points into "
+        << (fs::path(out_dir) / "results.csv").string() << "\n";
+    if (rows.size() != total) {
+      err << "decodesim: sweep-merge: " << total - rows.size() << " of " << total
+          << " points are missing: rerun the shards (they resume) or `decodesim sweep SPEC --out " << out_dir << "`\n";
+      return driver::kExitSimFailure;
+    }
+    return driver::kExitOk;
+  } catch (const config::InputError& e) {
+    err << "decodesim: error: " << e.what() << "\n";
+    return driver::kExitBadInput;
+  } catch (const std::exception& e) {
+    err << "decodesim: sweep-merge failed: " << e.what() << "\n";
+    return driver::kExitSimFailure;
+  }
+}
+
+}  // namespace decodesim::sweep
