@@ -51,4 +51,4 @@ clean:
 	rm -rf $(BUILD)
 
 # Systems shown by `make demo`; the others join as their tiles land.
-DEMO_SYSTEMS ?= tpu_v4 tpu_v5e lpu_llama2_7b
+DEMO_SYSTEMS ?= tpu_v4 tpu_v5e lpu_llama2_7b gpu_a100 gpu_h100

@@ -53,6 +53,26 @@ struct OpRow {
   int first_index = 0;
 };
 
+/// Per-token loss partition for architectures whose records split exclusive time into named
+/// parts that sum to it (the GPU: hbm_stream, refresh, low_mlp, tail, compute, launch, link).
+/// Empty when the records' breakdown is busy time instead (the TPU's parts overlap).
+std::vector<std::pair<std::string, double>> time_partition(const system::RunResult& res, double tokens) {
+  static const char* kKeys[] = {"hbm_stream", "refresh", "low_mlp", "tail", "compute", "launch", "link"};
+  std::vector<std::pair<std::string, double>> out;
+  bool partition = false;
+  for (const auto& r : res.records)
+    for (const auto& [k, v] : r.breakdown)
+      if (k == "low_mlp") partition = true;
+  if (!partition) return out;
+  for (const char* key : kKeys) {
+    double t = 0;
+    for (const auto& r : res.records)
+      if (r.chip == 0) t += picos_to_seconds(r.part(key));
+    out.emplace_back(key, t / tokens);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string version_string() { return DECODESIM_VERSION; }
@@ -146,6 +166,12 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
       if (r.parts.count(key)) wl += r.parts.at(key);
     if (r.time > 0 && dma_wait > 0) stalls += "waiting on DMA " + fmt("%.0f%%", 100 * dma_wait / r.time) + ", ";
     if (r.time > 0 && wl > 0) stalls += "loading weights " + fmt("%.0f%%", 100 * wl / r.time);
+    // GPU rows: the exclusive-time partition, largest losses named.
+    for (const char* key : {"low_mlp", "refresh", "tail", "launch", "compute"}) {
+      const auto it = r.parts.find(key);
+      if (r.time > 0 && it != r.parts.end() && it->second >= 0.01 * r.time)
+        stalls += (stalls.empty() ? "" : ", ") + std::string(key) + " " + fmt("%.0f%%", 100 * it->second / r.time);
+    }
     std::snprintf(line, sizeof line, "%-12s %5zu %11s %5.1f%% %11s %10s %10s %5.1f%% %5.1f%% %-12s %s\n",
                   r.op.c_str(), r.count, seconds(r.time / tokens).c_str(), total > 0 ? 100 * r.time / total : 0,
                   bytes_h(r.bytes / tokens).c_str(), flops_h(r.flops / tokens).c_str(),
@@ -168,6 +194,14 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
      << fmt("%.3f", s.energy.mac_j / per_tok) << ", vector " << fmt("%.4f", s.energy.vector_j / per_tok)
      << ", links " << fmt("%.4f", s.energy.link_j / per_tok) << ", static "
      << fmt("%.3f", s.energy.static_j / per_tok) << ")\n";
+  const auto parts = time_partition(res, tokens);
+  if (!parts.empty()) {
+    os << "where the time goes ";
+    for (std::size_t i = 0; i < parts.size(); ++i)
+      os << (i ? ", " : "") << parts[i].first << " " << seconds(parts[i].second) << " ("
+         << fmt("%.1f", s.token_latency_s > 0 ? 100 * parts[i].second / s.token_latency_s : 0) << "%)";
+    os << "\n";
+  }
   os << "bottleneck          " << s.bottleneck << "\n";
   for (const auto& l : res.summary_lines) os << l << "\n";
   for (const auto& n : res.notes) os << "note: " << n << "\n";
@@ -223,6 +257,9 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
                   {"simulated_time_s", picos_to_seconds(res.total_time)},
                   {"bottleneck", s.bottleneck}};
   j["energy"] = s.energy.to_json();
+  json partition = json::object();
+  for (const auto& [k, v] : time_partition(res, req.scenario.tokens)) partition[k + "_s"] = v;
+  if (!partition.empty()) j["summary"]["time_per_token_breakdown"] = partition;
   j["reuse"] = {{"enabled", req.cfg.sim.reuse},
                 {"reused", res.reused_layers + (res.chips - res.simulated_chips)},
                 {"layers", res.reused_layers},

@@ -1,6 +1,7 @@
 #include "system/run.h"
 
 #include "system/lpu_system.h"
+#include "system/gpu_system.h"
 #include "system/tpu_system.h"
 
 namespace decodesim::system {
@@ -9,10 +10,9 @@ RunResult simulate(const RunRequest& req) {
   switch (req.cfg.system.arch) {
     case Arch::Tpu: return simulate_tpu(req);
     case Arch::Lpu: return simulate_lpu(req);
-    case Arch::Gpu: break;
+    case Arch::Gpu: return simulate_gpu(req);
   }
-  throw config::InputError(config::loc_of(req.cfg.tree.find("system"), "arch"), "system.arch",
-                           "architecture not available in this build", arch_name(req.cfg.system.arch), "tpu, lpu");
+  throw SimulationError(std::string("unhandled architecture ") + arch_name(req.cfg.system.arch));
 }
 
 }  // namespace decodesim::system

@@ -63,6 +63,7 @@ const config::Schema<SystemConfig>& SystemConfig::schema() {
                          .section("link", &SystemConfig::link)
                          .section("tpu", &SystemConfig::tpu)
                          .section("lpu", &SystemConfig::lpu)
+                         .section("gpu", &SystemConfig::gpu)
                          .section("energy", &SystemConfig::energy)
                          .section("sim", &SystemConfig::sim);
   return s;

@@ -13,6 +13,7 @@
 #include "memory/hbm/hbm_config.h"
 #include "memory/link/link.h"
 #include "lpu/lpu_config.h"
+#include "gpu/gpu_config.h"
 #include "tpu/tpu_config.h"
 
 namespace decodesim::system {
@@ -48,6 +49,7 @@ struct SystemConfig {
   memory::LinkConfig link;
   tpu::TpuConfig tpu;
   lpu::LpuConfig lpu;
+  gpu::GpuConfig gpu;
   EnergyConfig energy;
   SimConfig sim;
 

@@ -1,0 +1,191 @@
+// gpu_tb: the gpu-benches microbenchmarks (REFERENCE.md) on a GPU system config.
+//
+//   SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 gpu_tb --system configs/systems/gpu_h100.yaml [--json]
+//       [--set gpu.sm.max_inflight_bytes=8192] [--stream-bytes 1GiB]
+//
+// - pointer chase: dependent 64 B loads from SM 0 over a footprint in L1, in L2 slices of SM 0's
+//   partition (near), in the other partition's slices (far), and over 8 GiB (HBM); mean cycles.
+// - streaming read: every SM at full occupancy streams a large buffer once (evict-first loads);
+//   achieved bandwidth and % of spec HBM bandwidth.
+// - L2 bandwidth: the same grid over a buffer half the L2's size, read twice; the second pass.
+// Exit status: 0 success, 2 bad input, 3 simulation failure.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <systemc>
+
+#include <cstdio>
+#include <iostream>
+#include <random>
+
+#include "common/base/sc_time_conv.h"
+#include "gpu/gpu_tile.h"
+#include "memory/hbm/hbm.h"
+#include "system/system_config.h"
+
+using namespace decodesim;
+
+namespace {
+
+struct Results {
+  double l1 = 0, near = 0, far = 0, hbm = 0;  // cycles
+  double stream_bps = 0, l2_bps = 0;
+};
+
+struct Top : sc_core::sc_module {
+  memory::Hbm hbm;
+  gpu::GpuTile tile;
+  const system::SystemConfig& cfg;
+  Bytes stream_bytes;
+  Results res;
+  bool done = false;
+
+  Top(sc_core::sc_module_name n, const system::SystemConfig& c, Bytes stream)
+      : sc_module(n), hbm("hbm", c.hbm), tile("sm_cluster", c.gpu, c.hbm.peak_bytes_per_s(), 0), cfg(c),
+        stream_bytes(stream) {
+    // Connect
+    tile.mem.socket.bind(hbm.target);
+    SC_HAS_PROCESS(Top);
+    SC_THREAD(bench);
+  }
+
+  /// Mean latency, in SM cycles, of `n` dependent 64 B loads at the given addresses.
+  double chase(const std::vector<Bytes>& addrs, gpu::Traffic t, Picos& now) {
+    const ClockDomain clk(cfg.gpu.clock_ghz);
+    // One warm-up lap places the footprint where the test wants it (L1 or L2); then measure.
+    for (Bytes a : addrs) now = tile.mem.read(0, a, 64, t, now).done;
+    const Picos t0 = now;
+    for (Bytes a : addrs) now = tile.mem.read(0, a, 64, t, now).done;
+    return static_cast<double>(clk.to_cycles(now - t0)) / static_cast<double>(addrs.size());
+  }
+
+  /// Addresses of `count` 64 B lines spread over blocks whose L2 slice is in partition `part`
+  /// (or any partition when part < 0), inside [base, base + span), in a shuffled order.
+  std::vector<Bytes> lines(Bytes base, Bytes span, std::size_t count, int part, std::mt19937_64& rng) {
+    std::vector<Bytes> out;
+    std::uniform_int_distribution<Bytes> pick(0, span / 64 - 1);
+    while (out.size() < count) {
+      const Bytes a = base + pick(rng) * 64;
+      if (part >= 0 && static_cast<int>(tile.mem.partition_of_slice(tile.mem.slice_of(a))) != part) continue;
+      out.push_back(a);
+    }
+    return out;
+  }
+
+  /// A grid-stride read kernel: `ctas_per_sm` CTAs of 1024 threads per SM (two resident at once).
+  gpu::Grid stream_grid(Bytes base, Bytes bytes, std::uint32_t ctas_per_sm) {
+    gpu::Grid g;
+    const Bytes per_cta = std::max<Bytes>(4096, bytes / (ctas_per_sm * cfg.gpu.sms) / 4096 * 4096);
+    g.name = "stream";
+    g.threads = 1024;
+    g.regs_per_thread = 32;
+    g.inflight_bytes = 1024 * 32;  // two 16 B loads per thread in flight, as a grid-stride read kernel
+    g.ctas = (bytes + per_cta - 1) / per_cta;
+    g.accesses = [base, bytes, per_cta](std::uint64_t i, std::vector<gpu::MemAccess>& rd,
+                                        std::vector<gpu::MemAccess>&) {
+      const Bytes lo = i * per_cta, hi = std::min(bytes, lo + per_cta);
+      rd.push_back({base + lo, hi - lo, gpu::Traffic::Weights});
+    };
+    g.compute = [](std::uint64_t) { return gpu::CtaCompute{}; };
+    return g;
+  }
+
+  void bench() {
+    std::mt19937_64 rng(1);
+    Picos now = 0;
+    const Bytes l1 = cfg.gpu.l1.capacity_bytes, l2 = cfg.gpu.l2.capacity_bytes;
+    const int near = static_cast<int>(tile.mem.partition_of_sm(0));
+    const int far = (near + 1) % static_cast<int>(cfg.gpu.l2.partitions);
+    res.l1 = chase(lines(0, l1 / 2, 64, -1, rng), gpu::Traffic::Activation, now);
+    res.near = chase(lines(Bytes{1} << 30, l2 / 4, 4096, near, rng), gpu::Traffic::Weights, now);
+    res.far = chase(lines(Bytes{2} << 30, l2 / 4, 4096, far, rng), gpu::Traffic::Weights, now);
+    // HBM: four times as many blocks as L2 holds, visited cyclically, so LRU keeps none of them.
+    const std::size_t hbm_lines = static_cast<std::size_t>(4 * l2 / cfg.gpu.l2.block_bytes);
+    res.hbm = chase(lines(Bytes{4} << 30, Bytes{8} << 30, hbm_lines, -1, rng), gpu::Traffic::Weights, now);
+
+    const Bytes sbase = Bytes{16} << 30;
+    Picos t0 = now + 1000000;
+    Picos t1 = tile.run_grid(stream_grid(sbase, stream_bytes, 16), t0);
+    res.stream_bps = static_cast<double>(stream_bytes) / picos_to_seconds(t1 - t0);
+
+    const Bytes l2_buf = l2 / 2, l2_base = Bytes{32} << 30;
+    // One wave of large CTAs: a pass over 20 MB is too short to amortise more CTA launches.
+    t0 = tile.run_grid(stream_grid(l2_base, l2_buf, 2), t1 + 1000000) + 1000000;
+    t1 = tile.run_grid(stream_grid(l2_base, l2_buf, 2), t0);
+    res.l2_bps = static_cast<double>(l2_buf) / picos_to_seconds(t1 - t0);
+    done = true;
+  }
+};
+
+Bytes parse_size(const std::string& s) {
+  std::size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &pos);
+  } catch (const std::exception&) {
+    throw config::InputError("--stream-bytes: expected a size, got '" + s + "'");
+  }
+  const std::string unit = s.substr(pos);
+  double mult = 1;
+  if (unit == "MiB") mult = 1024.0 * 1024;
+  else if (unit == "GiB") mult = 1024.0 * 1024 * 1024;
+  else if (unit == "MB") mult = 1e6;
+  else if (unit == "GB") mult = 1e9;
+  else if (!unit.empty())
+    throw config::InputError("--stream-bytes: unknown unit, got '" + unit + "', allowed B, MB, GB, MiB, GiB");
+  if (v * mult < 1e6) throw config::InputError("--stream-bytes: at least 1 MB, got '" + s + "'");
+  return static_cast<Bytes>(v * mult);
+}
+
+}  // namespace
+
+int sc_main(int argc, char* argv[]) {
+  CLI::App app{"gpu_tb: pointer-chase latency, streaming and L2 bandwidth of a GPU config"};
+  std::string system_file, stream_text = "1GiB";
+  std::vector<std::string> sets;
+  bool json = false;
+  app.add_option("--system", system_file, "GPU system YAML (e.g. configs/systems/gpu_h100.yaml)")->required();
+  app.add_option("--set", sets, "override a key, e.g. gpu.sm.max_inflight_bytes=8192 (repeatable)");
+  app.add_option("--stream-bytes", stream_text, "bytes the streaming read moves (default 1GiB)");
+  app.add_flag("--json", json, "print one JSON object instead of the table");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    const auto cfg = system::load_system(system_file, "configs", sets);
+    if (cfg.system.arch != system::Arch::Gpu)
+      throw config::InputError(config::loc_of(cfg.tree.find("system"), "arch"), "system.arch",
+                               "gpu_tb needs a GPU system", system::arch_name(cfg.system.arch), "gpu");
+    const Bytes stream = parse_size(stream_text);
+    sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+    Top top("top", cfg, stream);
+    sc_core::sc_start();
+    if (!top.done) {
+      std::cerr << "gpu_tb: simulation failed: benchmark did not finish\n";
+      return 3;
+    }
+    const Results& r = top.res;
+    const double spec = cfg.hbm.peak_bytes_per_s();
+    if (json) {
+      nlohmann::json j = {{"l1_cycles", r.l1},          {"l2_near_cycles", r.near}, {"l2_far_cycles", r.far},
+                          {"hbm_cycles", r.hbm},        {"stream_bytes_per_s", r.stream_bps},
+                          {"stream_fraction", r.stream_bps / spec}, {"l2_bytes_per_s", r.l2_bps},
+                          {"l2_over_hbm", r.l2_bps / r.stream_bps}, {"hbm_spec_bytes_per_s", spec}};
+      std::cout << j.dump() << "\n";
+    } else {
+      std::printf("%-22s %10s %12s\n", "microbenchmark", "model", "REFERENCE.md");
+      std::printf("%-22s %10.1f %12s\n", "L1 hit (cycles)", r.l1, "34");
+      std::printf("%-22s %10.1f %12s\n", "L2 near (cycles)", r.near, "~265");
+      std::printf("%-22s %10.1f %12s\n", "L2 far (cycles)", r.far, "~470");
+      std::printf("%-22s %10.1f %12s\n", "HBM (cycles)", r.hbm, "~655");
+      std::printf("%-22s %9.1f%% %12s\n", "stream read % of spec", 100 * r.stream_bps / spec, "90-97 %");
+      std::printf("%-22s %8.2f TB/s %10s\n", "L2 bandwidth", r.l2_bps / 1e12, "");
+      std::printf("%-22s %10.2f %12s\n", "L2 / stream bandwidth", r.l2_bps / r.stream_bps, "~2");
+    }
+    return 0;
+  } catch (const config::InputError& e) {
+    std::cerr << "gpu_tb: error: " << e.what() << "\n";
+    return 2;
+  }
+}

@@ -1,0 +1,192 @@
+// The GPU model as users drive it (child processes: SystemC elaborates once per process):
+// monotonic mechanisms, determinism, the gpu-benches microbenchmarks, and bad GPU input.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "cli_harness.h"
+
+using namespace decodesim::test;
+using nlohmann::json;
+
+namespace {
+
+json run_json(const ScratchDir& d, const std::string& tag, std::vector<std::string> args) {
+  const std::string out = d.path(tag);
+  args.insert(args.begin(), {"run", "--quiet", "--out", out});
+  const CliRun r = run_cli(args, d);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return json::parse(slurp(out + "/result.json"));
+}
+
+json gpu_tb(const ScratchDir& d, const std::string& system, std::vector<std::string> sets = {}) {
+  std::vector<std::string> args = {std::string(DECODESIM_BINARY_DIR) + "/testbenches/gpu_tb/gpu_tb", "--json",
+                                   "--system", std::string(DECODESIM_SOURCE_DIR) + "/configs/systems/" + system +
+                                                   ".yaml"};
+  for (const auto& s : sets) args.insert(args.end(), {"--set", s});
+  const std::string out_file = d.path(".tb");
+  const auto r = decodesim::driver::run_child(args, out_file, 600);
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  return json::parse(slurp(out_file));
+}
+
+double part(const json& j, const std::string& key) {
+  return j["summary"]["time_per_token_breakdown"][key + "_s"].get<double>();
+}
+
+void expect_rejected(const ScratchDir& d, const std::vector<std::string>& sets, const std::vector<std::string>& needles) {
+  const std::string out = d.path("out");
+  std::vector<std::string> args = {"run", "--system", "gpu_a100", "--model", "llama2_7b", "--out", out};
+  for (const auto& s : sets) args.insert(args.end(), {"--set", s});
+  const CliRun r = run_cli(args, d);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line expected:\n" << r.err;
+  for (const auto& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << "missing '" << n << "' in: " << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out)) << "partial output left behind";
+}
+
+}  // namespace
+
+TEST(GpuCli, MicrobenchmarksLandOnTheH100Reference) {
+  // REFERENCE.md gpu-benches (H100 PCIe): L1 34, L2 near ~265, far ~470, HBM ~655 cycles; the
+  // issue allows +-15%. Streaming 90-97% of spec (the model gives 97.7%, see docs/gpu.md);
+  // L2 bandwidth roughly twice HBM's.
+  ScratchDir d("gputb");
+  const json j = gpu_tb(d, "gpu_h100");
+  EXPECT_NEAR(j["l1_cycles"].get<double>(), 34, 34 * 0.15);
+  EXPECT_NEAR(j["l2_near_cycles"].get<double>(), 265, 265 * 0.15);
+  EXPECT_NEAR(j["l2_far_cycles"].get<double>(), 470, 470 * 0.15);
+  EXPECT_NEAR(j["hbm_cycles"].get<double>(), 655, 655 * 0.15);
+  EXPECT_GE(j["stream_fraction"].get<double>(), 0.90);
+  EXPECT_LE(j["stream_fraction"].get<double>(), 0.98);
+  EXPECT_GE(j["l2_over_hbm"].get<double>(), 1.5);
+  EXPECT_LE(j["l2_over_hbm"].get<double>(), 3.0);
+}
+
+TEST(GpuCli, MoreBytesInFlightPerSmRaiseBandwidthUntilHbmSaturates) {
+  ScratchDir d("gpuinflight");
+  double prev = 0, first = 0;
+  for (const char* f : {"2048", "4096", "8192", "16384", "32768", "65536"}) {
+    const double bw = gpu_tb(d, "gpu_a100", {"gpu.sm.request_bytes=2048", std::string("gpu.sm.max_inflight_bytes=") + f})
+                          ["stream_fraction"];
+    if (first == 0) first = bw;
+    EXPECT_GE(bw, prev * 0.999) << "bandwidth fell when in-flight rose to " << f;
+    EXPECT_LE(bw, 1.0);
+    prev = bw;
+  }
+  EXPECT_GT(prev, 2 * first) << "2 KB in flight per SM should be far from saturation";
+  EXPECT_GT(prev, 0.85);
+}
+
+TEST(GpuCli, CudaGraphRemovesTheLaunchGaps) {
+  ScratchDir d("gpugraph");
+  const std::vector<std::string> base = {"--system", "gpu_a100", "--model", "llama2_7b", "--context", "128"};
+  auto with = [&](const std::string& tag, const std::string& mode, const std::string& host) {
+    auto a = base;
+    a.insert(a.end(), {"--set", "gpu.launch.mode=" + mode, "--set", "gpu.launch.host_issue_us=" + host});
+    return run_json(d, tag, a);
+  };
+  const json stream = with("s", "stream", "5");
+  const json slow_host = with("h", "stream", "40");
+  const json graph = with("g", "cuda_graph", "5");
+  EXPECT_LT(part(graph, "launch"), part(stream, "launch"));
+  EXPECT_LT(graph["summary"]["token_latency_s"].get<double>(), stream["summary"]["token_latency_s"].get<double>());
+  // A host slower than the kernels starves the GPU; the graph does not care how slow it is.
+  EXPECT_GT(part(slow_host, "launch"), 2 * part(stream, "launch"));
+}
+
+TEST(GpuCli, SameInputGivesByteIdenticalResult) {
+  ScratchDir d("gpudet");
+  const std::vector<std::string> args = {"--system", "gpu_h100", "--model", "llama2_7b", "--context", "512"};
+  run_json(d, "a", args);
+  run_json(d, "b", args);
+  EXPECT_EQ(slurp(d.path("a/result.json")), slurp(d.path("b/result.json")));
+  EXPECT_EQ(slurp(d.path("a/kernels.csv")), slurp(d.path("b/kernels.csv")));
+}
+
+TEST(GpuCli, LayerReuseStaysWithinTwoPercent) {
+  // Reuse is exact for the SMs and L2; HBM refresh phase differs per layer (docs/reuse.md).
+  ScratchDir d("gpureuse");
+  const std::vector<std::string> base = {"--system", "gpu_a100", "--model", "llama2_7b", "--context", "256"};
+  const json a = run_json(d, "a", base);
+  auto nr = base;
+  nr.push_back("--no-reuse");
+  const json b = run_json(d, "b", nr);
+  EXPECT_EQ(a["reuse"]["layers"].get<int>(), 30);
+  const double ta = a["summary"]["token_latency_s"], tb = b["summary"]["token_latency_s"];
+  EXPECT_NEAR(ta / tb, 1.0, 0.02);
+  EXPECT_EQ(a["summary"]["hbm_bytes"].get<double>(), b["summary"]["hbm_bytes"].get<double>());
+}
+
+TEST(GpuBadInput, ZeroSms) {
+  ScratchDir d("gpubad1");
+  expect_rejected(d, {"gpu.sms=0"}, {"--set:1:", "gpu.sms: value out of range, got 0"});
+}
+
+TEST(GpuBadInput, CtaThatDoesNotFitAnSm) {
+  ScratchDir d("gpubad2");
+  expect_rejected(d, {"gpu.kernels.attn_threads=1024", "gpu.kernels.attn_regs_per_thread=255"},
+                  {"gpu.kernels.attn_threads: a CTA does not fit an SM: registers", "1024 threads x 255"});
+}
+
+TEST(GpuBadInput, SliceCountNotAMultipleOfPartitions) {
+  ScratchDir d("gpubad3");
+  expect_rejected(d, {"gpu.l2.slices=81"}, {"gpu.l2.slices: must split evenly over the partitions", "got 81"});
+}
+
+TEST(GpuBadInput, CapacityNotWholeBlocksPerSlice) {
+  ScratchDir d("gpubad4");
+  expect_rejected(d, {"gpu.l2.capacity_bytes=41943041"}, {"gpu.l2.capacity_bytes: must split into whole blocks"});
+}
+
+TEST(GpuBadInput, RequestLargerThanAnL2Block) {
+  ScratchDir d("gpubad5");
+  expect_rejected(d, {"gpu.sm.request_bytes=8192"}, {"gpu.sm.request_bytes: a request may not span L2 blocks"});
+}
+
+TEST(GpuBadInput, UnknownLaunchMode) {
+  ScratchDir d("gpubad6");
+  expect_rejected(d, {"gpu.launch.mode=graphs"}, {"gpu.launch.mode: unknown choice, got 'graphs'", "cuda_graph"});
+}
+
+TEST(GpuBadInput, InflightBelowOneRequest) {
+  ScratchDir d("gpubad7");
+  expect_rejected(d, {"gpu.sm.max_inflight_bytes=1024"}, {"gpu.sm.max_inflight_bytes: must hold at least one request"});
+}
+
+TEST(GpuBadInput, ModelTooLargeForOneGpu) {
+  ScratchDir d("gpubad8");
+  const std::string out = d.path("out");
+  const CliRun r = run_cli({"run", "--system", "gpu_a100", "--model", "llama2_70b", "--out", out}, d);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("hbm: model does not fit in HBM"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("GPUs (system.chips)"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(GpuCli, RtlTensorCoreMatchesTlmExactlyOnTiny) {
+  // The A100 tensor core is a 16x16 array, one of the built RTL sizes: the Verilated core counts
+  // the cycles the TLM formula computes, so every kernel's cycles agree.
+  ScratchDir d("gpurtl");
+  const std::vector<std::string> base = {"--system", "gpu_a100", "--model", "tiny", "--context", "64", "--tokens",
+                                         "2", "--no-reuse"};
+  auto with = [&](const std::string& impl) {
+    auto a = base;
+    a.insert(a.end(), {"--set", "gpu.matmul.impl=" + impl});
+    return run_json(d, impl, a);
+  };
+  const json tlm = with("tlm"), rtl = with("rtl");
+  EXPECT_EQ(tlm["summary"]["simulated_time_s"], rtl["summary"]["simulated_time_s"]);
+  ASSERT_EQ(tlm["kernels"].size(), rtl["kernels"].size());
+  for (std::size_t i = 0; i < tlm["kernels"].size(); ++i)
+    EXPECT_EQ(tlm["kernels"][i]["cycles"], rtl["kernels"][i]["cycles"]) << tlm["kernels"][i]["name"];
+  EXPECT_GT(tlm["stats"]["gpu0"]["sm_cluster"]["tensor_macs"]["value"].get<double>(), 0);
+}
+
+TEST(GpuBadInput, RtlTensorCoreOfUnbuiltSizeListsBuiltSizes) {
+  ScratchDir d("gpubad9");
+  expect_rejected(d, {"gpu.matmul.impl=rtl", "gpu.tensor_core.rows=64", "gpu.tensor_core.cols=64"},
+                  {"gpu.matmul.impl: no RTL core was built for this tensor-core array", "64x64"});
+}

@@ -1,0 +1,180 @@
+// GPU model pieces that need no simulation: config arithmetic and validation, the L2 tag store,
+// and the kernel mapper's choices (occupancy, split-K, flash-decoding split, byte coverage).
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "gpu/block_cache.h"
+#include "gpu/kernel_mapper.h"
+#include "system/system_config.h"
+#include "workload/lowering.h"
+
+using namespace decodesim;
+
+namespace {
+
+system::SystemConfig load(const std::string& sys, std::vector<std::string> sets = {}) {
+  return system::load_system(sys, std::string(DECODESIM_SOURCE_DIR) + "/configs", sets);
+}
+
+KernelGraph llama7b(std::uint64_t context) {
+  const auto m = workload::load_model("llama2_7b", std::string(DECODESIM_SOURCE_DIR) + "/workloads");
+  workload::Scenario sc;
+  sc.context = context;
+  return workload::lower(m, sc, 0, 1);
+}
+
+const Kernel& find(const KernelGraph& g, const std::string& name) {
+  for (const auto& k : g.kernels)
+    if (k.name == name) return k;
+  throw std::runtime_error("no kernel " + name);
+}
+
+}  // namespace
+
+TEST(GpuConfig, TensorPeaksMatchReference) {
+  // REFERENCE.md: A100 312 TFLOPS bf16 (1024 FMA/clk/SM), H100 989.4 TFLOPS (4096 FLOP/clk/SM).
+  EXPECT_NEAR(load("gpu_a100").gpu.peak_flops() / 1e12, 311.9, 0.1);
+  EXPECT_NEAR(load("gpu_h100").gpu.peak_flops() / 1e12, 989.4, 0.1);
+  // Narrow operands pack twice as many k-elements per tile: int8 = 2x bf16.
+  const auto a = load("gpu_a100").gpu;
+  EXPECT_DOUBLE_EQ(a.peak_flops(DType::INT8), 2 * a.peak_flops(DType::BF16));
+}
+
+TEST(GpuConfig, HbmPeaksMatchReference) {
+  EXPECT_NEAR(load("gpu_a100").hbm.peak_bytes_per_s() / 1e9, 2039.0, 1.0);
+  EXPECT_NEAR(load("gpu_h100").hbm.peak_bytes_per_s() / 1e9, 3347.2, 0.1);
+}
+
+TEST(GpuConfig, RejectsSlicesThatDoNotSplitOverPartitions) {
+  try {
+    load("gpu_a100", {"gpu.l2.slices=81"});
+    FAIL() << "accepted 81 slices over 2 partitions";
+  } catch (const config::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("gpu.l2.slices: must split evenly over the partitions"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(GpuConfig, RejectsACtaThatDoesNotFitAnSm) {
+  try {
+    load("gpu_a100", {"gpu.kernels.gemv_threads=1024", "gpu.kernels.gemv_regs_per_thread=128"});
+    FAIL() << "accepted 1024 x 128 registers";
+  } catch (const config::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("gpu.kernels.gemv_threads: a CTA does not fit an SM: registers"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(BlockCache, EvictsStreamBlocksBeforeNormalOnes) {
+  gpu::BlockCache c(4);
+  std::uint64_t v = 0, d = 0;
+  c.fill(1, ~0ull, gpu::LineClass::Normal, false, &v, &d);
+  c.fill(2, ~0ull, gpu::LineClass::Normal, false, &v, &d);
+  for (std::uint64_t b = 10; b < 30; ++b) c.fill(b, ~0ull, gpu::LineClass::Stream, false, &v, &d);
+  // Twenty streamed blocks went through a 4-block cache: the two normal blocks survived.
+  EXPECT_EQ(c.lookup(1), ~0ull);
+  EXPECT_EQ(c.lookup(2), ~0ull);
+  EXPECT_EQ(c.lookup(10), 0u);
+  EXPECT_EQ(c.lookup(29), ~0ull);
+  EXPECT_EQ(c.size(), 4u);
+}
+
+TEST(BlockCache, ReportsDirtyVictimsAndTracksSectors) {
+  gpu::BlockCache c(1);
+  std::uint64_t v = 0, d = 0;
+  EXPECT_FALSE(c.fill(7, 0b0110, gpu::LineClass::Normal, true, &v, &d));
+  EXPECT_EQ(c.lookup(7), 0b0110u);
+  EXPECT_TRUE(c.fill(8, 0b1, gpu::LineClass::Normal, false, &v, &d));
+  EXPECT_EQ(v, 7u);
+  EXPECT_EQ(d, 0b0110u);
+  c.invalidate(8, 0b1);
+  EXPECT_EQ(c.size(), 0u);
+}
+
+TEST(BlockCache, StaysCorrectUnderChurn) {
+  // Open addressing with backward-shift deletion: thousands of evictions keep every resident
+  // block findable and the count exact.
+  gpu::BlockCache c(100);
+  std::uint64_t v = 0, d = 0;
+  for (std::uint64_t b = 0; b < 5000; ++b) c.fill(b * 7919, 1, gpu::LineClass::Stream, false, &v, &d);
+  EXPECT_EQ(c.size(), 100u);
+  for (std::uint64_t b = 4900; b < 5000; ++b) EXPECT_EQ(c.lookup(b * 7919), 1u) << b;
+  EXPECT_EQ(c.lookup(4899 * 7919), 0u);
+}
+
+TEST(KernelMapper, OccupancyIsTheTightestResource) {
+  const auto g = load("gpu_a100").gpu;
+  gpu::Grid grid;
+  grid.threads = 256;
+  grid.regs_per_thread = 64;  // 16 K registers of 64 K: 4 CTAs
+  EXPECT_EQ(gpu::occupancy(g, grid), 4u);
+  grid.regs_per_thread = 32;  // threads bind: 2048 / 256 = 8
+  EXPECT_EQ(gpu::occupancy(g, grid), 8u);
+  grid.smem_bytes = 100000;   // one CTA's shared memory
+  EXPECT_EQ(gpu::occupancy(g, grid), 1u);
+}
+
+TEST(KernelMapper, SplitKOnlyWhenTooFewTilesFillTheSms) {
+  const auto g = load("gpu_a100").gpu;
+  // A short wide matrix has tiles to spare; a narrow, deep one needs split-K to reach the SMs.
+  const auto wide = gpu::choose_gemm_tiling(g, 32000, 512, 1, DType::BF16, DType::BF16);
+  EXPECT_EQ(wide.second, 1u);
+  const auto deep = gpu::choose_gemm_tiling(g, 256, 16384, 1, DType::BF16, DType::BF16);
+  EXPECT_GT(deep.second, 1u);
+}
+
+TEST(KernelMapper, FlashDecodingSplitsLongContextsOnly) {
+  const auto g = load("gpu_a100").gpu;
+  EXPECT_EQ(gpu::choose_kv_split(g, 32, 128, 256), 1u);  // one block per group already
+  EXPECT_GT(gpu::choose_kv_split(g, 32, 4096, 256), 1u);  // 32 groups cannot fill 108 SMs
+}
+
+TEST(KernelMapper, GemmCtasReadEveryWeightByteExactlyOnce) {
+  const auto cfg = load("gpu_a100").gpu;
+  const KernelGraph graph = llama7b(128);
+  for (const char* name : {"L0.qkv", "L0.o", "L0.gate_up", "L0.down", "lm_head"}) {
+    const Kernel& k = find(graph, name);
+    gpu::KernelAddresses a;
+    a.weights = 1 << 30;
+    a.act_in = 1ull << 40;
+    const auto plan = gpu::map_kernel(cfg, k, a);
+    ASSERT_EQ(plan.grids.size(), 1u);
+    std::vector<std::pair<Bytes, Bytes>> ranges;
+    for (std::uint64_t i = 0; i < plan.grids[0].ctas; ++i) {
+      std::vector<gpu::MemAccess> rd, wr;
+      plan.grids[0].accesses(i, rd, wr);
+      for (const auto& r : rd)
+        if (r.traffic == gpu::Traffic::Weights) ranges.emplace_back(r.addr, r.addr + r.len);
+    }
+    std::sort(ranges.begin(), ranges.end());
+    Bytes at = a.weights;
+    for (const auto& [lo, hi] : ranges) {
+      EXPECT_EQ(lo, at) << name << ": gap or overlap";
+      at = hi;
+    }
+    EXPECT_EQ(at - a.weights, k.weight_bytes) << name;
+  }
+}
+
+TEST(KernelMapper, AttentionCtasCoverTheKvCacheOnce) {
+  const auto cfg = load("gpu_a100").gpu;
+  const KernelGraph graph = llama7b(2048);
+  const Kernel& k = find(graph, "L0.attn");
+  gpu::KernelAddresses a;
+  a.kv = 0;
+  a.kv_row_bytes = 256;
+  a.kv_group_stride = 2048 * 256;
+  a.kv_v_offset = a.kv_group_stride * k.groups;
+  const auto plan = gpu::map_kernel(cfg, k, a);
+  ASSERT_EQ(plan.grids.size(), plan.split > 1 ? 2u : 1u);
+  Bytes kv = 0;
+  for (std::uint64_t i = 0; i < plan.grids[0].ctas; ++i) {
+    std::vector<gpu::MemAccess> rd, wr;
+    plan.grids[0].accesses(i, rd, wr);
+    for (const auto& r : rd)
+      if (r.traffic == gpu::Traffic::Kv) kv += r.len;
+  }
+  EXPECT_EQ(kv, k.kv_read_bytes);
+}

@@ -1,0 +1,515 @@
+#include "gpu/gpu_tile.h"
+
+#include <algorithm>
+#include <queue>
+
+#include "common/base/sc_time_conv.h"
+
+namespace decodesim::gpu {
+namespace {
+
+constexpr Bytes kRegionAlign = Bytes{1} << 20;
+Bytes align_up(Bytes v, Bytes a) { return (v + a - 1) / a * a; }
+
+/// Everything about a kernel that determines its timing, except its addresses (as the TPU tile).
+bool same_work(const Kernel& a, const Kernel& b) {
+  return a.kind == b.kind && a.op == b.op && a.m == b.m && a.n == b.n && a.k == b.k && a.groups == b.groups &&
+         a.weight_bytes == b.weight_bytes && a.kv_read_bytes == b.kv_read_bytes &&
+         a.kv_write_bytes == b.kv_write_bytes && a.collective_bytes == b.collective_bytes && a.flops == b.flops &&
+         a.vector_ops == b.vector_ops && a.weight_dtype == b.weight_dtype && a.kv_dtype == b.kv_dtype &&
+         a.act_in_bytes == b.act_in_bytes && a.act_out_bytes == b.act_out_bytes;
+}
+
+}  // namespace
+
+/// Loads outstanding, as a min-heap of (completion, bytes): the in-flight limit of Little's law.
+struct GpuTile::Window {
+  using Item = std::pair<Picos, Bytes>;
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> q;
+  Bytes bytes = 0, limit = 0;
+  void retire(Picos t) {
+    while (!q.empty() && q.top().first <= t) {
+      bytes -= q.top().second;
+      q.pop();
+    }
+  }
+  /// True when `len` more bytes may issue now; a lone request larger than the limit may always go.
+  bool fits(Bytes len) const { return q.empty() || bytes + len <= limit; }
+  Picos earliest() const { return q.top().first; }
+  void add(Picos done, Bytes len) {
+    q.emplace(done, len);
+    bytes += len;
+  }
+  void reset(Bytes lim) {
+    q = {};
+    bytes = 0;
+    limit = lim;
+  }
+};
+
+struct GpuTile::Issuer {
+  enum class Phase { Start, Loads, Finish, Idle } phase = Phase::Idle;
+  std::uint32_t sm = 0;
+  std::uint64_t cta = 0;
+  std::vector<MemAccess> rd, wr;
+  std::size_t seg = 0;
+  Bytes off = 0;
+  Picos start = 0, last_done = 0;
+  std::uint64_t requests = 0;
+  Window window;
+};
+
+struct GpuTile::SmState {
+  Window window;
+  std::vector<std::uint64_t> slots;  ///< this SM's CTA slots (issuer indices)
+  std::size_t rr = 0;                ///< round-robin position of the load/store unit's arbiter
+  Picos next_issue = ~Picos{0};      ///< the queued wake-up of the load/store unit
+  Picos lsu_free = 0, tc_free = 0, last_end = 0, compute = 0;
+  bool ran = false;
+};
+
+GpuTile::GpuTile(sc_core::sc_module_name name, const GpuConfig& cfg, double peak_mem_bytes_per_s, std::uint32_t chip)
+    : sc_core::sc_module(name),
+      mem("mem", cfg),
+      m_cfg(cfg),
+      m_clock(cfg.clock_ghz),
+      m_peak_mem_bw(peak_mem_bytes_per_s),
+      m_chip(chip),
+      m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), "gpu.matmul.impl")),
+      m_stats("sm_cluster") {
+  SC_HAS_PROCESS(GpuTile);
+  SC_THREAD(run);
+}
+
+Bytes GpuTile::on_chip_region_bytes(const GpuConfig& cfg, const std::vector<KernelGraph>& tokens) {
+  Bytes act = 0, scratch = 0;
+  for (const auto& g : tokens)
+    for (const auto& k : g.kernels) {
+      act = std::max({act, k.act_in_bytes, k.act_out_bytes});
+      scratch = std::max(scratch, scratch_bytes(cfg, k));
+      if (k.kind == KernelKind::Gemm) scratch = std::max<Bytes>(scratch, std::max<std::uint64_t>(k.m, 1) * k.n * 4);
+    }
+  return 2 * align_up(std::max<Bytes>(act, 1), kRegionAlign) + align_up(std::max<Bytes>(scratch, 1), kRegionAlign);
+}
+
+void GpuTile::load(std::vector<KernelGraph> tokens, MemoryPlan plan) {
+  m_tokens = std::move(tokens);
+  m_plan = std::move(plan);
+  Bytes act = 0;
+  for (const auto& g : m_tokens)
+    for (const auto& k : g.kernels) act = std::max({act, k.act_in_bytes, k.act_out_bytes});
+  act = align_up(std::max<Bytes>(act, 1), kRegionAlign);
+  const Bytes base = align_up(m_plan.total_bytes, kRegionAlign);
+  m_act_base[0] = base;
+  m_act_base[1] = base + act;
+  m_scratch_base = base + 2 * act;
+  // The host wrote the step's inputs (token ids) before launching: they sit in L2.
+  mem.preload_l2(base, 2 * act);
+}
+
+void GpuTile::set_trace(TraceWriter* t) {
+  m_trace = t;
+  if (!t) return;
+  m_track_kernel = t->track(m_chip, "kernels");
+  m_track_launch = t->track(m_chip, "launch");
+  m_track_sm0 = t->track(m_chip, "sm0 CTAs");
+}
+
+Picos GpuTile::roofline(const Kernel& k, Bytes hbm_bytes, Bytes l2_bytes) const {
+  const DType d = k.kind == KernelKind::Attention ? k.kv_dtype : k.weight_dtype;
+  const double s = std::max({static_cast<double>(hbm_bytes) / m_peak_mem_bw,
+                             static_cast<double>(l2_bytes) / m_cfg.l2_peak_bytes_per_s(),
+                             static_cast<double>(k.flops) / m_cfg.peak_flops(d)});
+  return static_cast<Picos>(s * kPicosPerSecond);
+}
+
+Cycles GpuTile::compute_cycles(const CtaCompute& c, std::uint32_t threads) {
+  const std::uint32_t warps = std::max<std::uint32_t>(1, (threads + 31) / 32);
+  const std::uint32_t sps = std::min(m_cfg.sm.sub_partitions, warps);
+  Cycles tc = 0;
+  if (c.tc_tiles > 0) {
+    // The CTA's fragments are spread over the tensor cores of the sub-partitions its warps occupy.
+    const std::uint64_t per_core = ceil_div<std::uint64_t>(c.tc_tiles, sps);
+    auto it = m_tile_cycles.find(per_core);
+    if (it == m_tile_cycles.end()) {
+      const matmul::TileShape shape{m_cfg.tensor_core.mma_m, m_cfg.tensor_core.rows, m_cfg.tensor_core.cols};
+      it = m_tile_cycles.emplace(per_core, m_core->run_tiles(shape, per_core)).first;
+    }
+    tc = it->second;
+  }
+  const std::uint32_t lanes = std::min(m_cfg.sm.cuda_cores, warps * 32);
+  const Cycles cuda = ceil_div<std::uint64_t>(c.cuda_ops, lanes);
+  return tc + cuda;
+}
+
+Picos GpuTile::launch_ready(Picos prev_end, bool first_of_token) {
+  const LaunchConfig& l = m_cfg.launch;
+  if (l.mode == LaunchMode::CudaGraph)
+    return prev_end + ns_to_picos((first_of_token ? l.graph_launch_us : l.graph_gap_us) * 1000.0);
+  // Stream mode: the host issues launches one after another, running ahead of the GPU; at a
+  // token boundary it has waited for the sampled token, so it starts from the GPU's time.
+  if (first_of_token) m_host = std::max(m_host, prev_end);
+  m_host += ns_to_picos(l.host_issue_us * 1000.0);
+  return std::max(prev_end + ns_to_picos(l.stream_gap_us * 1000.0), m_host);
+}
+
+Picos GpuTile::run_grid(const Grid& g, Picos start) {
+  ++m_grids;
+  mem.invalidate_l1();
+  m_tile_cycles.clear();
+  const std::uint32_t sms = m_cfg.sms;
+  const std::uint32_t occ = occupancy(m_cfg, g);
+  const std::uint64_t slots = std::min<std::uint64_t>(std::uint64_t{sms} * occ, g.ctas);
+  const Bytes req_bytes = m_cfg.sm.request_bytes;
+  const Picos cta_launch = cycles_to_ps(m_cfg.sm.cta_launch_cycles);
+  const Bytes cta_limit = std::max<Bytes>(g.inflight_bytes, 1);
+  constexpr Picos kNever = ~Picos{0};
+
+  std::vector<SmState> sm(sms);
+  for (auto& s : sm) {
+    s.window.reset(m_cfg.sm.max_inflight_bytes);
+    s.lsu_free = s.tc_free = s.last_end = start;
+  }
+  std::vector<Issuer> iss(slots);
+  // Events: id < sms is "SM id's load/store unit may issue"; id >= sms is "slot id - sms starts
+  // or finishes its CTA". Ties break by id, so runs are deterministic.
+  using Ev = std::pair<Picos, std::uint64_t>;
+  std::priority_queue<Ev, std::vector<Ev>, std::greater<Ev>> heap;
+  auto wake = [&](std::uint32_t i, Picos at) {
+    SmState& S = sm[i];
+    if (S.next_issue <= at) return;  // an earlier wake-up is already queued
+    S.next_issue = at;
+    heap.emplace(at, i);
+  };
+  std::uint64_t next_cta = 0;
+  auto begin_cta = [&](std::uint64_t s, Picos at) {
+    Issuer& I = iss[s];
+    I.phase = Issuer::Phase::Start;
+    I.cta = next_cta++;
+    I.rd.clear();
+    I.wr.clear();
+    g.accesses(I.cta, I.rd, I.wr);
+    I.seg = 0;
+    I.off = 0;
+    I.start = at;
+    I.last_done = at;
+    I.requests = 0;
+    I.window.reset(cta_limit);
+    heap.emplace(at, sms + s);
+  };
+  // Called once a CTA has issued its last load (or has none): its compute overlaps the loads,
+  // and what is left after the last data is its share per request.
+  auto schedule_finish = [&](std::uint64_t s, Picos now) {
+    Issuer& I = iss[s];
+    SmState& S = sm[I.sm];
+    const CtaCompute work = g.compute(I.cta);
+    const Picos cp = cycles_to_ps(compute_cycles(work, g.threads));
+    const Picos tc_start = std::max(S.tc_free, I.start);
+    S.tc_free = tc_start + cp;
+    S.compute += cp;
+    m_macs += static_cast<double>(work.tc_tiles) * m_cfg.tensor_core.mma_m * m_cfg.tensor_core.rows *
+              m_cfg.tensor_core.cols;
+    m_cuda_ops += static_cast<double>(work.cuda_ops);
+    const Picos tail = cp / std::max<std::uint64_t>(1, I.requests);
+    I.phase = Issuer::Phase::Finish;
+    heap.emplace(std::max({now, I.last_done + tail, tc_start + cp}), sms + s);
+  };
+  // The block scheduler fills SMs breadth first: slot s is CTA slot s / sms of SM s % sms.
+  for (std::uint64_t s = 0; s < slots; ++s) {
+    iss[s].sm = static_cast<std::uint32_t>(s % sms);
+    sm[s % sms].slots.push_back(s);
+    begin_cta(s, start + cta_launch);
+  }
+  Picos grid_end = start;
+  const Bytes l2_before = mem.l2_read_hit_bytes() + mem.l2_read_miss_bytes() + mem.l2_write_bytes();
+  const Bytes l1_before = mem.l1_hit_bytes();
+  while (!heap.empty()) {
+    const auto [t, id] = heap.top();
+    heap.pop();
+    ++m_events;
+    if (id < sms) {
+      SmState& S = sm[id];
+      if (t != S.next_issue) continue;  // superseded by an earlier wake-up
+      S.next_issue = kNever;
+      if (t < S.lsu_free) {
+        wake(static_cast<std::uint32_t>(id), S.lsu_free);
+        continue;
+      }
+      S.window.retire(t);
+      // Round robin over the resident CTAs that still have loads: the first whose own window
+      // and the SM's window both have room issues one request.
+      Picos retry = kNever;
+      const std::size_t n = S.slots.size();
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t at = (S.rr + j) % n;
+        const std::uint64_t s = S.slots[at];
+        Issuer& I = iss[s];
+        if (I.phase != Issuer::Phase::Loads) continue;
+        const MemAccess& a = I.rd[I.seg];
+        const Bytes addr = a.addr + I.off;
+        const Bytes piece = std::min<Bytes>(a.len - I.off, req_bytes - addr % req_bytes);
+        I.window.retire(t);
+        Picos avail = t;
+        if (!I.window.fits(piece)) avail = I.window.earliest();
+        if (!S.window.fits(piece)) avail = std::max(avail, S.window.earliest());
+        if (avail > t) {
+          retry = std::min(retry, avail);
+          continue;
+        }
+        const AccessResult res = mem.read(I.sm, addr, piece, a.traffic, t);
+        I.window.add(res.done, piece);
+        S.window.add(res.done, piece);
+        S.lsu_free = t + cycles_to_ps(ceil_div<Bytes>(piece, m_cfg.sm.lsu_bytes_per_cycle));
+        I.last_done = std::max(I.last_done, res.done);
+        ++I.requests;
+        I.off += piece;
+        if (I.off == a.len) {
+          ++I.seg;
+          I.off = 0;
+        }
+        if (I.seg == I.rd.size()) schedule_finish(s, t);
+        S.rr = at + 1;
+        // When the SM's window cannot take even the smallest next request of its CTAs, nothing
+        // here can issue before a completion frees room: sleep until then, not until lsu_free.
+        retry = S.lsu_free;
+        Bytes smallest = req_bytes;
+        for (const std::uint64_t o : S.slots) {
+          const Issuer& J = iss[o];
+          if (J.phase != Issuer::Phase::Loads) continue;
+          const Bytes a2 = J.rd[J.seg].addr + J.off;
+          smallest = std::min<Bytes>(smallest, std::min<Bytes>(J.rd[J.seg].len - J.off, req_bytes - a2 % req_bytes));
+        }
+        if (!S.window.fits(smallest)) retry = std::max(retry, S.window.earliest());
+        break;
+      }
+      if (retry != kNever) wake(static_cast<std::uint32_t>(id), retry);
+      continue;
+    }
+    const std::uint64_t s = id - sms;
+    Issuer& I = iss[s];
+    SmState& S = sm[I.sm];
+    if (I.phase == Issuer::Phase::Start) {
+      if (I.rd.empty()) {
+        schedule_finish(s, t);
+      } else {
+        I.phase = Issuer::Phase::Loads;
+        wake(I.sm, std::max(t, S.lsu_free));
+      }
+      continue;
+    }
+    // Finish: stores issue now, in time order with everyone else's requests; the CTA retires
+    // when the L2 has accepted them and its slot takes the next CTA.
+    Picos end = t;
+    for (const MemAccess& w : I.wr)
+      for (Bytes off = 0; off < w.len;) {
+        const Bytes addr = w.addr + off;
+        const Bytes piece = std::min<Bytes>(w.len - off, req_bytes - addr % req_bytes);
+        end = std::max(end, mem.write(I.sm, addr, piece, w.traffic, t).done);
+        off += piece;
+      }
+    ++m_ctas;
+    ++m_acct.ctas;
+    S.last_end = std::max(S.last_end, end);
+    S.ran = true;
+    grid_end = std::max(grid_end, end);
+    if (m_trace && I.sm == 0) m_trace->slice(m_track_sm0, g.name, I.start, end);
+    I.phase = Issuer::Phase::Idle;
+    if (next_cta < g.ctas) begin_cta(s, end + cta_launch);
+  }
+  // Tail: SMs that ran CTAs but finished before the grid did, averaged over all SMs. SMs that
+  // never got a CTA are not a tail effect: the grid was too small (counted as low MLP).
+  Picos idle = 0, compute = 0;
+  for (const auto& x : sm) {
+    if (x.ran) idle += grid_end - x.last_end;
+    compute = std::max(compute, x.compute);
+  }
+  m_acct.idle_tail += idle / sms;
+  m_acct.compute += std::min(compute, grid_end - start);
+  const Bytes l2_now = mem.l2_read_hit_bytes() + mem.l2_read_miss_bytes() + mem.l2_write_bytes();
+  m_acct.l2_bytes += l2_now - l2_before;
+  m_sram_bits += 8.0 * static_cast<double>(l2_now - l2_before + mem.l1_hit_bytes() - l1_before);
+  return grid_end;
+}
+
+KernelAddresses GpuTile::addresses(const Kernel& k, std::size_t index, std::uint32_t token, std::size_t seq) const {
+  KernelAddresses a;
+  a.weights = m_plan.weight_base[index];
+  a.kv = m_plan.kv_base[index];
+  a.kv_group_stride = m_plan.kv_group_stride;
+  a.kv_v_offset = m_plan.kv_v_offset;
+  a.kv_row_bytes = m_plan.kv_row_bytes;
+  a.embedding_row_stride = m_plan.embedding_row_stride;
+  // Activations ping-pong between two L2-resident buffers: a kernel reads what its predecessor wrote.
+  a.act_in = m_act_base[seq % 2];
+  a.act_out = m_act_base[(seq + 1) % 2];
+  a.scratch = m_scratch_base;
+  a.kv_position = m_tokens[token].context - 1;
+  a.token = token;
+  (void)k;
+  return a;
+}
+
+KernelRecord GpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t token, Picos prev_end) {
+  ++m_kernels;
+  KernelRecord r;
+  r.name = k.name;
+  r.kind = k.kind;
+  r.op = k.op;
+  r.layer = k.layer;
+  r.token = token;
+  r.chip = m_chip;
+  r.flops = k.flops;
+  r.vector_ops = k.vector_ops;
+  const Bytes hbm_before = mem.hbm_read_bytes() + mem.hbm_write_bytes();
+  const Picos refresh_before = m_refresh_probe ? m_refresh_probe() : 0;
+  m_acct = GridAcct{};
+  Picos launch = 0, link = 0, t = prev_end, first = 0;
+  const bool first_of_token = index == 0;
+  if (k.kind == KernelKind::AllReduce) {
+    const Picos ready = launch_ready(t, first_of_token);
+    launch = ready - t;
+    first = ready;
+    Bytes sent = 0;
+    t = m_collective ? m_collective(k, ready, &sent) : ready;
+    link = t - ready;
+    r.link_bytes = sent;
+  } else {
+    const KernelPlan plan = map_kernel(m_cfg, k, addresses(k, index, token, index));
+    for (std::size_t gi = 0; gi < plan.grids.size(); ++gi) {
+      const Picos ready = launch_ready(t, first_of_token && gi == 0);
+      if (m_trace && ready > t) m_trace->slice(m_track_launch, "launch gap", t, ready);
+      launch += ready - t;
+      if (gi == 0) first = ready;
+      t = run_grid(plan.grids[gi], ready);
+    }
+  }
+  r.start = first;
+  r.end = t;
+  r.exclusive = r.end - prev_end;
+  r.cycles = m_clock.to_cycles(r.end - r.start);
+  r.mem_bytes = mem.hbm_read_bytes() + mem.hbm_write_bytes() - hbm_before;
+  r.roofline = roofline(k, r.mem_bytes, m_acct.l2_bytes);
+
+  // Exclusive time = launch + span; the span splits into ideal HBM streaming, refresh, tail,
+  // exposed compute and the rest, which is latency the SMs could not hide (low MLP).
+  Picos rem = r.end - r.start;
+  auto take = [&rem](Picos want) {
+    const Picos got = std::min(want, rem);
+    rem -= got;
+    return got;
+  };
+  const Picos stream = static_cast<Picos>(static_cast<double>(r.mem_bytes) / m_peak_mem_bw * kPicosPerSecond);
+  const Picos refresh = m_refresh_probe && m_pcs ? (m_refresh_probe() - refresh_before) / m_pcs : 0;
+  const Picos hbm_stream = take(stream);
+  const Picos link_part = take(link);
+  const Picos refresh_part = take(refresh);
+  const Picos tail = take(m_acct.idle_tail);
+  const Picos compute = take(m_acct.compute > stream ? m_acct.compute - stream : 0);
+  const Picos low_mlp = rem;
+  r.breakdown = {{"hbm_stream", hbm_stream}, {"refresh", refresh_part}, {"low_mlp", low_mlp},
+                 {"tail", tail},             {"compute", compute},      {"launch", launch},
+                 {"link", link_part}};
+  std::string bound = classify_bound(r.duration(), {{"memory", hbm_stream + refresh_part},
+                                                    {"compute", m_acct.compute},
+                                                    {"link", link_part}});
+  if (launch >= r.exclusive / 2) bound = "overhead";
+  r.bound = bound;
+  if (m_trace) m_trace->slice(m_track_kernel, k.name, r.start, r.end);
+  return r;
+}
+
+namespace {
+struct Span {
+  std::size_t first = 0, last = 0;  // [first, last) kernel indices of one layer
+};
+}  // namespace
+
+void GpuTile::run() {
+  Picos now = sc_now_picos();
+  for (std::uint32_t t = 0; t < m_tokens.size(); ++t) {
+    const KernelGraph& g = m_tokens[t];
+    std::vector<Span> spans(g.layers);
+    for (std::size_t i = 0; i < g.kernels.size(); ++i) {
+      const int L = g.kernels[i].layer;
+      if (L < 0 || L >= static_cast<int>(g.layers)) continue;
+      if (spans[L].last == 0) spans[L].first = i;
+      spans[L].last = i + 1;
+    }
+    // Layer reuse as in the TPU tile (docs/reuse.md): layer 0 warms L2 and HBM rows, layer 1 is
+    // the template, identical later layers replay its records shifted in time.
+    auto reusable = [&](int L) {
+      if (!m_reuse || L < 2 || g.layers < 3) return false;
+      const Span a = spans[1], b = spans[L];
+      if (a.last - a.first != b.last - b.first) return false;
+      for (std::size_t j = 0; j < a.last - a.first; ++j)
+        if (!same_work(g.kernels[a.first + j], g.kernels[b.first + j])) return false;
+      return true;
+    };
+    std::size_t template_rec = 0;
+    Picos tmpl_anchor = 0, tmpl_host = 0;
+    double tmpl_macs = 0, tmpl_sram = 0, tmpl_ops = 0;
+    for (std::size_t i = 0; i < g.kernels.size();) {
+      const Kernel& k = g.kernels[i];
+      if (k.layer >= 0 && static_cast<std::size_t>(k.layer) < spans.size() && i == spans[k.layer].first &&
+          reusable(k.layer)) {
+        const Span s = spans[k.layer];
+        const Picos shift = now - tmpl_anchor;
+        for (std::size_t j = 0; j < s.last - s.first; ++j) {
+          KernelRecord r = m_records[template_rec + j];
+          r.start += shift;
+          r.end += shift;
+          r.layer = k.layer;
+          r.name = g.kernels[s.first + j].name;
+          r.reused = true;
+          if (m_trace) m_trace->slice(m_track_kernel, r.name + " (reused)", r.start, r.end);
+          m_records.push_back(std::move(r));
+        }
+        now = m_records.back().end;
+        m_host += tmpl_host;
+        m_macs += tmpl_macs;
+        m_sram_bits += tmpl_sram;
+        m_cuda_ops += tmpl_ops;
+        ++m_reused_layers;
+        i = s.last;
+        continue;
+      }
+      const bool first_of_template = k.layer == 1 && i == spans[1].first;
+      const bool last_of_template = k.layer == 1 && i + 1 == spans[1].last;
+      if (first_of_template) {
+        template_rec = m_records.size();
+        tmpl_anchor = now;
+        tmpl_host = m_host;
+        tmpl_macs = m_macs;
+        tmpl_sram = m_sram_bits;
+        tmpl_ops = m_cuda_ops;
+      }
+      KernelRecord r = execute(k, i, t, now);
+      now = r.end;
+      m_records.push_back(std::move(r));
+      if (last_of_template) {
+        tmpl_host = m_host - tmpl_host;
+        tmpl_macs = m_macs - tmpl_macs;
+        tmpl_sram = m_sram_bits - tmpl_sram;
+        tmpl_ops = m_cuda_ops - tmpl_ops;
+      }
+      ++i;
+    }
+    // Token boundary: the sampled token feeds the next step, so time must be real here.
+    if (now > sc_now_picos()) wait(to_sc_time(now - sc_now_picos()));
+  }
+  m_finished = true;
+}
+
+const StatGroup& GpuTile::stats() const {
+  StatGroup& s = m_stats;
+  s.set("kernels", double(m_kernels), "count", "kernels executed (simulated, not replayed)");
+  s.set("grids", double(m_grids), "count", "grid launches (flash-decoding adds a combine grid)");
+  s.set("ctas", double(m_ctas), "count", "CTAs executed");
+  s.set("events", double(m_events), "count", "scheduler events processed (simulation cost, not hardware)");
+  s.set("tensor_macs", m_macs, "MAC", "tensor-core MACs including padding to mma_m rows");
+  s.set("cuda_ops", m_cuda_ops, "ops", "CUDA-core element operations");
+  s.group("memory") = mem.stats();
+  return s;
+}
+
+}  // namespace decodesim::gpu

@@ -1,0 +1,294 @@
+#include "gpu/kernel_mapper.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace decodesim::gpu {
+namespace {
+
+Bytes bytes_of(std::uint64_t elements, DType d) { return (elements * dtype_bits(d) + 7) / 8; }
+
+constexpr Bytes kPartialBytes = 4;   // fp32 partial sums (split-K atomics, flash-decoding partials)
+constexpr std::uint64_t kCombineOpsPerElement = 3;  // rescale by exp(lse_i - lse), accumulate, normalise
+constexpr std::uint64_t kSoftmaxOpsPerScore = 6;    // as the workload's count (docs/workloads.md)
+
+std::uint64_t fragments(const GpuConfig& cfg, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType d) {
+  const std::uint64_t mf = ceil_div<std::uint64_t>(std::max<std::uint64_t>(m, 1), cfg.tensor_core.mma_m);
+  return mf * ceil_div<std::uint64_t>(k, k_per_tile(cfg.tensor_core, d)) *
+         ceil_div<std::uint64_t>(n, cfg.tensor_core.cols);
+}
+
+Grid base_grid(const std::string& name, std::uint64_t ctas, std::uint32_t threads, std::uint32_t regs,
+               std::uint32_t inflight_per_thread) {
+  Grid g;
+  g.name = name;
+  g.ctas = ctas;
+  g.threads = threads;
+  g.regs_per_thread = regs;
+  g.inflight_bytes = threads * inflight_per_thread;
+  return g;
+}
+
+/// Element-wise kernels keep one 16 B vector load per thread in flight.
+constexpr std::uint32_t kElementwiseInflightPerThread = 16;
+constexpr std::uint32_t kElementwiseRegs = 32;
+
+}  // namespace
+
+std::uint32_t occupancy(const GpuConfig& cfg, const Grid& g) {
+  std::uint64_t o = cfg.sm.max_ctas;
+  o = std::min<std::uint64_t>(o, cfg.sm.max_threads / std::max<std::uint32_t>(g.threads, 1));
+  o = std::min<std::uint64_t>(o, cfg.sm.registers / std::max<std::uint64_t>(1, std::uint64_t{g.threads} * g.regs_per_thread));
+  if (g.smem_bytes > 0) o = std::min<std::uint64_t>(o, cfg.sm.shared_memory_bytes / g.smem_bytes);
+  return static_cast<std::uint32_t>(std::max<std::uint64_t>(o, 1));
+}
+
+double grid_cost(const GpuConfig& cfg, std::uint64_t ctas, double cta_bytes, double cta_inflight, std::uint32_t occ) {
+  // The busiest SM runs c CTAs, r at a time, sharing min(SM window, r CTA windows) of bytes in
+  // flight: by Little's law it needs c·bytes / window latencies to stream, plus one latency to
+  // start each round of r CTAs.
+  const double c = static_cast<double>(ceil_div<std::uint64_t>(ctas, cfg.sms));
+  const double r = std::min<double>(c, occ);
+  const double window = std::min<double>(cfg.sm.max_inflight_bytes, r * cta_inflight);
+  return c * cta_bytes / window + std::ceil(c / r);
+}
+
+std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg, std::uint64_t n, std::uint64_t k,
+                                                           std::uint64_t groups, DType w, DType act) {
+  Grid probe = base_grid("gemm", 1, cfg.kernels.gemv_threads, cfg.kernels.gemv_regs_per_thread,
+                         cfg.kernels.gemv_inflight_per_thread);
+  const std::uint32_t occ = occupancy(cfg, probe);
+  std::pair<std::uint32_t, std::uint32_t> best{256, 1};
+  double best_cost = std::numeric_limits<double>::max();
+  for (std::uint32_t split = 1; split <= cfg.kernels.gemv_max_split; split *= 2) {
+    if (split > 1 && k / split < cfg.kernels.gemv_min_k_per_split) break;
+    for (std::uint32_t tile : {8u, 16u, 32u, 64u, 128u, 256u}) {
+      const std::uint64_t ctas = groups * ceil_div<std::uint64_t>(n, tile) * split;
+      const std::uint64_t kc = ceil_div<std::uint64_t>(k, split);
+      // Weights of the tile, the x slice every CTA re-reads from L2, and split-K's fp32 atomics.
+      const double bytes = static_cast<double>(bytes_of(std::min<std::uint64_t>(tile, n) * kc, w) + bytes_of(kc, act) +
+                                               (split > 1 ? std::min<std::uint64_t>(tile, n) * kPartialBytes : 0));
+      const double cost = grid_cost(cfg, ctas, bytes, probe.inflight_bytes, occ);
+      if (cost < best_cost * (1 - 1e-9)) {  // ties keep the earlier: no split, smaller tile
+        best_cost = cost;
+        best = {tile, split};
+      }
+    }
+  }
+  return best;
+}
+
+std::uint32_t choose_kv_split(const GpuConfig& cfg, std::uint64_t groups, std::uint64_t positions, Bytes row_bytes) {
+  Grid probe = base_grid("attn", 1, cfg.kernels.attn_threads, cfg.kernels.attn_regs_per_thread,
+                         cfg.kernels.attn_inflight_per_thread);
+  const std::uint32_t occ = occupancy(cfg, probe);
+  const std::uint64_t most = std::min<std::uint64_t>(
+      cfg.kernels.attn_max_split, std::max<std::uint64_t>(1, positions / cfg.kernels.attn_min_block));
+  std::uint32_t best = 1;
+  double best_cost = std::numeric_limits<double>::max();
+  for (std::uint64_t s = 1; s <= most; ++s) {
+    const double bytes = 2.0 * static_cast<double>(ceil_div<std::uint64_t>(positions, s) * row_bytes);
+    // A split also costs a combine kernel: about one more latency per extra round.
+    const double cost = grid_cost(cfg, groups * s, bytes, probe.inflight_bytes, occ) + (s > 1 ? 1.0 : 0.0);
+    if (cost < best_cost * (1 - 1e-9)) {
+      best_cost = cost;
+      best = static_cast<std::uint32_t>(s);
+    }
+  }
+  return best;
+}
+
+Bytes scratch_bytes(const GpuConfig& cfg, const Kernel& k) {
+  if (k.kind == KernelKind::Attention)
+    return k.groups * cfg.kernels.attn_max_split * std::max<std::uint64_t>(k.m, 1) * (k.k + 2) * kPartialBytes;
+  return 0;
+}
+
+namespace {
+
+KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a) {
+  KernelPlan p;
+  const auto [tile, split] = choose_gemm_tiling(cfg, k.n, k.k, k.groups, k.weight_dtype, k.act_dtype);
+  p.split = split;
+  p.tile = tile;
+  const std::uint64_t n_tiles = ceil_div<std::uint64_t>(k.n, tile);
+  const std::uint64_t k_chunk = ceil_div<std::uint64_t>(k.k, split);
+  const Bytes group_bytes = bytes_of(k.k * k.n, k.weight_dtype);
+  const std::uint64_t m = std::max<std::uint64_t>(k.m, 1);
+  Grid g = base_grid("gemm", k.groups * n_tiles * split, cfg.kernels.gemv_threads, cfg.kernels.gemv_regs_per_thread,
+                     cfg.kernels.gemv_inflight_per_thread);
+  const Kernel kk = k;
+  g.accesses = [kk, a, n_tiles, split, tile, k_chunk, group_bytes, m](std::uint64_t i, std::vector<MemAccess>& rd,
+                                                                      std::vector<MemAccess>& wr) {
+    const std::uint64_t s = i % split, nt = (i / split) % n_tiles, grp = i / split / n_tiles;
+    const std::uint64_t n0 = nt * tile, n1 = std::min<std::uint64_t>(kk.n, n0 + tile);
+    const std::uint64_t k0 = s * k_chunk, k1 = std::min<std::uint64_t>(kk.k, k0 + k_chunk);
+    if (k1 <= k0) return;
+    // The activation slice x[:, k0:k1] of this group's rows, from L2.
+    for (std::uint64_t r = 0; r < m; ++r)
+      rd.push_back({a.act_in + bytes_of(r * kk.k + k0, kk.act_dtype), bytes_of(k1 - k0, kk.act_dtype),
+                    Traffic::Activation});
+    // Weights are packed offline in CTA order (tile by tile, each tile's k-splits one after
+    // another), as split-K GEMV libraries do: every CTA streams one contiguous range.
+    const Bytes wbase = a.weights + grp * group_bytes;
+    const Bytes lo = bytes_of(n0 * kk.k + (n1 - n0) * k0, kk.weight_dtype);
+    const Bytes hi = bytes_of(n0 * kk.k + (n1 - n0) * k1, kk.weight_dtype);
+    rd.push_back({wbase + lo, hi - lo, Traffic::Weights});
+    // y[:, n0:n1]: bf16 stores, or fp32 atomics into the scratch when k is split.
+    const Bytes out_elem = split > 1 ? kPartialBytes : bytes_of(1, kk.act_dtype);
+    for (std::uint64_t r = 0; r < m; ++r)
+      wr.push_back({(split > 1 ? a.scratch : a.act_out) + (r * kk.n + n0) * out_elem, (n1 - n0) * out_elem,
+                    Traffic::Activation});
+  };
+  const GpuConfig c = cfg;
+  g.compute = [c, kk, n_tiles, split, tile, k_chunk, m](std::uint64_t i) {
+    const std::uint64_t s = i % split, nt = (i / split) % n_tiles;
+    const std::uint64_t n0 = nt * tile, n1 = std::min<std::uint64_t>(kk.n, n0 + tile);
+    const std::uint64_t k0 = s * k_chunk, k1 = std::min<std::uint64_t>(kk.k, k0 + k_chunk);
+    return CtaCompute{fragments(c, m, k1 > k0 ? k1 - k0 : 0, n1 - n0, kk.weight_dtype), 0};
+  };
+  p.grids.push_back(std::move(g));
+  return p;
+}
+
+KernelPlan map_attention(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a) {
+  KernelPlan p;
+  const std::uint64_t groups = k.groups, n = k.n, d = k.k, m = std::max<std::uint64_t>(k.m, 1);
+  const std::uint32_t split = choose_kv_split(cfg, groups, n, a.kv_row_bytes);
+  const std::uint64_t block = ceil_div<std::uint64_t>(n, split);
+  p.split = split;
+  p.tile = static_cast<std::uint32_t>(block);
+  const Kernel kk = k;
+  Grid g = base_grid("attn", groups * split, cfg.kernels.attn_threads, cfg.kernels.attn_regs_per_thread,
+                     cfg.kernels.attn_inflight_per_thread);
+  g.accesses = [kk, a, split, block, m, d](std::uint64_t i, std::vector<MemAccess>& rd, std::vector<MemAccess>& wr) {
+    const std::uint64_t grp = i / split, s = i % split;
+    const std::uint64_t p0 = s * block, p1 = std::min<std::uint64_t>(kk.n, p0 + block);
+    if (p1 <= p0) return;
+    rd.push_back({a.act_in + grp * bytes_of(m * d, kk.act_dtype), bytes_of(m * d, kk.act_dtype), Traffic::Activation});
+    const Bytes kbase = a.kv + grp * a.kv_group_stride;
+    rd.push_back({kbase + p0 * a.kv_row_bytes, (p1 - p0) * a.kv_row_bytes, Traffic::Kv});
+    rd.push_back({kbase + a.kv_v_offset + p0 * a.kv_row_bytes, (p1 - p0) * a.kv_row_bytes, Traffic::Kv});
+    if (split > 1) {
+      // Partial output and log-sum-exp per query row, fp32, for the combine kernel.
+      wr.push_back({a.scratch + (grp * split + s) * m * (d + 2) * kPartialBytes, m * (d + 2) * kPartialBytes,
+                    Traffic::Activation});
+    } else {
+      wr.push_back({a.act_out + grp * bytes_of(m * d, kk.act_dtype), bytes_of(m * d, kk.act_dtype),
+                    Traffic::Activation});
+    }
+  };
+  const GpuConfig c = cfg;
+  g.compute = [c, kk, split, block, m, d](std::uint64_t i) {
+    const std::uint64_t s = i % split;
+    const std::uint64_t p0 = s * block, p1 = std::min<std::uint64_t>(kk.n, p0 + block);
+    const std::uint64_t pos = p1 > p0 ? p1 - p0 : 0;
+    // QKᵀ (k = head_dim, n = positions) then P·V (k = positions, n = head_dim).
+    return CtaCompute{fragments(c, m, d, pos, kk.kv_dtype) + fragments(c, m, pos, d, kk.kv_dtype),
+                      m * pos * kSoftmaxOpsPerScore};
+  };
+  p.grids.push_back(std::move(g));
+  if (split > 1) {
+    Grid c2 = base_grid("attn_combine", groups, cfg.kernels.attn_threads, cfg.kernels.attn_regs_per_thread,
+                        cfg.kernels.attn_inflight_per_thread);
+    c2.accesses = [kk, a, split, m, d](std::uint64_t grp, std::vector<MemAccess>& rd, std::vector<MemAccess>& wr) {
+      rd.push_back({a.scratch + grp * split * m * (d + 2) * kPartialBytes, split * m * (d + 2) * kPartialBytes,
+                    Traffic::Activation});
+      wr.push_back({a.act_out + grp * bytes_of(m * d, kk.act_dtype), bytes_of(m * d, kk.act_dtype),
+                    Traffic::Activation});
+    };
+    c2.compute = [split, m, d](std::uint64_t) { return CtaCompute{0, kCombineOpsPerElement * split * m * (d + 2)}; };
+    p.grids.push_back(std::move(c2));
+  }
+  return p;
+}
+
+/// One CTA per `per_cta` elements of an m×n activation; `gains` adds a per-CTA weight read.
+KernelPlan map_elementwise(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a, bool row_wise) {
+  KernelPlan p;
+  const std::uint64_t m = std::max<std::uint64_t>(k.m, 1), total = m * k.n;
+  const std::uint64_t per_cta = row_wise ? k.n : cfg.kernels.elementwise_elems_per_cta;
+  const std::uint64_t ctas = std::max<std::uint64_t>(1, ceil_div<std::uint64_t>(total, per_cta));
+  p.tile = static_cast<std::uint32_t>(std::min<std::uint64_t>(per_cta, 0xffffffffu));
+  Grid g = base_grid(kernel_kind_name(k.kind), ctas, cfg.kernels.elementwise_threads, kElementwiseRegs,
+                     kElementwiseInflightPerThread);
+  const Kernel kk = k;
+  g.accesses = [kk, a, per_cta, total](std::uint64_t i, std::vector<MemAccess>& rd, std::vector<MemAccess>& wr) {
+    const std::uint64_t e0 = i * per_cta, e1 = std::min(total, e0 + per_cta);
+    // Inputs in proportion to the elements this CTA owns (SiLU·mul and residual read two).
+    const Bytes in_lo = kk.act_in_bytes * e0 / total, in_hi = kk.act_in_bytes * e1 / total;
+    if (in_hi > in_lo) rd.push_back({a.act_in + in_lo, in_hi - in_lo, Traffic::Activation});
+    if (kk.weight_bytes > 0) rd.push_back({a.weights, kk.weight_bytes, Traffic::Weights});
+    const Bytes out_lo = kk.act_out_bytes * e0 / total, out_hi = kk.act_out_bytes * e1 / total;
+    if (out_hi > out_lo) wr.push_back({a.act_out + out_lo, out_hi - out_lo, Traffic::Activation});
+  };
+  g.compute = [kk, per_cta, total](std::uint64_t i) {
+    const std::uint64_t e0 = i * per_cta, e1 = std::min(total, e0 + per_cta);
+    return CtaCompute{0, kk.vector_ops * (e1 - e0) / total};
+  };
+  p.grids.push_back(std::move(g));
+  return p;
+}
+
+KernelPlan map_embedding(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a) {
+  KernelPlan p;
+  const std::uint64_t rows = std::max<std::uint64_t>(1, k.m);
+  Grid g = base_grid("embedding", rows, cfg.kernels.elementwise_threads, kElementwiseRegs,
+                     kElementwiseInflightPerThread);
+  const Kernel kk = k;
+  g.accesses = [kk, a, rows](std::uint64_t b, std::vector<MemAccess>& rd, std::vector<MemAccess>& wr) {
+    const Bytes row = kk.weight_bytes / rows;
+    const std::uint64_t vocab = std::max<std::uint64_t>(1, kk.k);
+    // Token ids are a deterministic function of the position (as the TPU tile does).
+    const std::uint64_t id = (b * 7919 + a.token * 104729) % vocab;
+    rd.push_back({a.act_in + b * 4, 4, Traffic::Activation});
+    rd.push_back({a.weights + id * a.embedding_row_stride, row, Traffic::Weights});
+    const Bytes out = kk.act_out_bytes / rows;
+    wr.push_back({a.act_out + b * out, out, Traffic::Activation});
+  };
+  g.compute = [](std::uint64_t) { return CtaCompute{}; };
+  p.grids.push_back(std::move(g));
+  return p;
+}
+
+KernelPlan map_kv_append(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a) {
+  KernelPlan p;
+  const std::uint64_t batch = std::max<std::uint64_t>(1, k.m);
+  const std::uint64_t kv_heads_per_seq = a.kv_row_bytes ? k.kv_write_bytes / batch / 2 / a.kv_row_bytes : 0;
+  Grid g = base_grid("kv_append", batch, cfg.kernels.elementwise_threads, kElementwiseRegs,
+                     kElementwiseInflightPerThread);
+  const Kernel kk = k;
+  g.accesses = [kk, a, batch, kv_heads_per_seq](std::uint64_t b, std::vector<MemAccess>& rd,
+                                                std::vector<MemAccess>& wr) {
+    const Bytes in = kk.act_in_bytes / batch;
+    rd.push_back({a.act_in + b * in, in, Traffic::Activation});
+    for (std::uint64_t h = 0; h < kv_heads_per_seq; ++h) {
+      const Bytes row = a.kv + (b * kv_heads_per_seq + h) * a.kv_group_stride + a.kv_position * a.kv_row_bytes;
+      wr.push_back({row, a.kv_row_bytes, Traffic::Kv});
+      wr.push_back({row + a.kv_v_offset, a.kv_row_bytes, Traffic::Kv});
+    }
+  };
+  g.compute = [](std::uint64_t) { return CtaCompute{}; };
+  p.grids.push_back(std::move(g));
+  return p;
+}
+
+}  // namespace
+
+KernelPlan map_kernel(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a) {
+  switch (k.kind) {
+    case KernelKind::Gemm: return map_gemm(cfg, k, a);
+    case KernelKind::Attention: return map_attention(cfg, k, a);
+    case KernelKind::RmsNorm: return map_elementwise(cfg, k, a, true);
+    case KernelKind::Rope:
+    case KernelKind::Residual:
+    case KernelKind::SiluMul: return map_elementwise(cfg, k, a, false);
+    case KernelKind::Embedding: return map_embedding(cfg, k, a);
+    case KernelKind::KvAppend: return map_kv_append(cfg, k, a);
+    case KernelKind::AllReduce: break;
+  }
+  return {};
+}
+
+}  // namespace decodesim::gpu

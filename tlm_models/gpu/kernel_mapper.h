@@ -1,0 +1,82 @@
+// Maps one decode kernel onto the GPU as grids of CTAs (pure C++, no SystemC).
+//
+//  - GEMV/GEMM: W is [n][k] per group, packed offline in CTA order. A CTA owns n_tile output
+//    columns and one of `split` slices of k (split-K, reduced with fp32 atomics in L2). n_tile and split
+//    minimise grid_cost(), a Little's-law estimate with wave quantisation (standing in for a
+//    library's autotuner); split-K is chosen only when it lowers that cost.
+//  - Attention: flash-decoding. Each (sequence, KV head) group's positions are split into
+//    `split` blocks, one CTA each (QKᵀ, softmax, ·V on its block), then a second grid (the
+//    combine kernel, its own launch) merges the partial outputs when split > 1.
+//  - Element-wise (RMSNorm: one CTA per row; RoPE, SiLU·mul, residual: elementwise_elems_per_cta
+//    elements per CTA), embedding gather (one CTA per row), KV append (one CTA per sequence).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/base/kernel_graph.h"
+#include "gpu/gpu_config.h"
+#include "gpu/gpu_memory.h"
+
+namespace decodesim::gpu {
+
+/// Where a kernel's operands live (filled by the tile from the memory plan).
+struct KernelAddresses {
+  Bytes weights = 0;      ///< first weight byte (per-group matrices back to back)
+  Bytes kv = 0;           ///< the layer's K cache (Attention, KvAppend)
+  Bytes kv_group_stride = 0, kv_v_offset = 0, kv_row_bytes = 0;
+  Bytes embedding_row_stride = 0;
+  Bytes act_in = 0, act_out = 0, scratch = 0;  ///< on-chip activations (L2-resident)
+  std::uint64_t kv_position = 0;               ///< KV append: the position written this step
+  std::uint64_t token = 0;                     ///< embedding: which token ids to gather
+};
+
+struct MemAccess {
+  Bytes addr = 0;
+  Bytes len = 0;
+  Traffic traffic = Traffic::Activation;
+};
+
+/// Compute of one CTA: tensor-core fragments (each mma_m × k_per_tile × cols) and CUDA-core ops.
+struct CtaCompute {
+  std::uint64_t tc_tiles = 0;
+  std::uint64_t cuda_ops = 0;
+  bool operator==(const CtaCompute& o) const { return tc_tiles == o.tc_tiles && cuda_ops == o.cuda_ops; }
+};
+
+struct Grid {
+  std::string name;                 ///< "gemv", "attn", "attn_combine", ...
+  std::uint64_t ctas = 0;
+  std::uint32_t threads = 0, regs_per_thread = 0, smem_bytes = 0;
+  std::uint32_t inflight_bytes = 0; ///< loads one CTA can keep outstanding (threads × per-thread depth)
+  /// CTA i's loads (issued in order, through the in-flight windows) and stores (after compute).
+  std::function<void(std::uint64_t, std::vector<MemAccess>&, std::vector<MemAccess>&)> accesses;
+  std::function<CtaCompute(std::uint64_t)> compute;
+};
+
+struct KernelPlan {
+  std::vector<Grid> grids;  ///< run one after another, each its own launch
+  std::uint32_t split = 1;  ///< split-K (GEMM) or KV splits (attention)
+  std::uint32_t tile = 0;   ///< GEMM n_tile, attention positions per CTA
+};
+
+/// CTAs of this grid resident on one SM at once (registers, threads, shared memory, CTA slots).
+std::uint32_t occupancy(const GpuConfig& cfg, const Grid& g);
+
+/// Estimated grid time in units of one memory latency (Little's law per SM, see the .cpp): the
+/// cost model both choices below minimise, standing in for a library's autotuner.
+double grid_cost(const GpuConfig& cfg, std::uint64_t ctas, double cta_bytes, double cta_inflight, std::uint32_t occ);
+/// GEMM shape choice {n_tile, split}; split-K is taken only when it lowers grid_cost.
+std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg, std::uint64_t n, std::uint64_t k,
+                                                           std::uint64_t groups, DType w, DType act);
+/// Flash-decoding split count for `groups` (sequence, KV head) pairs over `positions`.
+std::uint32_t choose_kv_split(const GpuConfig& cfg, std::uint64_t groups, std::uint64_t positions, Bytes row_bytes);
+
+KernelPlan map_kernel(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a);
+
+/// Scratch bytes the kernel's grids need for partial results (split-K, flash-decoding).
+Bytes scratch_bytes(const GpuConfig& cfg, const Kernel& k);
+
+}  // namespace decodesim::gpu

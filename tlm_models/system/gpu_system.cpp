@@ -1,0 +1,219 @@
+#include "system/gpu_system.h"
+
+#include <systemc>
+
+#include <cstdio>
+#include <memory>
+
+#include "common/base/sc_time_conv.h"
+#include "gpu/gpu_tile.h"
+#include "memory/hbm/hbm.h"
+#include "memory/link/collective.h"
+#include "memory/link/link.h"
+
+namespace decodesim::system {
+namespace {
+
+/// GPUs meet here at every all-reduce; it starts when the last one arrives. (The TPU system
+/// has the same barrier; the two could share one header.)
+class Barrier {
+ public:
+  explicit Barrier(std::uint32_t parties) : m_parties(parties) {}
+  Picos arrive_and_wait(Picos ready) {
+    m_latest = std::max(m_latest, ready);
+    if (++m_arrived < m_parties) {
+      sc_core::wait(m_all_here);
+      return m_release;
+    }
+    m_release = m_latest;
+    m_latest = 0;
+    m_arrived = 0;
+    m_all_here.notify();
+    return m_release;
+  }
+
+ private:
+  std::uint32_t m_parties;
+  std::uint32_t m_arrived = 0;
+  Picos m_latest = 0;
+  Picos m_release = 0;
+  sc_core::sc_event m_all_here;
+};
+
+class GpuChip : public sc_core::sc_module {
+ public:
+  memory::Hbm hbm;
+  gpu::GpuTile tile;
+  memory::Link link_x;  ///< this GPU's NVLink port (ring over the switch, or x of a torus)
+  memory::Link link_y;
+
+  GpuChip(sc_core::sc_module_name name, const SystemConfig& cfg, std::uint32_t chip)
+      : sc_core::sc_module(name),
+        hbm("hbm", cfg.hbm),
+        tile("sm_cluster", cfg.gpu, cfg.hbm.peak_bytes_per_s(), chip),
+        link_x(std::string(name) + ".link_x", cfg.link),
+        link_y(std::string(name) + ".link_y", cfg.link) {
+    // Connect
+    tile.mem.socket.bind(hbm.target);
+  }
+};
+
+std::string gigabytes(double b) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
+  return buf;
+}
+
+Picos all_reduce_bound(const SystemConfig& cfg, Bytes bytes) {
+  const double p = cfg.system.chips;
+  if (p <= 1) return 0;
+  const double links = cfg.system.topology == Topology::Torus2d ? 2.0 : 1.0;
+  const double s = 2.0 * (p - 1) / p * static_cast<double>(bytes) / (cfg.link.bandwidth_gbytes_per_s * 1e9 * links);
+  return static_cast<Picos>(s * kPicosPerSecond);
+}
+
+}  // namespace
+
+RunResult simulate_gpu(const RunRequest& req) {
+  const SystemConfig& cfg = req.cfg;
+  const std::uint32_t tp = cfg.system.chips;
+
+  workload::shard_model(req.model, tp, config::loc_of(cfg.tree.find("system"), "chips"), "system.chips");
+  std::vector<KernelGraph> tokens;
+  for (std::uint32_t t = 0; t < req.scenario.tokens; ++t)
+    tokens.push_back(workload::lower(req.model, req.scenario, t, tp));
+  const gpu::MemoryPlan plan = tpu::plan_memory(tokens.front(), req.scenario.context + req.scenario.tokens);
+  // Weights + KV as laid out, plus the activation and partial-result buffers above them.
+  const Bytes need = plan.total_bytes + gpu::GpuTile::on_chip_region_bytes(cfg.gpu, tokens);
+  if (need > cfg.hbm.capacity_bytes()) {
+    const Bytes cap = cfg.hbm.capacity_bytes();
+    const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
+    const std::uint64_t chips = (resident * tp + cap - 1) / cap;
+    throw config::InputError(config::loc_of(cfg.tree.find("hbm"), ""), "hbm",
+                             "model does not fit in HBM: " + req.model.name + " needs " +
+                                 gigabytes(static_cast<double>(need)) + " per GPU (weights + KV cache at batch " +
+                                 std::to_string(req.scenario.batch) + ", context " +
+                                 std::to_string(req.scenario.max_context()) + ", activations)",
+                             gigabytes(static_cast<double>(cap)) + " per GPU",
+                             "at least " + std::to_string(std::max<std::uint64_t>(chips, tp + 1)) +
+                                 " GPUs (system.chips) or a larger hbm");
+  }
+
+  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+  const bool reuse = cfg.sim.reuse;
+  const std::uint32_t simulated = reuse ? 1 : tp;
+
+  TraceWriter trace;
+  trace.enable(req.trace);
+  std::vector<std::unique_ptr<GpuChip>> chips;
+  Barrier barrier(simulated);
+  const std::uint32_t refresh_units = cfg.hbm.refresh == memory::RefreshMode::PerBank
+                                          ? cfg.hbm.pseudo_channel_count() * cfg.hbm.banks_per_pc()
+                                          : cfg.hbm.pseudo_channel_count();
+  for (std::uint32_t c = 0; c < simulated; ++c) {
+    chips.push_back(std::make_unique<GpuChip>(("gpu" + std::to_string(c)).c_str(), cfg, c));
+    GpuChip& chip = *chips.back();
+    chip.tile.load(tokens, plan);
+    chip.tile.set_reuse(reuse);
+    chip.tile.set_refresh_probe([&chip] { return chip.hbm.refresh_stall(); }, refresh_units);
+    if (req.trace) {
+      chip.tile.set_trace(&trace);
+      chip.hbm.set_trace(&trace, static_cast<int>(c));
+    }
+    chip.tile.set_collective([&cfg, &barrier, &chip, tp](const Kernel& k, Picos ready, Bytes* sent) -> Picos {
+      if (ready > sc_now_picos()) sc_core::wait(to_sc_time(ready - sc_now_picos()));
+      const Picos start = barrier.arrive_and_wait(ready);
+      const Bytes before = chip.link_x.bytes() + chip.link_y.bytes();
+      Picos end = start;
+      if (cfg.system.topology == Topology::Torus2d)
+        end = memory::torus_all_reduce(chip.link_x, chip.link_y, k.collective_bytes, cfg.system.torus_dims, start);
+      else
+        end = memory::ring_all_reduce(chip.link_x, k.collective_bytes, tp, start);
+      *sent = chip.link_x.bytes() + chip.link_y.bytes() - before;
+      return end;
+    });
+  }
+
+  // The watchdog: a model that deadlocks or never finishes stops here instead of hanging.
+  sc_core::sc_start(to_sc_time(static_cast<Picos>(cfg.sim.max_simulated_s * kPicosPerSecond)));
+
+  RunResult res;
+  res.chips = tp;
+  res.simulated_chips = simulated;
+  res.peak_mem_bytes_per_s = cfg.hbm.peak_bytes_per_s();
+  res.peak_flops = cfg.gpu.peak_flops(req.scenario.weight_dtype);
+  res.link_bytes_per_s = cfg.link.bandwidth_gbytes_per_s * 1e9;
+  for (auto& chip : chips)
+    if (!chip->tile.finished())
+      throw SimulationError("watchdog: run not finished at sim.max_simulated_s = " +
+                            std::to_string(cfg.sim.max_simulated_s) + " s (stopped at " +
+                            std::to_string(picos_to_seconds(sc_now_picos())) + " s): " +
+                            std::string(chip->tile.name()) + " finished " +
+                            std::to_string(chip->tile.records().size()) + " kernels");
+  double mem_bytes = 0, link_bytes = 0, sram_bits = 0, macs = 0, ops = 0;
+  Bytes chip0_mem = 0, chip0_flops = 0;
+  Picos chip0_coll = 0;
+  for (std::uint32_t c = 0; c < simulated; ++c) {
+    GpuChip& chip = *chips[c];
+    for (KernelRecord r : chip.tile.records()) {
+      if (r.kind == KernelKind::AllReduce)
+        for (const auto& g : tokens)
+          for (const auto& k : g.kernels)
+            if (k.name == r.name) r.roofline = all_reduce_bound(cfg, k.collective_bytes);
+      mem_bytes += static_cast<double>(r.mem_bytes);
+      link_bytes += static_cast<double>(r.link_bytes);
+      if (c == 0) {
+        chip0_mem += r.mem_bytes;
+        chip0_flops += r.flops;
+      }
+      res.total_time = std::max(res.total_time, r.end);
+      res.records.push_back(std::move(r));
+    }
+    sram_bits += chip.tile.sram_bits();
+    macs += chip.tile.macs();
+    ops += chip.tile.cuda_ops();
+    StatGroup& g = res.stats.group(std::string(chip.name()));
+    g.group("hbm") = chip.hbm.stats();
+    g.group("sm_cluster") = chip.tile.stats();
+    if (tp > 1) g.group("link_x") = chip.link_x.stats();
+    if (cfg.system.topology == Topology::Torus2d) g.group("link_y") = chip.link_y.stats();
+  }
+  res.reused_layers = chips[0]->tile.reused_layers();
+  res.memory_served_bytes = chips[0]->hbm.bytes_read() + chips[0]->hbm.bytes_written();
+  for (const auto& g : tokens) {
+    res.workload_memory_bytes += g.total_memory_bytes();
+    for (const auto& k : g.kernels) chip0_coll += all_reduce_bound(cfg, k.collective_bytes);
+  }
+  const double mem_s = static_cast<double>(chip0_mem) / res.peak_mem_bytes_per_s;
+  const double flop_s = static_cast<double>(chip0_flops) / res.peak_flops;
+  res.roofline = std::max<Picos>(static_cast<Picos>(std::max(mem_s, flop_s) * kPicosPerSecond), chip0_coll);
+
+  const double scale = static_cast<double>(tp) / simulated;
+  const bool int_path = req.scenario.weight_dtype != DType::BF16;
+  res.energy.hbm_bits = mem_bytes * 8 * scale;
+  res.energy.sram_bits = sram_bits * scale;
+  (int_path ? res.energy.macs_int8 : res.energy.macs_bf16) = macs * scale;
+  res.energy.vector_ops = ops * scale;
+  res.energy.link_bits = link_bytes * 8 * scale;
+  res.energy.link_pj_per_bit = cfg.link.pj_per_bit;
+  res.energy.seconds = picos_to_seconds(res.total_time);
+  res.energy.chips = tp;
+  if (req.trace) res.trace_json = trace.to_json();
+  if (reuse && tp > 1)
+    res.notes.push_back("tensor-parallel shards are symmetric: GPU 0 was simulated and stands for all " +
+                        std::to_string(tp) + " GPUs (exact; --no-reuse elaborates every GPU)");
+  if (res.reused_layers > 0)
+    res.notes.push_back(std::to_string(res.reused_layers) +
+                        " decoder layers replayed from layer 1 (--no-reuse simulates every layer; see docs/reuse.md)");
+  const auto& m = chips[0]->tile.mem;
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "L2 (GPU 0, simulated kernels): %.3f GB read hits, %.3f GB read misses = HBM reads %.3f GB; "
+                "%.1f%% of requests crossed partitions",
+                m.l2_read_hit_bytes() / 1e9, m.l2_read_miss_bytes() / 1e9, m.hbm_read_bytes() / 1e9,
+                m.requests() ? 100.0 * m.far_requests() / m.requests() : 0.0);
+  res.notes.push_back(line);
+  return res;
+}
+
+}  // namespace decodesim::system
