@@ -1,4 +1,7 @@
 # Thin wrapper over CMake/ctest. The real build lives in CMakeLists.txt.
+# SystemC prints its banner from every process, test discovery at build time included.
+export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
+
 BUILD    ?= build
 JOBS     ?= $(shell nproc)
 CMAKE    ?= cmake
