@@ -18,19 +18,6 @@ std::string v5e_with(const ScratchDir& d, const std::string& extra) {
   return d.write("sys/bad.yaml", "include: " + kSystems + "tpu_v5e.yaml\n" + extra);
 }
 
-void expect_rejected(const ScratchDir& d, std::vector<std::string> args, const std::vector<std::string>& needles) {
-  const std::string out = d.path("out");
-  const std::string trace = d.path("trace.json");
-  args.insert(args.end(), {"--out", out, "--trace", trace});
-  const CliRun r = run_cli(args, d);
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line expected:\n" << r.err;
-  EXPECT_EQ(r.err.rfind("decodesim: error: ", 0), 0u) << r.err;
-  for (const auto& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << "missing '" << n << "' in: " << r.err;
-  EXPECT_FALSE(std::filesystem::exists(out)) << "partial output left behind";
-  EXPECT_FALSE(std::filesystem::exists(trace)) << "partial trace left behind";
-}
-
 std::vector<std::string> run_args(const std::string& system, const std::string& model = "llama2_7b") {
   return {"run", "--system", system, "--model", model};
 }

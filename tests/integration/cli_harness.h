@@ -1,6 +1,11 @@
 // Runs the decodesim binary as a child process, as a user would, and captures what it printed.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -52,6 +57,30 @@ inline CliRun run_cli(std::vector<std::string> args, const ScratchDir& scratch) 
   const std::string out_file = scratch.path(".stdout");
   const driver::ChildResult r = driver::run_child(args, out_file, 600);
   return {r.exit_code, slurp(out_file), r.stderr_text};
+}
+
+/// `decodesim run --quiet --out <scratch>/<tag> args...`, expected to succeed; its result.json.
+inline nlohmann::json run_json(const ScratchDir& d, const std::string& tag, std::vector<std::string> args) {
+  const std::string out = d.path(tag);
+  args.insert(args.begin(), {"run", "--quiet", "--out", out});
+  const CliRun r = run_cli(args, d);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return nlohmann::json::parse(slurp(out + "/result.json"));
+}
+
+/// Bad input: exit status 2, one line starting "decodesim: error: " that contains every needle,
+/// and neither the --out folder nor the --trace file left behind.
+inline void expect_rejected(const ScratchDir& d, std::vector<std::string> args, const std::vector<std::string>& needles) {
+  const std::string out = d.path("out");
+  const std::string trace = d.path("trace.json");
+  args.insert(args.end(), {"--out", out, "--trace", trace});
+  const CliRun r = run_cli(args, d);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line expected:\n" << r.err;
+  EXPECT_EQ(r.err.rfind("decodesim: error: ", 0), 0u) << r.err;
+  for (const auto& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << "missing '" << n << "' in: " << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out)) << "partial output left behind";
+  EXPECT_FALSE(std::filesystem::exists(trace)) << "partial trace left behind";
 }
 
 }  // namespace decodesim::test

@@ -11,18 +11,6 @@
 using namespace decodesim::test;
 using nlohmann::json;
 
-namespace {
-
-json run_json(const ScratchDir& d, const std::string& tag, std::vector<std::string> args) {
-  const std::string out = d.path(tag);
-  args.insert(args.begin(), {"run", "--quiet", "--out", out});
-  const CliRun r = run_cli(args, d);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return json::parse(slurp(out + "/result.json"));
-}
-
-}  // namespace
-
 TEST(Cli, RunWritesResultKernelsAndTrace) {
   ScratchDir d("run");
   const CliRun r = run_cli({"run", "--system", "tpu_v5e", "--model", "llama2_7b", "--out", d.path("o"), "--trace",

@@ -2,30 +2,15 @@
 #include <gtest/gtest.h>
 
 #include "report/report.h"
+#include "sim_harness.h"
 #include "system/run.h"
 #include "workload/lowering.h"
 
 using namespace decodesim;
+using decodesim::test::expect_roofline_holds;
+using decodesim::test::request;
 
 namespace {
-
-system::RunRequest request(const std::string& sys, const std::string& model, std::uint64_t context,
-                           std::vector<std::string> sets = {}, std::uint32_t tokens = 1) {
-  system::RunRequest r;
-  r.cfg = system::load_system(sys, std::string(DECODESIM_SOURCE_DIR) + "/configs", sets);
-  r.model = workload::load_model(model, std::string(DECODESIM_SOURCE_DIR) + "/workloads");
-  r.scenario.batch = 1;
-  r.scenario.context = context;
-  r.scenario.tokens = tokens;
-  r.scenario.seed = r.cfg.sim.seed;
-  return r;
-}
-
-void expect_roofline_holds(const system::RunResult& res) {
-  for (const auto& r : res.records)
-    EXPECT_GE(r.duration(), r.roofline) << r.name << " ran faster than physics allows";
-  EXPECT_GE(res.total_time, res.roofline);
-}
 
 double stat(const system::RunResult& res, const std::string& chip, const std::string& group, const std::string& name) {
   const auto j = res.stats.to_json();

@@ -14,27 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-json run_json(const ScratchDir& d, const std::string& tag, std::vector<std::string> args) {
-  const std::string out = d.path(tag);
-  args.insert(args.begin(), {"run", "--quiet", "--out", out});
-  const CliRun r = run_cli(args, d);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return json::parse(slurp(out + "/result.json"));
-}
-
-void expect_rejected(const ScratchDir& d, std::vector<std::string> args, const std::vector<std::string>& needles) {
-  const std::string out = d.path("out");
-  const std::string trace = d.path("trace.json");
-  args.insert(args.end(), {"--out", out, "--trace", trace});
-  const CliRun r = run_cli(args, d);
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line expected:\n" << r.err;
-  EXPECT_EQ(r.err.rfind("decodesim: error: ", 0), 0u) << r.err;
-  for (const auto& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << "missing '" << n << "' in: " << r.err;
-  EXPECT_FALSE(std::filesystem::exists(out)) << "partial output left behind";
-  EXPECT_FALSE(std::filesystem::exists(trace)) << "partial trace left behind";
-}
-
 const std::vector<std::string> kTiny4 = {"--system", "lpu_groq",      "--model", "tiny",
                                          "--set",    "system.chips=4", "--set",   "lpu.partition=tensor",
                                          "--set",    "lpu.tensor_parallel=2", "--context", "256", "--tokens", "2"};

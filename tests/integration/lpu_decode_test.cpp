@@ -2,36 +2,16 @@
 #include <gtest/gtest.h>
 
 #include "report/report.h"
+#include "sim_harness.h"
 #include "system/run.h"
 #include "workload/lowering.h"
 
 using namespace decodesim;
-
-namespace {
-
-system::RunRequest request(const std::string& sys, const std::string& model, std::uint64_t context, DType weights,
-                           std::vector<std::string> sets = {}, std::uint32_t tokens = 1) {
-  system::RunRequest r;
-  r.cfg = system::load_system(sys, std::string(DECODESIM_SOURCE_DIR) + "/configs", sets);
-  r.model = workload::load_model(model, std::string(DECODESIM_SOURCE_DIR) + "/workloads");
-  r.scenario.batch = 1;
-  r.scenario.context = context;
-  r.scenario.tokens = tokens;
-  r.scenario.weight_dtype = weights;
-  r.scenario.seed = r.cfg.sim.seed;
-  return r;
-}
-
-void expect_roofline_holds(const system::RunResult& res) {
-  for (const auto& r : res.records)
-    EXPECT_GE(r.duration(), r.roofline) << r.name << " ran faster than physics allows";
-  EXPECT_GE(res.total_time, res.roofline);
-}
-
-}  // namespace
+using decodesim::test::expect_roofline_holds;
+using decodesim::test::request;
 
 TEST(LpuDecode, Llama70bIsLatencyBoundWithUnderOnePercentSramPerChip) {
-  const auto req = request("lpu_llama2_70b", "llama2_70b", 4096, DType::INT8);
+  const auto req = request("lpu_llama2_70b", "llama2_70b", 4096, {}, 1, DType::INT8);
   const auto res = system::simulate(req);
   const auto s = report::summarize(req, res);
   // No chip's SRAM, MXM or link is busy half the token: the token waits on a serial chain.
@@ -52,7 +32,7 @@ TEST(LpuDecode, Llama70bIsLatencyBoundWithUnderOnePercentSramPerChip) {
 }
 
 TEST(LpuDecode, SramBytesServedEqualProgramBytesAndWeightsAreReadOnce) {
-  const auto req = request("lpu_llama2_7b", "llama2_7b", 2048, DType::INT8, {}, 2);
+  const auto req = request("lpu_llama2_7b", "llama2_7b", 2048, {}, 2, DType::INT8);
   const auto res = system::simulate(req);
   EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes);
   // Weight reads, per token, over the whole system: every matrix once, norm gains on every chip
@@ -74,8 +54,8 @@ TEST(LpuDecode, SramBytesServedEqualProgramBytesAndWeightsAreReadOnce) {
 
 TEST(LpuDecode, SmallMxmGeometryRunsTheTinyModel) {
   // The geometry the RTL core is built at: a 16x16 plane, one slot each.
-  const auto req = request("lpu_groq", "tiny", 128, DType::INT8,
-                           {"lpu.mxm.rows=16", "lpu.mxm.cols=16", "lpu.mxm.planes=1"}, 2);
+  const auto req = request("lpu_groq", "tiny", 128, {"lpu.mxm.rows=16", "lpu.mxm.cols=16", "lpu.mxm.planes=1"}, 2,
+                           DType::INT8);
   const auto res = system::simulate(req);
   const auto s = report::summarize(req, res);
   EXPECT_EQ(res.records.size(), 2 * workload::lower(req.model, req.scenario, 0, 1).kernels.size());

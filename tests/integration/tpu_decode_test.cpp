@@ -2,35 +2,16 @@
 #include <gtest/gtest.h>
 
 #include "report/report.h"
+#include "sim_harness.h"
 #include "system/run.h"
 #include "workload/lowering.h"
 
 using namespace decodesim;
-
-namespace {
-
-system::RunRequest request(const std::string& sys, const std::string& model, std::uint32_t batch,
-                           std::uint64_t context, std::vector<std::string> sets = {}, std::uint32_t tokens = 1) {
-  system::RunRequest r;
-  r.cfg = system::load_system(sys, std::string(DECODESIM_SOURCE_DIR) + "/configs", sets);
-  r.model = workload::load_model(model, std::string(DECODESIM_SOURCE_DIR) + "/workloads");
-  r.scenario.batch = batch;
-  r.scenario.context = context;
-  r.scenario.tokens = tokens;
-  r.scenario.seed = r.cfg.sim.seed;
-  return r;
-}
-
-void expect_roofline_holds(const system::RunResult& res) {
-  for (const auto& r : res.records)
-    EXPECT_GE(r.duration(), r.roofline) << r.name << " ran faster than physics allows";
-  EXPECT_GE(res.total_time, res.roofline);
-}
-
-}  // namespace
+using decodesim::test::expect_roofline_holds;
+using decodesim::test::request;
 
 TEST(TpuDecode, V5eLlama7bIsMemoryBoundNearHbmRoofline) {
-  const auto req = request("tpu_v5e", "llama2_7b", 1, 2048);
+  const auto req = request("tpu_v5e", "llama2_7b", 2048);
   const auto res = system::simulate(req);
   const auto s = report::summarize(req, res);
   EXPECT_EQ(s.bottleneck, "memory");
@@ -43,7 +24,7 @@ TEST(TpuDecode, V5eLlama7bIsMemoryBoundNearHbmRoofline) {
 }
 
 TEST(TpuDecode, BytesServedEqualWorkloadBytesWithoutReuse) {
-  const auto req = request("tpu_v5e", "llama2_7b", 1, 2048, {"sim.reuse=false"});
+  const auto req = request("tpu_v5e", "llama2_7b", 2048, {"sim.reuse=false"});
   const auto res = system::simulate(req);
   EXPECT_EQ(res.reused_layers, 0u);
   EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes);
@@ -54,7 +35,7 @@ TEST(TpuDecode, BytesServedEqualWorkloadBytesWithoutReuse) {
 }
 
 TEST(TpuDecode, RecordsAccountForEveryByteWithReuse) {
-  const auto req = request("tpu_v5e", "llama2_7b", 1, 2048);
+  const auto req = request("tpu_v5e", "llama2_7b", 2048);
   const auto res = system::simulate(req);
   EXPECT_EQ(res.reused_layers, 30u);  // layers 2..31 replay layer 1
   Bytes from_records = 0;
@@ -63,7 +44,7 @@ TEST(TpuDecode, RecordsAccountForEveryByteWithReuse) {
 }
 
 TEST(TpuDecode, MultiTokenContextGrows) {
-  const auto req = request("tpu_v5e", "llama2_7b", 1, 1024, {}, 3);
+  const auto req = request("tpu_v5e", "llama2_7b", 1024, {}, 3);
   const auto res = system::simulate(req);
   Bytes kv[3] = {0, 0, 0};
   for (const auto& r : res.records)

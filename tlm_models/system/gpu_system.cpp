@@ -10,35 +10,10 @@
 #include "memory/hbm/hbm.h"
 #include "memory/link/collective.h"
 #include "memory/link/link.h"
+#include "system/tensor_parallel.h"
 
 namespace decodesim::system {
 namespace {
-
-/// GPUs meet here at every all-reduce; it starts when the last one arrives. (The TPU system
-/// has the same barrier; the two could share one header.)
-class Barrier {
- public:
-  explicit Barrier(std::uint32_t parties) : m_parties(parties) {}
-  Picos arrive_and_wait(Picos ready) {
-    m_latest = std::max(m_latest, ready);
-    if (++m_arrived < m_parties) {
-      sc_core::wait(m_all_here);
-      return m_release;
-    }
-    m_release = m_latest;
-    m_latest = 0;
-    m_arrived = 0;
-    m_all_here.notify();
-    return m_release;
-  }
-
- private:
-  std::uint32_t m_parties;
-  std::uint32_t m_arrived = 0;
-  Picos m_latest = 0;
-  Picos m_release = 0;
-  sc_core::sc_event m_all_here;
-};
 
 class GpuChip : public sc_core::sc_module {
  public:
@@ -58,20 +33,6 @@ class GpuChip : public sc_core::sc_module {
   }
 };
 
-std::string gigabytes(double b) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
-  return buf;
-}
-
-Picos all_reduce_bound(const SystemConfig& cfg, Bytes bytes) {
-  const double p = cfg.system.chips;
-  if (p <= 1) return 0;
-  const double links = cfg.system.topology == Topology::Torus2d ? 2.0 : 1.0;
-  const double s = 2.0 * (p - 1) / p * static_cast<double>(bytes) / (cfg.link.bandwidth_gbytes_per_s * 1e9 * links);
-  return static_cast<Picos>(s * kPicosPerSecond);
-}
-
 }  // namespace
 
 RunResult simulate_gpu(const RunRequest& req) {
@@ -88,15 +49,8 @@ RunResult simulate_gpu(const RunRequest& req) {
   if (need > cfg.hbm.capacity_bytes()) {
     const Bytes cap = cfg.hbm.capacity_bytes();
     const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
-    const std::uint64_t chips = (resident * tp + cap - 1) / cap;
-    throw config::InputError(config::loc_of(cfg.tree.find("hbm"), ""), "hbm",
-                             "model does not fit in HBM: " + req.model.name + " needs " +
-                                 gigabytes(static_cast<double>(need)) + " per GPU (weights + KV cache at batch " +
-                                 std::to_string(req.scenario.batch) + ", context " +
-                                 std::to_string(req.scenario.max_context()) + ", activations)",
-                             gigabytes(static_cast<double>(cap)) + " per GPU",
-                             "at least " + std::to_string(std::max<std::uint64_t>(chips, tp + 1)) +
-                                 " GPUs (system.chips) or a larger hbm");
+    throw_hbm_too_small(req, need, "weights + KV cache + activations", "GPU",
+                        std::max<std::uint64_t>((resident * tp + cap - 1) / cap, tp + 1));
   }
 
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
@@ -120,17 +74,8 @@ RunResult simulate_gpu(const RunRequest& req) {
       chip.tile.set_trace(&trace);
       chip.hbm.set_trace(&trace, static_cast<int>(c));
     }
-    chip.tile.set_collective([&cfg, &barrier, &chip, tp](const Kernel& k, Picos ready, Bytes* sent) -> Picos {
-      if (ready > sc_now_picos()) sc_core::wait(to_sc_time(ready - sc_now_picos()));
-      const Picos start = barrier.arrive_and_wait(ready);
-      const Bytes before = chip.link_x.bytes() + chip.link_y.bytes();
-      Picos end = start;
-      if (cfg.system.topology == Topology::Torus2d)
-        end = memory::torus_all_reduce(chip.link_x, chip.link_y, k.collective_bytes, cfg.system.torus_dims, start);
-      else
-        end = memory::ring_all_reduce(chip.link_x, k.collective_bytes, tp, start);
-      *sent = chip.link_x.bytes() + chip.link_y.bytes() - before;
-      return end;
+    chip.tile.set_collective([&cfg, &barrier, &chip](const Kernel& k, Picos ready, Bytes* sent) {
+      return chip_all_reduce(cfg, barrier, chip.link_x, chip.link_y, k, ready, sent);
     });
   }
 

@@ -9,38 +9,11 @@
 #include "memory/hbm/hbm.h"
 #include "memory/link/collective.h"
 #include "memory/link/link.h"
+#include "system/tensor_parallel.h"
 #include "tpu/tpu_tile.h"
 
 namespace decodesim::system {
 namespace {
-
-/// Simulated chips meet here at every collective; the collective starts when the last
-/// arrives (a data dependency across chips).
-class Barrier {
- public:
-  explicit Barrier(std::uint32_t parties) : m_parties(parties) {}
-  /// Returns the time the last party arrived; every caller has synchronised to its own
-  /// `ready` before calling, so waiting here only orders the chips.
-  Picos arrive_and_wait(Picos ready) {
-    m_latest = std::max(m_latest, ready);
-    if (++m_arrived < m_parties) {
-      sc_core::wait(m_all_here);
-      return m_release;
-    }
-    m_release = m_latest;
-    m_latest = 0;
-    m_arrived = 0;
-    m_all_here.notify();
-    return m_release;
-  }
-
- private:
-  std::uint32_t m_parties;
-  std::uint32_t m_arrived = 0;
-  Picos m_latest = 0;
-  Picos m_release = 0;
-  sc_core::sc_event m_all_here;
-};
 
 class TpuChip : public sc_core::sc_module {
  public:
@@ -60,22 +33,6 @@ class TpuChip : public sc_core::sc_module {
   }
 };
 
-std::string gigabytes(double b) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
-  return buf;
-}
-
-/// Lower bound of one all-reduce on this topology: every chip must send 2(p-1)/p of the
-/// payload over its links, at full link bandwidth on every link it has.
-Picos all_reduce_bound(const SystemConfig& cfg, Bytes bytes) {
-  const double p = cfg.system.chips;
-  if (p <= 1) return 0;
-  const double links = cfg.system.topology == Topology::Torus2d ? 2.0 : 1.0;
-  const double s = 2.0 * (p - 1) / p * static_cast<double>(bytes) / (cfg.link.bandwidth_gbytes_per_s * 1e9 * links);
-  return static_cast<Picos>(s * kPicosPerSecond);
-}
-
 }  // namespace
 
 RunResult simulate_tpu(const RunRequest& req) {
@@ -85,17 +42,9 @@ RunResult simulate_tpu(const RunRequest& req) {
   // Sharding errors point at system.chips, where the user chose the degree.
   workload::shard_model(req.model, tp, config::loc_of(cfg.tree.find("system"), "chips"), "system.chips");
   const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
-  if (resident > cfg.hbm.capacity_bytes()) {
-    const Bytes per_chip_capacity = cfg.hbm.capacity_bytes();
-    const Bytes total = resident * tp;
-    const std::uint64_t need = (total + per_chip_capacity - 1) / per_chip_capacity;
-    throw config::InputError(config::loc_of(cfg.tree.find("hbm"), ""), "hbm",
-                             "model does not fit in HBM: " + req.model.name + " needs " + gigabytes(resident) +
-                                 " per chip (weights + KV cache at batch " + std::to_string(req.scenario.batch) +
-                                 ", context " + std::to_string(req.scenario.max_context()) + ")",
-                             gigabytes(static_cast<double>(per_chip_capacity)) + " per chip",
-                             "at least " + std::to_string(need) + " chips (system.chips) or a larger hbm");
-  }
+  if (resident > cfg.hbm.capacity_bytes())
+    throw_hbm_too_small(req, resident, "weights + KV cache", "chip",
+                        (resident * tp + cfg.hbm.capacity_bytes() - 1) / cfg.hbm.capacity_bytes());
 
   std::vector<KernelGraph> tokens;
   for (std::uint32_t t = 0; t < req.scenario.tokens; ++t)
@@ -119,18 +68,8 @@ RunResult simulate_tpu(const RunRequest& req) {
       chip.tile.set_trace(&trace);
       chip.hbm.set_trace(&trace, static_cast<int>(c));
     }
-    chip.tile.set_collective([&cfg, &barrier, &chip, tp](const Kernel& k, Picos ready, Bytes* sent) -> Picos {
-      // Real time must reach the collective: it is where chips exchange data.
-      if (ready > sc_now_picos()) sc_core::wait(to_sc_time(ready - sc_now_picos()));
-      const Picos start = barrier.arrive_and_wait(ready);
-      const Bytes before = chip.link_x.bytes() + chip.link_y.bytes();
-      Picos end = start;
-      if (cfg.system.topology == Topology::Torus2d)
-        end = memory::torus_all_reduce(chip.link_x, chip.link_y, k.collective_bytes, cfg.system.torus_dims, start);
-      else
-        end = memory::ring_all_reduce(chip.link_x, k.collective_bytes, tp, start);
-      *sent = chip.link_x.bytes() + chip.link_y.bytes() - before;
-      return end;
+    chip.tile.set_collective([&cfg, &barrier, &chip](const Kernel& k, Picos ready, Bytes* sent) {
+      return chip_all_reduce(cfg, barrier, chip.link_x, chip.link_y, k, ready, sent);
     });
   }
 

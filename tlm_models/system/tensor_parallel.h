@@ -1,0 +1,50 @@
+// What every HBM-based multi-chip system shares: the barrier chips meet at for each
+// all-reduce, one chip's part of that all-reduce over its links, the all-reduce's lower bound,
+// and the "model does not fit in HBM" error.
+#pragma once
+
+#include <systemc>
+
+#include <string>
+
+#include "common/base/kernel_graph.h"
+#include "memory/link/link.h"
+#include "system/run.h"
+
+namespace decodesim::system {
+
+/// Simulated chips meet here at every collective; the collective starts when the last
+/// arrives (a data dependency across chips). Every caller has synchronised SystemC time to its
+/// own `ready` before calling, so waiting here only orders the chips.
+class Barrier {
+ public:
+  explicit Barrier(std::uint32_t parties) : m_parties(parties) {}
+  Picos arrive_and_wait(Picos ready);
+
+ private:
+  std::uint32_t m_parties;
+  std::uint32_t m_arrived = 0;
+  Picos m_latest = 0;
+  Picos m_release = 0;
+  sc_core::sc_event m_all_here;
+};
+
+/// One chip's part of the tensor-parallel all-reduce of `k`: synchronises to `ready`, meets the
+/// other simulated chips, then runs the ring (or 2D-torus) algorithm on this chip's own links.
+/// Returns the completion time; `sent` gets the bytes this chip put on its links.
+Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::Link& link_x, memory::Link& link_y,
+                      const Kernel& k, Picos ready, Bytes* sent);
+
+/// Lower bound of one all-reduce on this topology: every chip must send 2(p-1)/p of the
+/// payload over its links, at full link bandwidth on every link it uses.
+Picos all_reduce_bound(const SystemConfig& cfg, Bytes bytes);
+
+/// Refuses a model that needs `need_per_chip` bytes of HBM per chip (what it holds is said by
+/// `contents`), located at the system's hbm section, naming the chip count that would fit.
+[[noreturn]] void throw_hbm_too_small(const RunRequest& req, Bytes need_per_chip, const std::string& contents,
+                                      const std::string& chip_word, std::uint64_t min_chips);
+
+/// "12.34 GB"
+std::string gigabytes(double bytes);
+
+}  // namespace decodesim::system
