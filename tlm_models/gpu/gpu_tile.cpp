@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <queue>
 
+#include "common/base/layer_replay.h"
 #include "common/base/sc_time_conv.h"
 
 namespace decodesim::gpu {
@@ -10,15 +11,6 @@ namespace {
 
 constexpr Bytes kRegionAlign = Bytes{1} << 20;
 Bytes align_up(Bytes v, Bytes a) { return (v + a - 1) / a * a; }
-
-/// Everything about a kernel that determines its timing, except its addresses (as the TPU tile).
-bool same_work(const Kernel& a, const Kernel& b) {
-  return a.kind == b.kind && a.op == b.op && a.m == b.m && a.n == b.n && a.k == b.k && a.groups == b.groups &&
-         a.weight_bytes == b.weight_bytes && a.kv_read_bytes == b.kv_read_bytes &&
-         a.kv_write_bytes == b.kv_write_bytes && a.collective_bytes == b.collective_bytes && a.flops == b.flops &&
-         a.vector_ops == b.vector_ops && a.weight_dtype == b.weight_dtype && a.kv_dtype == b.kv_dtype &&
-         a.act_in_bytes == b.act_in_bytes && a.act_out_bytes == b.act_out_bytes;
-}
 
 }  // namespace
 
@@ -418,82 +410,30 @@ KernelRecord GpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
   return r;
 }
 
-namespace {
-struct Span {
-  std::size_t first = 0, last = 0;  // [first, last) kernel indices of one layer
-};
-}  // namespace
-
 void GpuTile::run() {
   Picos now = sc_now_picos();
+  // Layer reuse as in the TPU tile, through the same loop (docs/reuse.md): layer 0 warms L2 and
+  // HBM rows, layer 1 is the template, identical later layers replay its records shifted in time.
+  // The GPU has no tile timelines to move: its state lives in the memory system and the host.
+  replay::ReplayCounters counters;
+  counters.watch(m_host);
+  counters.watch(m_macs);
+  counters.watch(m_sram_bits);
+  counters.watch(m_cuda_ops);
+  replay::LayerReplay::Hooks hooks;
+  std::uint32_t token = 0;
+  hooks.execute = [&](const Kernel& k, std::size_t i) { return execute(k, i, token, now); };
+  hooks.trace_reused = [this](const KernelRecord& r) {
+    if (m_trace) m_trace->slice(m_track_kernel, r.name + " (reused)", r.start, r.end);
+  };
+  // Activations ping-pong through L2 here, so their sizes are part of the work.
+  hooks.same = [](const Kernel& a, const Kernel& b) {
+    return replay::same_work(a, b) && replay::same_activations(a, b);
+  };
+  replay::LayerReplay replayer(m_reuse, std::move(hooks), counters, m_reused_layers);
   for (std::uint32_t t = 0; t < m_tokens.size(); ++t) {
-    const KernelGraph& g = m_tokens[t];
-    std::vector<Span> spans(g.layers);
-    for (std::size_t i = 0; i < g.kernels.size(); ++i) {
-      const int L = g.kernels[i].layer;
-      if (L < 0 || L >= static_cast<int>(g.layers)) continue;
-      if (spans[L].last == 0) spans[L].first = i;
-      spans[L].last = i + 1;
-    }
-    // Layer reuse as in the TPU tile (docs/reuse.md): layer 0 warms L2 and HBM rows, layer 1 is
-    // the template, identical later layers replay its records shifted in time.
-    auto reusable = [&](int L) {
-      if (!m_reuse || L < 2 || g.layers < 3) return false;
-      const Span a = spans[1], b = spans[L];
-      if (a.last - a.first != b.last - b.first) return false;
-      for (std::size_t j = 0; j < a.last - a.first; ++j)
-        if (!same_work(g.kernels[a.first + j], g.kernels[b.first + j])) return false;
-      return true;
-    };
-    std::size_t template_rec = 0;
-    Picos tmpl_anchor = 0, tmpl_host = 0;
-    double tmpl_macs = 0, tmpl_sram = 0, tmpl_ops = 0;
-    for (std::size_t i = 0; i < g.kernels.size();) {
-      const Kernel& k = g.kernels[i];
-      if (k.layer >= 0 && static_cast<std::size_t>(k.layer) < spans.size() && i == spans[k.layer].first &&
-          reusable(k.layer)) {
-        const Span s = spans[k.layer];
-        const Picos shift = now - tmpl_anchor;
-        for (std::size_t j = 0; j < s.last - s.first; ++j) {
-          KernelRecord r = m_records[template_rec + j];
-          r.start += shift;
-          r.end += shift;
-          r.layer = k.layer;
-          r.name = g.kernels[s.first + j].name;
-          r.reused = true;
-          if (m_trace) m_trace->slice(m_track_kernel, r.name + " (reused)", r.start, r.end);
-          m_records.push_back(std::move(r));
-        }
-        now = m_records.back().end;
-        m_host += tmpl_host;
-        m_macs += tmpl_macs;
-        m_sram_bits += tmpl_sram;
-        m_cuda_ops += tmpl_ops;
-        ++m_reused_layers;
-        i = s.last;
-        continue;
-      }
-      const bool first_of_template = k.layer == 1 && i == spans[1].first;
-      const bool last_of_template = k.layer == 1 && i + 1 == spans[1].last;
-      if (first_of_template) {
-        template_rec = m_records.size();
-        tmpl_anchor = now;
-        tmpl_host = m_host;
-        tmpl_macs = m_macs;
-        tmpl_sram = m_sram_bits;
-        tmpl_ops = m_cuda_ops;
-      }
-      KernelRecord r = execute(k, i, t, now);
-      now = r.end;
-      m_records.push_back(std::move(r));
-      if (last_of_template) {
-        tmpl_host = m_host - tmpl_host;
-        tmpl_macs = m_macs - tmpl_macs;
-        tmpl_sram = m_sram_bits - tmpl_sram;
-        tmpl_ops = m_cuda_ops - tmpl_ops;
-      }
-      ++i;
-    }
+    token = t;
+    replayer.run_token(m_tokens[t], m_records, now);
     // Token boundary: the sampled token feeds the next step, so time must be real here.
     if (now > sc_now_picos()) wait(to_sc_time(now - sc_now_picos()));
   }

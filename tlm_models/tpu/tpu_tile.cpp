@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "common/base/layer_replay.h"
 #include "common/base/sc_time_conv.h"
 
 namespace decodesim::tpu {
@@ -324,94 +325,32 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
   return r;
 }
 
-namespace {
-
-/// Everything about a kernel that determines its timing, except its addresses.
-bool same_work(const Kernel& a, const Kernel& b) {
-  return a.kind == b.kind && a.op == b.op && a.m == b.m && a.n == b.n && a.k == b.k && a.groups == b.groups &&
-         a.weight_bytes == b.weight_bytes && a.kv_read_bytes == b.kv_read_bytes &&
-         a.kv_write_bytes == b.kv_write_bytes && a.collective_bytes == b.collective_bytes && a.flops == b.flops &&
-         a.vector_ops == b.vector_ops && a.weight_dtype == b.weight_dtype && a.kv_dtype == b.kv_dtype;
-}
-
-struct Span {
-  std::size_t first = 0, last = 0;  // [first, last) kernel indices of one layer
-};
-
-}  // namespace
-
 void TpuTile::run() {
   m_now = now_ps();
+  // Layer reuse (docs/reuse.md): the loop is shared with the GPU tile; what is TPU-specific is
+  // which timelines a replayed layer moves forward and which counters it adds again.
+  replay::ReplayCounters counters;
+  counters.watch(m_macs);
+  counters.watch(m_sram_bits);
+  counters.watch(m_vector_ops);
+  replay::LayerReplay::Hooks hooks;
+  std::uint32_t token = 0;
+  hooks.execute = [&](const Kernel& k, std::size_t i) { return execute(k, i, token); };
+  hooks.shift_timelines = [this](Picos advance) {
+    // The replayed layer kept every resource busy exactly as layer 1 did: move the
+    // timelines forward so the next simulated kernel sees them where they would be.
+    for (auto& f : m_slot_free) f += advance;
+    m_mxu_free += advance;
+  };
+  hooks.trace_reused = [this](const KernelRecord& r) {
+    if (m_trace) m_trace->slice(m_track_kernel, r.name + " (reused)", r.start, r.end);
+  };
+  // TPU activations never leave the chip, so their sizes do not enter the timing: same_work
+  // alone decides (the default).
+  replay::LayerReplay replayer(m_reuse, std::move(hooks), counters, m_reused_layers);
   for (std::uint32_t t = 0; t < m_tokens.size(); ++t) {
-    const KernelGraph& g = m_tokens[t];
-    std::vector<Span> spans(g.layers);
-    for (std::size_t i = 0; i < g.kernels.size(); ++i) {
-      const int L = g.kernels[i].layer;
-      if (L < 0 || L >= static_cast<int>(g.layers)) continue;
-      if (spans[L].last == 0) spans[L].first = i;
-      spans[L].last = i + 1;
-    }
-    // A layer is replayed from layer 1 (layer 0 warms the HBM rows and the DMA ring) when
-    // its kernels do the same work; MoE layers with different expert counts are simulated.
-    auto reusable = [&](int L) {
-      if (!m_reuse || L < 2 || g.layers < 3) return false;
-      const Span a = spans[1], b = spans[L];
-      if (a.last - a.first != b.last - b.first) return false;
-      for (std::size_t j = 0; j < a.last - a.first; ++j)
-        if (!same_work(g.kernels[a.first + j], g.kernels[b.first + j])) return false;
-      return true;
-    };
-    std::size_t template_rec = 0;  // index in m_records of layer 1's first kernel this token
-    Picos tmpl_anchor = 0;         // end of the kernel before layer 1: where layer 1's time starts
-    double tmpl_macs = 0, tmpl_sram = 0, tmpl_vec = 0;
-    for (std::size_t i = 0; i < g.kernels.size();) {
-      const Kernel& k = g.kernels[i];
-      if (k.layer >= 0 && static_cast<std::size_t>(k.layer) < spans.size() && i == spans[k.layer].first &&
-          reusable(k.layer)) {
-        const Span s = spans[k.layer];
-        const Picos shift = m_now - tmpl_anchor;
-        for (std::size_t j = 0; j < s.last - s.first; ++j) {
-          KernelRecord r = m_records[template_rec + j];
-          r.start += shift;
-          r.end += shift;
-          r.layer = k.layer;
-          r.name = g.kernels[s.first + j].name;
-          r.reused = true;
-          if (m_trace) m_trace->slice(m_track_kernel, r.name + " (reused)", r.start, r.end);
-          m_records.push_back(std::move(r));
-        }
-        const Picos advance = m_records.back().end - m_now;
-        m_now += advance;
-        // The replayed layer kept every resource busy exactly as layer 1 did: move the
-        // timelines forward so the next simulated kernel sees them where they would be.
-        for (auto& f : m_slot_free) f += advance;
-        m_mxu_free += advance;
-        m_macs += tmpl_macs;
-        m_sram_bits += tmpl_sram;
-        m_vector_ops += tmpl_vec;
-        ++m_reused_layers;
-        i = s.last;
-        continue;
-      }
-      const bool first_of_template = k.layer == 1 && i == spans[1].first;
-      const bool last_of_template = k.layer == 1 && i + 1 == spans[1].last;
-      if (first_of_template) {
-        template_rec = m_records.size();
-        tmpl_anchor = m_now;
-        tmpl_macs = m_macs;
-        tmpl_sram = m_sram_bits;
-        tmpl_vec = m_vector_ops;
-      }
-      KernelRecord r = execute(k, i, t);
-      m_now = r.end;
-      m_records.push_back(std::move(r));
-      if (last_of_template) {
-        tmpl_macs = m_macs - tmpl_macs;
-        tmpl_sram = m_sram_bits - tmpl_sram;
-        tmpl_vec = m_vector_ops - tmpl_vec;
-      }
-      ++i;
-    }
+    token = t;
+    replayer.run_token(m_tokens[t], m_records, m_now);
     // Token boundary: the sampled token feeds the next step, so time must be real here.
     if (m_now > now_ps()) wait(to_sc_time(m_now - now_ps()));
   }

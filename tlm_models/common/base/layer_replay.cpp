@@ -1,0 +1,101 @@
+#include "common/base/layer_replay.h"
+
+namespace decodesim::replay {
+
+bool same_work(const Kernel& a, const Kernel& b) {
+  return a.kind == b.kind && a.op == b.op && a.m == b.m && a.n == b.n && a.k == b.k && a.groups == b.groups &&
+         a.weight_bytes == b.weight_bytes && a.kv_read_bytes == b.kv_read_bytes &&
+         a.kv_write_bytes == b.kv_write_bytes && a.collective_bytes == b.collective_bytes && a.flops == b.flops &&
+         a.vector_ops == b.vector_ops && a.weight_dtype == b.weight_dtype && a.kv_dtype == b.kv_dtype;
+}
+
+bool same_activations(const Kernel& a, const Kernel& b) {
+  return a.act_in_bytes == b.act_in_bytes && a.act_out_bytes == b.act_out_bytes;
+}
+
+std::vector<LayerSpan> layer_spans(const KernelGraph& g) {
+  std::vector<LayerSpan> spans(g.layers);
+  for (std::size_t i = 0; i < g.kernels.size(); ++i) {
+    const int L = g.kernels[i].layer;
+    if (L < 0 || L >= static_cast<int>(g.layers)) continue;
+    if (spans[L].last == 0) spans[L].first = i;
+    spans[L].last = i + 1;
+  }
+  return spans;
+}
+
+bool layer_reusable(const KernelGraph& g, const std::vector<LayerSpan>& spans, int layer, const SameWork& same) {
+  // Three layers at least: 0 warms up, 1 is the template, so only 2.. can be replayed.
+  if (layer < 2 || g.layers < 3) return false;
+  const LayerSpan a = spans[1], b = spans[layer];
+  if (a.size() != b.size()) return false;
+  for (std::size_t j = 0; j < a.size(); ++j)
+    if (!same(g.kernels[a.first + j], g.kernels[b.first + j])) return false;
+  return true;
+}
+
+void ReplayCounters::reset() {
+  for (auto& [c, v] : m_real) v = 0;
+  for (auto& [c, v] : m_int) v = 0;
+}
+
+void ReplayCounters::begin() {
+  for (auto& [c, v] : m_real) v = *c;
+  for (auto& [c, v] : m_int) v = *c;
+}
+
+void ReplayCounters::end() {
+  for (auto& [c, v] : m_real) v = *c - v;
+  for (auto& [c, v] : m_int) v = *c - v;
+}
+
+void ReplayCounters::replay() {
+  for (auto& [c, v] : m_real) *c += v;
+  for (auto& [c, v] : m_int) *c += v;
+}
+
+void LayerReplay::run_token(const KernelGraph& g, std::vector<KernelRecord>& records, Picos& now) {
+  const std::vector<LayerSpan> spans = layer_spans(g);
+  std::size_t template_rec = 0;  // index in `records` of layer 1's first kernel this token
+  Picos anchor = 0;              // end of the kernel before layer 1: where layer 1's time starts
+  m_counters.reset();
+  for (std::size_t i = 0; i < g.kernels.size();) {
+    const Kernel& k = g.kernels[i];
+    if (k.layer >= 0 && static_cast<std::size_t>(k.layer) < spans.size() && i == spans[k.layer].first &&
+        m_enabled && layer_reusable(g, spans, k.layer, m_hooks.same)) {
+      const LayerSpan s = spans[k.layer];
+      const Picos shift = now - anchor;
+      for (std::size_t j = 0; j < s.size(); ++j) {
+        KernelRecord r = records[template_rec + j];
+        r.start += shift;
+        r.end += shift;
+        r.layer = k.layer;
+        r.name = g.kernels[s.first + j].name;
+        r.reused = true;
+        if (m_hooks.trace_reused) m_hooks.trace_reused(r);
+        records.push_back(std::move(r));
+      }
+      const Picos advance = records.back().end - now;
+      now += advance;
+      if (m_hooks.shift_timelines) m_hooks.shift_timelines(advance);
+      m_counters.replay();
+      ++m_reused_layers;
+      i = s.last;
+      continue;
+    }
+    const bool first_of_template = k.layer == 1 && i == spans[1].first;
+    const bool last_of_template = k.layer == 1 && i + 1 == spans[1].last;
+    if (first_of_template) {
+      template_rec = records.size();
+      anchor = now;
+      m_counters.begin();
+    }
+    KernelRecord r = m_hooks.execute(k, i);
+    now = r.end;
+    records.push_back(std::move(r));
+    if (last_of_template) m_counters.end();
+    ++i;
+  }
+}
+
+}  // namespace decodesim::replay
