@@ -193,3 +193,17 @@ TEST(Cli, ValidateRtlPassesAndReportsEachSize) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("16x16"), std::string::npos) << bad.err;
 }
+
+TEST(Cli, EveryShippedSweepSpecValidates) {
+  // The examples in configs/sweeps/ name keys of every architecture; a renamed key must
+  // break this test, not a user's first sweep.
+  ScratchDir d("sweeps");
+  int specs = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(DECODESIM_SOURCE_DIR) + "/configs/sweeps")) {
+    if (e.path().extension() != ".yaml") continue;
+    ++specs;
+    const CliRun r = run_cli({"sweep", e.path().string(), "--dry-run"}, d);
+    EXPECT_EQ(r.exit_code, 0) << e.path() << ": " << r.err;
+  }
+  EXPECT_GE(specs, 3);
+}
