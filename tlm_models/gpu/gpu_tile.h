@@ -23,11 +23,10 @@
 #include "gpu/gpu_config.h"
 #include "gpu/gpu_memory.h"
 #include "gpu/kernel_mapper.h"
-#include "tpu/tpu_tile.h"  // MemoryPlan / plan_memory: the weight + KV layout is architecture-neutral
+#include "common/base/memory_plan.h"
 
 namespace decodesim::gpu {
 
-using MemoryPlan = tpu::MemoryPlan;
 
 /// Collective hook, as for the TPU tile: returns completion; sets the bytes this GPU sent.
 using CollectiveFn = std::function<Picos(const Kernel&, Picos ready, Bytes* link_bytes)>;

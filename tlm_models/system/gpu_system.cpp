@@ -43,7 +43,7 @@ RunResult simulate_gpu(const RunRequest& req) {
   std::vector<KernelGraph> tokens;
   for (std::uint32_t t = 0; t < req.scenario.tokens; ++t)
     tokens.push_back(workload::lower(req.model, req.scenario, t, tp));
-  const gpu::MemoryPlan plan = tpu::plan_memory(tokens.front(), req.scenario.context + req.scenario.tokens);
+  const MemoryPlan plan = plan_memory(tokens.front(), req.scenario.context + req.scenario.tokens);
   // Weights + KV as laid out, plus the activation and partial-result buffers above them.
   const Bytes need = plan.total_bytes + gpu::GpuTile::on_chip_region_bytes(cfg.gpu, tokens);
   if (need > cfg.hbm.capacity_bytes()) {

@@ -49,7 +49,7 @@ RunResult simulate_tpu(const RunRequest& req) {
   std::vector<KernelGraph> tokens;
   for (std::uint32_t t = 0; t < req.scenario.tokens; ++t)
     tokens.push_back(workload::lower(req.model, req.scenario, t, tp));
-  const tpu::MemoryPlan plan = tpu::plan_memory(tokens.front(), req.scenario.context + req.scenario.tokens);
+  const MemoryPlan plan = plan_memory(tokens.front(), req.scenario.context + req.scenario.tokens);
 
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
   const bool reuse = cfg.sim.reuse;

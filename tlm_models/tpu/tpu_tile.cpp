@@ -9,10 +9,6 @@
 namespace decodesim::tpu {
 namespace {
 
-constexpr Bytes kLayerAlign = Bytes{1} << 20;  // identical layers start on the same HBM interleave phase
-constexpr Bytes kKernelAlign = 4096;
-
-Bytes align_up(Bytes v, Bytes a) { return (v + a - 1) / a * a; }
 
 /// Softmax over one score: max, subtract, exp, sum, scale (documented in docs/tpu.md).
 constexpr std::uint64_t kSoftmaxOpsPerScore = 5;
@@ -21,46 +17,6 @@ Picos now_ps() { return sc_now_picos(); }
 
 }  // namespace
 
-MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context) {
-  MemoryPlan p;
-  p.weight_base.assign(g.kernels.size(), 0);
-  p.kv_base.assign(g.kernels.size(), 0);
-  Bytes addr = 0;
-  int layer = -2;
-  for (std::size_t i = 0; i < g.kernels.size(); ++i) {
-    const Kernel& k = g.kernels[i];
-    if (k.layer != layer) {
-      addr = align_up(addr, kLayerAlign);
-      layer = k.layer;
-    }
-    p.weight_base[i] = addr;
-    Bytes footprint = k.weight_bytes;
-    if (k.kind == KernelKind::Embedding) {
-      // The table is resident; a token only gathers its rows.
-      p.embedding_row_stride = k.n * dtype_bits(k.weight_dtype) / 8;
-      footprint = std::max<Bytes>(footprint, k.k * p.embedding_row_stride);
-    }
-    addr += align_up(footprint, kKernelAlign);
-  }
-  addr = align_up(addr, kLayerAlign);
-  // KV cache: per layer, K then V, each [group][position][head_dim].
-  for (std::size_t i = 0; i < g.kernels.size(); ++i) {
-    const Kernel& k = g.kernels[i];
-    if (k.kind != KernelKind::Attention) continue;
-    const Bytes row = k.k * dtype_bits(k.kv_dtype) / 8;
-    p.kv_row_bytes = row;
-    p.kv_groups = k.groups;
-    p.kv_group_stride = align_up(max_context * row, kKernelAlign);
-    p.kv_v_offset = p.kv_group_stride * k.groups;
-    const Bytes layer_bytes = align_up(2 * p.kv_v_offset, kLayerAlign);
-    p.kv_base[i] = addr;
-    for (std::size_t j = 0; j < g.kernels.size(); ++j)
-      if (g.kernels[j].layer == k.layer && g.kernels[j].kind == KernelKind::KvAppend) p.kv_base[j] = addr;
-    addr += layer_bytes;
-  }
-  p.total_bytes = addr;
-  return p;
-}
 
 TpuTile::TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, const memory::DmaConfig& dma_cfg,
                  double peak_mem_bytes_per_s, std::uint32_t chip)

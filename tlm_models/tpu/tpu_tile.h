@@ -22,25 +22,11 @@
 #include "common/base/trace.h"
 #include "memory/dma/dma_engine.h"
 #include "memory/sram/sram.h"
+#include "common/base/memory_plan.h"
 #include "tpu/tpu_config.h"
 
 namespace decodesim::tpu {
 
-/// Where each kernel's weights and each layer's KV cache live in HBM.
-struct MemoryPlan {
-  std::vector<Bytes> weight_base;  ///< per kernel index of the graph
-  std::vector<Bytes> kv_base;      ///< per kernel index (Attention, KvAppend); 0 otherwise
-  Bytes kv_group_stride = 0;       ///< bytes between consecutive (batch, kv head) groups of one of K or V
-  Bytes kv_v_offset = 0;           ///< V cache offset from the layer's K cache
-  Bytes kv_row_bytes = 0;          ///< one position of one KV head (head_dim × kv dtype)
-  std::uint64_t kv_groups = 0;     ///< (sequence, KV head) pairs per layer on this chip
-  Bytes embedding_row_stride = 0;
-  Bytes total_bytes = 0;           ///< highest address used
-};
-
-/// Lays out weights kernel by kernel (each layer aligned so identical layers see identical
-/// address patterns) followed by the KV cache sized for `max_context` positions.
-MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context);
 
 /// Performs a collective for the tile: returns its completion time and the bytes this chip
 /// sent. The system implements it (barrier across chips + link timelines).

@@ -35,7 +35,7 @@ std::vector<KernelRecord> run_graph(const system::SystemConfig& cfg, KernelGraph
   memory::Hbm hbm("hbm", cfg.hbm);
   tpu::TpuTile tile("tile", cfg.tpu, cfg.dma, cfg.hbm.peak_bytes_per_s(), 0);
   tile.dma.socket.bind(hbm.target);
-  const auto plan = tpu::plan_memory(g, 1);
+  const auto plan = plan_memory(g, 1);
   tile.load({g}, plan);
   sc_core::sc_start();
   EXPECT_TRUE(tile.finished());
@@ -78,7 +78,7 @@ TEST(TpuMemoryPlan, LayersStartOnTheSameInterleavePhaseAndKvFollowsWeights) {
     a.n = 100;
     g.kernels.push_back(a);
   }
-  const auto p = tpu::plan_memory(g, 100);
+  const auto p = plan_memory(g, 100);
   EXPECT_EQ(p.weight_base[0] % (1 << 20), 0u);
   EXPECT_EQ(p.weight_base[2] % (1 << 20), 0u);
   EXPECT_GE(p.weight_base[2], p.weight_base[0] + g.kernels[0].weight_bytes);
