@@ -60,4 +60,61 @@ void throw_hbm_too_small(const RunRequest& req, Bytes need_per_chip, const std::
                                "s (system.chips) or a larger hbm");
 }
 
+void throw_unfinished(const SystemConfig& cfg, const std::string& tile_name, std::size_t kernels_done) {
+  throw SimulationError("watchdog: run not finished at sim.max_simulated_s = " +
+                        std::to_string(cfg.sim.max_simulated_s) + " s (stopped at " +
+                        std::to_string(picos_to_seconds(sc_now_picos())) + " s): " + tile_name + " finished " +
+                        std::to_string(kernels_done) + " kernels");
+}
+
+void collect_records(const SystemConfig& cfg, const std::vector<KernelGraph>& tokens, std::uint32_t chip,
+                     const std::vector<KernelRecord>& records, RunResult& res, ChipTotals& totals) {
+  for (KernelRecord r : records) {
+    if (r.kind == KernelKind::AllReduce)
+      for (const auto& g : tokens)
+        for (const auto& k : g.kernels)
+          if (k.name == r.name) r.roofline = all_reduce_bound(cfg, k.collective_bytes);
+    totals.mem_bytes += static_cast<double>(r.mem_bytes);
+    totals.link_bytes += static_cast<double>(r.link_bytes);
+    if (chip == 0) {
+      totals.chip0_mem += r.mem_bytes;
+      totals.chip0_flops += r.flops;
+    }
+    res.total_time = std::max(res.total_time, r.end);
+    res.records.push_back(std::move(r));
+  }
+}
+
+void finish_hbm_run(const RunRequest& req, const std::vector<KernelGraph>& tokens, const ChipTotals& totals,
+                    const std::string& chip_word, RunResult& res) {
+  const SystemConfig& cfg = req.cfg;
+  Picos chip0_coll = 0;
+  for (const auto& g : tokens) {
+    res.workload_memory_bytes += g.total_memory_bytes();
+    for (const auto& k : g.kernels) chip0_coll += all_reduce_bound(cfg, k.collective_bytes);
+  }
+  const double mem_s = static_cast<double>(totals.chip0_mem) / res.peak_mem_bytes_per_s;
+  const double flop_s = static_cast<double>(totals.chip0_flops) / res.peak_flops;
+  res.roofline = std::max<Picos>(static_cast<Picos>(std::max(mem_s, flop_s) * kPicosPerSecond), chip0_coll);
+
+  // Symmetric shards that were not elaborated did exactly what chip 0 did.
+  const double scale = static_cast<double>(res.chips) / res.simulated_chips;
+  const bool int_path = req.scenario.weight_dtype != DType::BF16;
+  res.energy.hbm_bits = totals.mem_bytes * 8 * scale;
+  res.energy.sram_bits = totals.sram_bits * scale;
+  (int_path ? res.energy.macs_int8 : res.energy.macs_bf16) = totals.macs * scale;
+  res.energy.vector_ops = totals.vector_ops * scale;
+  res.energy.link_bits = totals.link_bytes * 8 * scale;
+  res.energy.link_pj_per_bit = cfg.link.pj_per_bit;
+  res.energy.seconds = picos_to_seconds(res.total_time);
+  res.energy.chips = res.chips;
+  if (res.simulated_chips < res.chips)
+    res.notes.push_back("tensor-parallel shards are symmetric: " + chip_word + " 0 was simulated and stands for all " +
+                        std::to_string(res.chips) + " " + chip_word + "s (exact; --no-reuse elaborates every " +
+                        chip_word + ")");
+  if (res.reused_layers > 0)
+    res.notes.push_back(std::to_string(res.reused_layers) +
+                        " decoder layers replayed from layer 1 (--no-reuse simulates every layer; see docs/reuse.md)");
+}
+
 }  // namespace decodesim::system

@@ -6,6 +6,7 @@
 #include <systemc>
 
 #include <string>
+#include <vector>
 
 #include "common/base/kernel_graph.h"
 #include "memory/link/link.h"
@@ -43,6 +44,28 @@ Picos all_reduce_bound(const SystemConfig& cfg, Bytes bytes);
 /// `contents`), located at the system's hbm section, naming the chip count that would fit.
 [[noreturn]] void throw_hbm_too_small(const RunRequest& req, Bytes need_per_chip, const std::string& contents,
                                       const std::string& chip_word, std::uint64_t min_chips);
+
+/// What the simulated chips of an HBM system did, summed while their records are collected.
+struct ChipTotals {
+  double mem_bytes = 0, link_bytes = 0;   ///< all simulated chips
+  double sram_bits = 0, macs = 0, vector_ops = 0;
+  Bytes chip0_mem = 0;
+  std::uint64_t chip0_flops = 0;
+};
+
+/// A chip whose tile did not finish means the watchdog (sim.max_simulated_s) stopped the run.
+[[noreturn]] void throw_unfinished(const SystemConfig& cfg, const std::string& tile_name, std::size_t kernels_done);
+
+/// Appends chip `chip`'s records to `res` (all-reduce records get their link bound as roofline)
+/// and adds its traffic to `totals`.
+void collect_records(const SystemConfig& cfg, const std::vector<KernelGraph>& tokens, std::uint32_t chip,
+                     const std::vector<KernelRecord>& records, RunResult& res, ChipTotals& totals);
+
+/// Completes `res` once every chip is collected: workload bytes, the run's roofline, energy
+/// counts scaled from the simulated chips to all of them, and the reuse notes. `chip_word`
+/// names a chip in those notes ("chip", "GPU").
+void finish_hbm_run(const RunRequest& req, const std::vector<KernelGraph>& tokens, const ChipTotals& totals,
+                    const std::string& chip_word, RunResult& res);
 
 /// "12.34 GB"
 std::string gigabytes(double bytes);

@@ -82,36 +82,15 @@ RunResult simulate_tpu(const RunRequest& req) {
   res.peak_mem_bytes_per_s = cfg.hbm.peak_bytes_per_s();
   res.peak_flops = cfg.tpu.peak_flops();
   res.link_bytes_per_s = cfg.link.bandwidth_gbytes_per_s * 1e9;
-  for (auto& chip : chips) {
-    if (!chip->tile.finished())
-      throw SimulationError("watchdog: run not finished at sim.max_simulated_s = " +
-                            std::to_string(cfg.sim.max_simulated_s) + " s (stopped at " +
-                            std::to_string(picos_to_seconds(sc_now_picos())) + " s): " +
-                            std::string(chip->tile.name()) + " finished " +
-                            std::to_string(chip->tile.records().size()) + " kernels");
-  }
-  double mem_bytes = 0, link_bytes = 0, sram_bits = 0, macs = 0, vec = 0;
-  Bytes chip0_mem = 0, chip0_flops = 0, chip0_coll = 0;
+  for (auto& chip : chips)
+    if (!chip->tile.finished()) throw_unfinished(cfg, chip->tile.name(), chip->tile.records().size());
+  ChipTotals totals;
   for (std::uint32_t c = 0; c < simulated; ++c) {
     TpuChip& chip = *chips[c];
-    for (KernelRecord r : chip.tile.records()) {
-      if (r.kind == KernelKind::AllReduce) {
-        for (const auto& g : tokens)
-          for (const auto& k : g.kernels)
-            if (k.name == r.name) r.roofline = all_reduce_bound(cfg, k.collective_bytes);
-      }
-      mem_bytes += static_cast<double>(r.mem_bytes);
-      link_bytes += static_cast<double>(r.link_bytes);
-      if (c == 0) {
-        chip0_mem += r.mem_bytes;
-        chip0_flops += r.flops;
-      }
-      res.total_time = std::max(res.total_time, r.end);
-      res.records.push_back(std::move(r));
-    }
-    sram_bits += chip.tile.sram_bits();
-    macs += chip.tile.macs();
-    vec += chip.tile.vector_ops();
+    collect_records(cfg, tokens, c, chip.tile.records(), res, totals);
+    totals.sram_bits += chip.tile.sram_bits();
+    totals.macs += chip.tile.macs();
+    totals.vector_ops += chip.tile.vector_ops();
     StatGroup& g = res.stats.group(std::string(chip.name()));
     g.group("hbm") = chip.hbm.stats();
     g.group("dma") = chip.tile.dma.stats();
@@ -120,32 +99,8 @@ RunResult simulate_tpu(const RunRequest& req) {
   }
   res.reused_layers = chips[0]->tile.reused_layers();
   res.memory_served_bytes = chips[0]->hbm.bytes_read() + chips[0]->hbm.bytes_written();
-  for (const auto& g : tokens) {
-    res.workload_memory_bytes += g.total_memory_bytes();
-    for (const auto& k : g.kernels) chip0_coll += all_reduce_bound(cfg, k.collective_bytes);
-  }
-  const double mem_s = static_cast<double>(chip0_mem) / res.peak_mem_bytes_per_s;
-  const double flop_s = static_cast<double>(chip0_flops) / res.peak_flops;
-  res.roofline = std::max<Picos>(static_cast<Picos>(std::max(mem_s, flop_s) * kPicosPerSecond), chip0_coll);
-
-  // Symmetric shards that were not elaborated did exactly what chip 0 did.
-  const double scale = static_cast<double>(tp) / simulated;
-  const bool int_path = req.scenario.weight_dtype != DType::BF16;
-  res.energy.hbm_bits = mem_bytes * 8 * scale;
-  res.energy.sram_bits = sram_bits * scale;
-  (int_path ? res.energy.macs_int8 : res.energy.macs_bf16) = macs * scale;
-  res.energy.vector_ops = vec * scale;
-  res.energy.link_bits = link_bytes * 8 * scale;
-  res.energy.link_pj_per_bit = cfg.link.pj_per_bit;
-  res.energy.seconds = picos_to_seconds(res.total_time);
-  res.energy.chips = tp;
+  finish_hbm_run(req, tokens, totals, "chip", res);
   if (req.trace) res.trace_json = trace.to_json();
-  if (reuse && tp > 1)
-    res.notes.push_back("tensor-parallel shards are symmetric: chip 0 was simulated and stands for all " +
-                        std::to_string(tp) + " chips (exact; --no-reuse elaborates every chip)");
-  if (res.reused_layers > 0)
-    res.notes.push_back(std::to_string(res.reused_layers) +
-                        " decoder layers replayed from layer 1 (--no-reuse simulates every layer; see docs/reuse.md)");
   return res;
 }
 
