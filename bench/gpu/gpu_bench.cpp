@@ -1,36 +1,18 @@
 // Simulation-speed benchmark of the GPU model (DESIGN.md "Performance targets"): Llama-2-7B,
-// batch 1, context 2048, one token, on the H100 config, with and without layer reuse. Each run
-// is a child `decodesim run`; the figures are wall time (median of --repeat), simulated time,
-// SM requests and requests per wall second. Printed, never asserted: these machines are shared.
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
+// batch 1, context 2048, one token, on the H100 config, with and without layer reuse. The
+// figures are wall time (median of --repeat), simulated time, SM requests and requests per wall
+// second. Printed, never asserted: these machines are shared.
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
+#include "common/decode_run.h"
 
-#include "driver/spawn.h"
-
-namespace fs = std::filesystem;
+using namespace decodesim::bench;
 
 int main(int argc, char** argv) {
-  int repeat = 3;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--repeat" && i + 1 < argc) {
-      repeat = std::max(1, std::atoi(argv[++i]));
-    } else {
-      std::fprintf(stderr, "usage: gpu_bench [--repeat N]\n");
-      return 2;
-    }
-  }
-  const std::string exe = std::string(DECODESIM_BINARY_DIR) + "/apps/decodesim/decodesim";
-  const fs::path scratch = fs::temp_directory_path() / ("decodesim-gpu-bench-" + std::to_string(::getpid()));
-  fs::create_directories(scratch);
+  const Options opt = parse_options(argc, argv, "gpu_bench", 3);
+  const DecodeRunner runner("gpu-bench");
   struct Case {
     std::string label;
     std::vector<std::string> args;
@@ -43,32 +25,17 @@ int main(int argc, char** argv) {
   std::printf("%-30s %5s %10s %12s %12s %14s %8s\n", "case", "runs", "median s", "sim time", "SM requests",
               "requests/s", "target");
   for (const auto& c : cases) {
-    std::vector<double> walls;
-    double sim_s = 0, requests = 0;
-    for (int r = 0; r < repeat; ++r) {
-      const fs::path out = scratch / "out";
-      std::vector<std::string> argv2 = {exe, "run", "--quiet", "--out", out.string()};
-      argv2.insert(argv2.end(), base.begin(), base.end());
-      argv2.insert(argv2.end(), c.args.begin(), c.args.end());
-      const auto res = decodesim::driver::run_child(argv2);
-      if (res.exit_code != 0) {
-        std::fprintf(stderr, "%s failed: %s\n", c.label.c_str(), res.stderr_text.c_str());
-        return 1;
-      }
-      walls.push_back(res.wall_s);
-      std::ifstream in(out / "result.json");
-      const auto j = nlohmann::json::parse(in);
-      sim_s = j["summary"]["simulated_time_s"].get<double>();
-      requests = j["stats"]["gpu0"]["sm_cluster"]["mem"]["requests"]["value"].get<double>();
-    }
-    std::sort(walls.begin(), walls.end());
-    const double median = walls[walls.size() / 2];
-    char sim[32], target[32];
+    if (!opt.selected(c.label)) continue;
+    std::vector<std::string> args = base;
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    const auto t = runner.median_run(args, opt.repeat, c.label);
+    if (!t) return 1;
+    const double sim_s = t->result["summary"]["simulated_time_s"].get<double>();
+    const double requests = t->result["stats"]["gpu0"]["sm_cluster"]["mem"]["requests"]["value"].get<double>();
+    char sim[32];
     std::snprintf(sim, sizeof sim, "%.3f ms", sim_s * 1e3);
-    std::snprintf(target, sizeof target, "<= %.1f s", c.target_s);
-    std::printf("%-30s %5d %10.3f %12s %12.0f %14.3g %8s\n", c.label.c_str(), repeat, median, sim, requests,
-                requests / median, target);
+    std::printf("%-30s %5d %10.3f %12s %12.0f %14.3g %8s\n", c.label.c_str(), opt.repeat, t->median_s, sim, requests,
+                requests / t->median_s, target_text(c.target_s).c_str());
   }
-  fs::remove_all(scratch);
   return 0;
 }
