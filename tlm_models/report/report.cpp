@@ -50,7 +50,6 @@ struct OpRow {
   double time = 0, bytes = 0, flops = 0, roofline = 0;
   std::map<std::string, double> bound_time;
   std::map<std::string, double> parts;
-  int first_index = 0;
 };
 
 /// Per-token loss partition for architectures whose records split exclusive time into named
@@ -119,7 +118,6 @@ Summary summarize(const system::RunRequest& req, const system::RunResult& res) {
 void print_console(std::ostream& os, const system::RunRequest& req, const system::RunResult& res,
                    const Summary& s) {
   std::vector<OpRow> rows;
-  int idx = 0;
   const std::vector<std::uint32_t> path = res.path_chips.empty() ? std::vector<std::uint32_t>{0} : res.path_chips;
   for (const auto& r : res.records) {
     if (std::find(path.begin(), path.end(), r.chip) == path.end()) continue;
@@ -127,10 +125,8 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
     if (it == rows.end()) {
       rows.emplace_back();
       rows.back().op = r.op;
-      rows.back().first_index = idx;
       it = rows.end() - 1;
     }
-    ++idx;
     const double t = picos_to_seconds(r.exclusive);
     ++it->count;
     it->time += t;

@@ -2,7 +2,6 @@
 
 #include <systemc>
 
-#include <cstdio>
 #include <memory>
 
 #include "common/base/sc_time_conv.h"

@@ -10,8 +10,6 @@ namespace decodesim::tpu {
 namespace {
 
 
-/// Softmax over one score: max, subtract, exp, sum, scale (documented in docs/tpu.md).
-constexpr std::uint64_t kSoftmaxOpsPerScore = 5;
 
 Picos now_ps() { return sc_now_picos(); }
 
