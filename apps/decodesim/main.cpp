@@ -59,7 +59,7 @@ int sc_main(int argc, char** argv) {
   explain->add_flag("--markdown", markdown, "print a Markdown table (for docs)");
   std::string show_system;
   std::vector<std::string> show_sets;
-  auto* show = cfg_cmd->add_subcommand("show", "print the fully resolved config of a system as JSON");
+  auto* show = cfg_cmd->add_subcommand("show", "print the resolved config of a system as YAML (its architecture's sections only)");
   show->add_option("--system", show_system, "system name or path")->required();
   show->add_option("--set", show_sets, "override a config key (repeatable)");
 
@@ -67,7 +67,8 @@ int sc_main(int argc, char** argv) {
   std::string vr_sizes;
   auto* vr_cmd = app.add_subcommand("validate-rtl", "check the RTL matmul core against the TLM core, bit and cycle");
   vr_cmd->add_option("--sizes", vr_sizes, "comma-separated array sizes (default: 4,8,16,32)");
-  vr_cmd->add_option("--tiles", vr.tiles, "random tiles per size (default 1000)");
+  std::string vr_tiles;
+  vr_cmd->add_option("--tiles", vr_tiles, "random tiles per size (default 1000, at most 10000000)");
   vr_cmd->add_option("--seed", vr.seed, "seed of the random tiles (default 1)");
   vr_cmd->add_option("--wave", vr.wave_path, "write an FST waveform (traced sizes only)");
 
@@ -77,7 +78,7 @@ int sc_main(int argc, char** argv) {
   sweep_cmd->add_option("spec", sw.spec, "sweep spec file")->required();
   sweep_cmd->add_option("--out", sw.out_dir, "results folder; rerunning into it resumes");
   sweep_cmd->add_option("-j,--jobs", sw.jobs, "points at a time (default 1)");
-  sweep_cmd->add_option("--timeout", sw.timeout_s, "per-point limit in seconds (default: the spec's timeout_s)");
+  sweep_cmd->add_option("--timeout", sw.timeout, "per-point limit in seconds (default: the spec's timeout_s)");
   sweep_cmd->add_option("--shard", sw.shard, "run only slice i of N (points with index % N == i)");
   sweep_cmd->add_flag("--retry-failed", sw.retry_failed, "rerun points recorded as failed or timed out");
   sweep_cmd->add_flag("--keep-results", sw.keep_results, "keep each point's result.json in DIR/points/");
@@ -112,22 +113,25 @@ int sc_main(int argc, char** argv) {
     return kExitBadInput;
   }
 
-  if (*run_cmd) return cmd_run(run, std::cout, std::cerr);
-  if (*cmp_cmd) return cmd_compare(cmp, std::cout, std::cerr);
-  if (*sweep_cmd) {
-    sw.progress = !no_progress;
-    return decodesim::sweep::cmd_sweep(sw, std::cout, std::cerr);
-  }
-  if (*merge_cmd) return decodesim::sweep::cmd_sweep_merge(merge_dirs, merge_out, std::cout, std::cerr);
-  if (*report_cmd) return decodesim::sweep::cmd_sweep_report(rep, std::cout, std::cerr);
-  if (*explain) return cmd_config_explain(section, markdown, std::cout, std::cerr);
-  if (*show) return cmd_config_show(show_system, show_sets, std::cout, std::cerr);
-  if (*vr_cmd) return cmd_validate_rtl(vr, vr_sizes, std::cout, std::cerr);
-  if (*version) {
-    std::cout << "decodesim " << decodesim::report::version_string() << "\n";
-    return kExitOk;
-  }
-  return kExitBadInput;
+  auto verb = [&]() -> int {
+    if (*run_cmd) return cmd_run(run, std::cout, std::cerr);
+    if (*cmp_cmd) return cmd_compare(cmp, std::cout, std::cerr);
+    if (*sweep_cmd) {
+      sw.progress = !no_progress;
+      return decodesim::sweep::cmd_sweep(sw, std::cout, std::cerr);
+    }
+    if (*merge_cmd) return decodesim::sweep::cmd_sweep_merge(merge_dirs, merge_out, std::cout, std::cerr);
+    if (*report_cmd) return decodesim::sweep::cmd_sweep_report(rep, std::cout, std::cerr);
+    if (*explain) return cmd_config_explain(section, markdown, std::cout, std::cerr);
+    if (*show) return cmd_config_show(show_system, show_sets, std::cout, std::cerr);
+    if (*vr_cmd) return cmd_validate_rtl(vr, vr_sizes, vr_tiles, std::cout, std::cerr);
+    if (*version) {
+      std::cout << "decodesim " << decodesim::report::version_string() << "\n";
+      return kExitOk;
+    }
+    return kExitBadInput;
+  };
+  return guarded(std::cerr, verb);
 }
 
 // Our own main() replaces libsystemc's so the banner can be silenced before SystemC reads the

@@ -1,17 +1,23 @@
 #include "driver/commands.h"
 
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <unistd.h>
 
+#include "driver/outputs.h"
+#include "matmul/rtl_matmul_core.h"
 #include "driver/spawn.h"
 #include "report/report.h"
 #include "system/run.h"
@@ -21,8 +27,7 @@ namespace decodesim::driver {
 namespace fs = std::filesystem;
 
 Paths Paths::from_env() {
-  std::string home = DECODESIM_SOURCE_DIR;
-  if (const char* h = std::getenv("DECODESIM_HOME"); h && *h) home = h;
+  const std::string home = config::home_dir();
   return {(fs::path(home) / "configs").string(), (fs::path(home) / "workloads").string()};
 }
 
@@ -41,13 +46,44 @@ std::vector<std::string> ScenarioFlags::to_args() const {
   return a;
 }
 
+int guarded(std::ostream& err, const std::function<int()>& verb) {
+  auto one_line = [](std::string m) {
+    for (char& c : m)
+      if (c == '\n' || c == '\r') c = ' ';
+    return m;
+  };
+  try {
+    return verb();
+  } catch (const config::InputError& e) {
+    err << "decodesim: error: " << one_line(e.what()) << "\n";
+    return kExitBadInput;
+  } catch (const system::SimulationError& e) {
+    err << "decodesim: simulation failed: " << one_line(e.what()) << "\n";
+    return kExitSimFailure;
+  } catch (const fs::filesystem_error& e) {
+    err << "decodesim: error: " << one_line(e.what()) << "\n";
+    return kExitBadInput;
+  } catch (const std::bad_alloc&) {
+    err << "decodesim: failed: out of memory (see the limits in docs/cli.md)\n";
+    return kExitSimFailure;
+  } catch (const std::exception& e) {
+    err << "decodesim: failed: " << one_line(e.what()) << "\n";
+    return kExitSimFailure;
+  } catch (...) {
+    err << "decodesim: failed: unknown error\n";
+    return kExitSimFailure;
+  }
+}
+
 namespace {
 
-/// Builds the `scenario:` section from flags, each value located at its flag.
-workload::Scenario scenario_from_flags(const ScenarioFlags& f, std::uint64_t seed) {
-  config::Node root;
-  root.kind = config::Node::Kind::Map;
-  root.loc = {"<flags>", 1, 1};
+/// Builds the `scenario:` section from flags, each value located at its flag, then applies
+/// `--set scenario.<key>=value` on top (located in that --set).
+workload::Scenario scenario_from_flags(const ScenarioFlags& f, std::uint64_t seed, const std::vector<std::string>& sets) {
+  config::Node top;
+  top.kind = config::Node::Kind::Map;
+  top.loc = {"<flags>", 1, 1};
+  config::Node& root = top.child("scenario", top.loc);
   auto put = [&](const char* key, const char* flag, const std::optional<std::string>& v) {
     if (!v) return;
     config::Node n;
@@ -69,22 +105,40 @@ workload::Scenario scenario_from_flags(const ScenarioFlags& f, std::uint64_t see
     n.loc = {"--seed", 1, 1};
     root.map.emplace_back("seed", std::move(n));
   }
-  config::assign_paths(root, "scenario");
-  workload::Scenario s;
-  workload::Scenario::schema().read(&root, "scenario", s);
-  return s;
+  for (const auto& s : sets) config::apply_set(top, s);
+  config::assign_paths(top);
+  workload::Scenario sc;
+  workload::Scenario::schema().read(top.find("scenario"), "scenario", sc);
+  return sc;
+}
+
+/// The one rule for `--set` (run, compare and sweeps alike): `scenario.<key>` is the scenario
+/// flag of that name, `model.<key>` overrides the workload file, anything else is a key of the
+/// system file. scenario.seed is sim.seed, which also seeds the scenario.
+struct SplitSets {
+  std::vector<std::string> system, model, scenario;
+};
+SplitSets split_sets(const std::vector<std::string>& sets) {
+  SplitSets out;
+  for (const auto& s : sets) {
+    if (s.rfind("scenario.seed=", 0) == 0) out.system.push_back("sim.seed=" + s.substr(14));
+    else if (s.rfind("scenario.", 0) == 0) out.scenario.push_back(s);
+    else if (s.rfind("model.", 0) == 0) out.model.push_back(s);
+    else out.system.push_back(s);
+  }
+  return out;
 }
 
 system::RunRequest build_request(const RunOptions& o, const Paths& paths) {
-  std::vector<std::string> sets = o.sets;
-  if (o.scenario.seed) sets.push_back("sim.seed=" + *o.scenario.seed);
-  if (o.no_reuse) sets.push_back("sim.reuse=false");
+  SplitSets sets = split_sets(o.sets);
+  if (o.scenario.seed) sets.system.push_back("sim.seed=" + *o.scenario.seed);
+  if (o.no_reuse) sets.system.push_back("sim.reuse=false");
   system::RunRequest req;
-  req.cfg = system::load_system(o.system, paths.configs_dir, sets);
-  req.model = workload::load_model(o.model, paths.workloads_dir);
+  req.cfg = system::load_system(o.system, paths.configs_dir, sets.system);
+  req.model = workload::load_model(o.model, paths.workloads_dir, sets.model);
   ScenarioFlags flags = o.scenario;
   flags.seed.reset();
-  req.scenario = scenario_from_flags(flags, req.cfg.sim.seed);
+  req.scenario = scenario_from_flags(flags, req.cfg.sim.seed, sets.scenario);
   req.trace = !o.trace_file.empty();
   return req;
 }
@@ -95,20 +149,20 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   try {
     const Paths paths = Paths::from_env();
     const system::RunRequest req = build_request(o, paths);
-    if (!o.out_dir.empty() && fs::exists(o.out_dir) && !fs::is_directory(o.out_dir))
-      throw config::InputError(config::SourceLoc{"--out", 1, 1}, "out", "not a directory", "'" + o.out_dir + "'",
-                               "a directory path");
+    // Outputs are checked before the simulation, against every file this run reads.
+    const std::vector<std::string> inputs{o.system, o.model, req.cfg.source_file};
+    check_output(o.out_dir, "--out", OutKind::Dir, inputs);
+    check_output(o.trace_file, "--trace", OutKind::File, inputs);
     const system::RunResult res = system::simulate(req);
     const report::Summary s = report::summarize(req, res);
+    // Outputs appear only after the simulation succeeded, all of them or none.
+    OutputSet files;
+    if (!o.trace_file.empty()) files.stage_file(o.trace_file, res.trace_json);
+    if (!o.out_dir.empty())
+      files.stage_dir(o.out_dir, {{"kernels.csv", report::kernels_csv(res)},
+                                  {"result.json", report::result_json(req, res, s).dump(1) + "\n"}});
+    files.commit();
     if (!o.quiet) report::print_console(out, req, res, s);
-    // Outputs appear only after the simulation succeeded, each file atomically.
-    if (!o.out_dir.empty()) {
-      fs::create_directories(o.out_dir);
-      report::write_file_atomic((fs::path(o.out_dir) / "result.json").string(),
-                                report::result_json(req, res, s).dump(1) + "\n");
-      report::write_file_atomic((fs::path(o.out_dir) / "kernels.csv").string(), report::kernels_csv(res));
-    }
-    if (!o.trace_file.empty()) report::write_file_atomic(o.trace_file, res.trace_json);
     return kExitOk;
   } catch (const config::InputError& e) {
     err << "decodesim: error: " << e.what() << "\n";
@@ -144,9 +198,18 @@ namespace {
 struct CompareRow {
   const char* label;
   const char* key;
-  double scale;
-  const char* fmt;
+  const char* unit;  ///< SI unit for report::si; empty: a plain number
 };
+
+/// Reads a child's result.json; a child that exited 0 without a readable one failed.
+nlohmann::json read_result(const fs::path& file) {
+  std::ifstream in(file);
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception&) {
+    return nullptr;
+  }
+}
 
 }  // namespace
 
@@ -156,8 +219,27 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
     return kExitBadInput;
   }
   const bool keep = !o.out_dir.empty();
-  fs::path base = keep ? fs::path(o.out_dir) : fs::temp_directory_path() / ("decodesim-compare-" + std::to_string(::getpid()));
-  fs::create_directories(base);
+  if (keep) check_output(o.out_dir, "--out", OutKind::Dir, {o.model});
+  fs::path base;
+  if (keep) {
+    base = o.out_dir;
+    fs::create_directories(base);
+  } else {
+    // mkdtemp: a fresh, unguessable folder; a predictable name could be planted by another user.
+    std::string tmpl = (fs::temp_directory_path() / "decodesim-compare-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) {
+      const int e = errno;
+      throw std::runtime_error("cannot create a temporary folder: " + std::string(std::strerror(e)));
+    }
+    base = tmpl;
+  }
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      if (!dir.empty()) fs::remove_all(dir, ec);
+    }
+  } cleanup{keep ? fs::path() : base};
 
   std::vector<ChildResult> results(o.systems.size());
   std::vector<std::string> dirs(o.systems.size());
@@ -183,20 +265,23 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
       status = std::max(status, results[i].exit_code == kExitBadInput ? kExitBadInput : kExitSimFailure);
       continue;
     }
-    std::ifstream in(fs::path(dirs[i]) / "result.json");
-    docs[i] = nlohmann::json::parse(in);
+    docs[i] = read_result(fs::path(dirs[i]) / "result.json");
+    if (docs[i].is_null()) {
+      err << "decodesim: " << o.systems[i] << ": no readable result.json\n";
+      status = std::max(status, kExitSimFailure);
+    }
   }
 
   const std::vector<CompareRow> rows = {
-      {"time/token", "token_latency_s", 1e3, "%.3f ms"},
-      {"tokens/s (per seq)", "tokens_per_s_per_user", 1, "%.1f"},
-      {"tokens/s (total)", "tokens_per_s", 1, "%.1f"},
-      {"roofline/token", "roofline_latency_s", 1e3, "%.3f ms"},
-      {"sim/roofline", "roofline_ratio", 1, "%.3f"},
-      {"energy/token", "energy_per_token_j", 1, "%.3f J"},
-      {"mem bytes/token/chip", "hbm_bytes_per_token_per_chip", 1e-9, "%.3f GB"},
-      {"achieved mem BW/chip", "achieved_hbm_bw_bytes_per_s", 1e-9, "%.1f GB/s"},
-      {"peak mem BW/chip", "peak_hbm_bw_bytes_per_s", 1e-9, "%.1f GB/s"},
+      {"time/token", "token_latency_s", "s"},
+      {"tokens/s (per seq)", "tokens_per_s_per_user", ""},
+      {"tokens/s (total)", "tokens_per_s", ""},
+      {"roofline/token", "roofline_latency_s", "s"},
+      {"sim/roofline", "roofline_ratio", ""},
+      {"energy/token", "energy_per_token_j", "J"},
+      {"mem bytes/token/chip", "hbm_bytes_per_token_per_chip", "B"},
+      {"achieved mem BW/chip", "achieved_hbm_bw_bytes_per_s", "B/s"},
+      {"peak mem BW/chip", "peak_hbm_bw_bytes_per_s", "B/s"},
   };
   char cell[64];
   std::snprintf(cell, sizeof cell, "%-22s", "");
@@ -210,22 +295,49 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
     std::snprintf(cell, sizeof cell, "%-22s", label.c_str());
     out << cell;
     for (std::size_t i = 0; i < o.systems.size(); ++i) {
-      std::snprintf(cell, sizeof cell, "%18s", docs[i].is_null() ? "failed" : value_of(docs[i]).c_str());
+      std::string v = "failed";
+      if (!docs[i].is_null()) {
+        try {
+          v = value_of(docs[i]);
+        } catch (const nlohmann::json::exception&) {
+          v = "?";
+        }
+      }
+      std::snprintf(cell, sizeof cell, "%18s", v.c_str());
       out << cell;
     }
     out << "\n";
   };
-  row_out("chips", [](const nlohmann::json& d) { return std::to_string(d["system"]["chips"].get<int>()); });
+  row_out("chips", [](const nlohmann::json& d) { return std::to_string(d.at("system").at("chips").get<int>()); });
   for (const auto& r : rows) {
     row_out(r.label, [&](const nlohmann::json& d) {
+      const double v = d.at("summary").at(r.key).get<double>();
+      if (*r.unit) return report::si(v, r.unit);
       char b[48];
-      std::snprintf(b, sizeof b, r.fmt, d["summary"][r.key].get<double>() * r.scale);
+      std::snprintf(b, sizeof b, v != 0 && std::fabs(v) < 0.1 ? "%.3g" : "%.3f", v);
       return std::string(b);
     });
   }
-  row_out("bottleneck", [](const nlohmann::json& d) { return d["summary"]["bottleneck"].get<std::string>(); });
+  row_out("bottleneck", [](const nlohmann::json& d) { return d.at("summary").at("bottleneck").get<std::string>(); });
+  // What each run said about itself (model caveats, reuse) belongs with its numbers.
+  bool header = false;
+  for (std::size_t i = 0; i < o.systems.size(); ++i) {
+    if (docs[i].is_null() || !docs[i].contains("notes") || !docs[i]["notes"].is_array()) continue;
+    for (const auto& n : docs[i]["notes"]) {
+      if (!n.is_string()) continue;
+      if (!header) out << "notes:\n";
+      header = true;
+      out << "  " << fs::path(o.systems[i]).stem().string() << ": " << n.get<std::string>() << "\n";
+    }
+    std::istringstream warn(results[i].stderr_text);
+    for (std::string line; std::getline(warn, line);) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      if (!header) out << "notes:\n";
+      header = true;
+      out << "  " << fs::path(o.systems[i]).stem().string() << ": " << line << "\n";
+    }
+  }
   if (keep) out << "results: " << base.string() << "/<n>_<system>/result.json\n";
-  else fs::remove_all(base);
   return status;
 }
 
@@ -286,11 +398,46 @@ int cmd_config_explain(const std::string& section, bool markdown, std::ostream& 
   return kExitOk;
 }
 
+namespace {
+
+void emit_yaml(YAML::Emitter& y, const nlohmann::json& j) {
+  if (j.is_object()) {
+    y << YAML::BeginMap;
+    for (const auto& [k, v] : j.items()) {
+      y << YAML::Key << k << YAML::Value;
+      emit_yaml(y, v);
+    }
+    y << YAML::EndMap;
+  } else if (j.is_array()) {
+    y << YAML::Flow << YAML::BeginSeq;
+    for (const auto& v : j) emit_yaml(y, v);
+    y << YAML::EndSeq;
+  } else if (j.is_string()) {
+    y << j.get<std::string>();
+  } else {
+    y << j.dump();  // numbers and booleans exactly as result.json writes them
+  }
+}
+
+}  // namespace
+
 int cmd_config_show(const std::string& system, const std::vector<std::string>& sets, std::ostream& out,
                     std::ostream& err) {
   try {
     const auto cfg = system::load_system(system, Paths::from_env().configs_dir, sets);
-    out << cfg.resolved().dump(2) << "\n";
+    // Sections in the order a system file lists them; each complete, so the output can be
+    // saved and edited as a self-contained system file.
+    const nlohmann::json own = cfg.resolved_own();
+    YAML::Emitter y;
+    y << YAML::BeginMap;
+    for (const auto& section : system::applicable_sections(cfg.system.arch)) {
+      y << YAML::Key << section << YAML::Value;
+      emit_yaml(y, own[section]);
+    }
+    y << YAML::EndMap;
+    out << "# " << cfg.system.name << " (" << system::arch_name(cfg.system.arch) << "), resolved from "
+        << cfg.source_file << (sets.empty() ? "" : " with --set overrides") << "\n"
+        << y.c_str() << "\n";
     return kExitOk;
   } catch (const config::InputError& e) {
     err << "decodesim: error: " << e.what() << "\n";
@@ -298,7 +445,8 @@ int cmd_config_show(const std::string& system, const std::vector<std::string>& s
   }
 }
 
-int cmd_validate_rtl(matmul::ValidateOptions opts, const std::string& sizes, std::ostream& out, std::ostream& err) {
+int cmd_validate_rtl(matmul::ValidateOptions opts, const std::string& sizes, const std::string& tiles,
+                     std::ostream& out, std::ostream& err) {
   try {
     if (!sizes.empty()) {
       opts.sizes.clear();
@@ -315,6 +463,30 @@ int cmd_validate_rtl(matmul::ValidateOptions opts, const std::string& sizes, std
         col += static_cast<int>(part.size()) + 1;
       }
     }
+    if (!tiles.empty()) {
+      // Parsed here, not by CLI11, which reads "-1" into an unsigned as 2^64-1.
+      constexpr std::uint64_t kMaxTiles = 10000000;
+      std::uint64_t v = 0;
+      auto [p, ec] = std::from_chars(tiles.data(), tiles.data() + tiles.size(), v);
+      if (ec != std::errc() || p != tiles.data() + tiles.size() || v == 0 || v > kMaxTiles)
+        throw config::InputError(config::SourceLoc{"--tiles", 1, 1}, "tiles", "expected a whole number of tiles",
+                                 "'" + tiles + "'", "[1, " + std::to_string(kMaxTiles) + "]");
+      opts.tiles = v;
+    }
+    // Every size must have a build (a traced one for --wave) before the first waveform is written.
+    const bool traced = !opts.wave_path.empty();
+    for (const std::uint32_t size : opts.sizes) {
+      bool built = false;
+      for (const auto& b : matmul::rtl_builds()) built |= b.size == size && b.weight_buffers == 2 && b.traced == traced;
+      if (!built)
+        throw config::InputError(config::SourceLoc{sizes.empty() ? (traced ? "--wave" : "--sizes") : "--sizes", 1, 1},
+                                 "sizes",
+                                 traced ? "no FST-traced RTL build for this size (--wave needs one; choose --sizes)"
+                                        : "no RTL build for this size",
+                                 std::to_string(size) + "x" + std::to_string(size), matmul::rtl_built_sizes(traced));
+    }
+    for (const std::uint32_t size : opts.sizes)
+      check_output(matmul::wave_path_for(opts, size), "--wave", OutKind::File);
     return matmul::run_validate_rtl(opts, out);
   } catch (const config::InputError& e) {
     err << "decodesim: error: " << e.what() << "\n";

@@ -3,6 +3,7 @@
 // 0 success, 2 bad input, 3 simulation failure.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -15,6 +16,12 @@ namespace decodesim::driver {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitSimFailure = 3;
+
+/// Runs one verb under the exit-code contract, whatever it throws: bad input or an unusable
+/// path (InputError, std::filesystem errors) is 2, anything else (a simulation failure, an
+/// I/O error, memory exhausted) is 3; the message goes to `err` as one line. Nothing escapes
+/// to SystemC, which would print an (E549) report and exit 1.
+int guarded(std::ostream& err, const std::function<int()>& verb);
 
 /// Where shipped configs/ and workloads/ live: $DECODESIM_HOME, else the source tree this
 /// binary was built from.
@@ -64,8 +71,10 @@ int cmd_config_explain(const std::string& section, bool markdown, std::ostream& 
 int cmd_config_show(const std::string& system, const std::vector<std::string>& sets, std::ostream& out,
                     std::ostream& err);
 
-/// `validate-rtl`: `sizes` is the --sizes text ("8,16"; empty = all built sizes).
-/// Returns 0 on a full pass, 1 on any mismatch, 2 on bad input.
-int cmd_validate_rtl(matmul::ValidateOptions opts, const std::string& sizes, std::ostream& out, std::ostream& err);
+/// `validate-rtl`: `sizes` is the --sizes text ("8,16"; empty = all built sizes), `tiles` the
+/// --tiles text (empty = the default). Sizes, tiles and waveform paths are all checked before
+/// the first tile runs. Returns 0 on a full pass, 1 on any mismatch, 2 on bad input.
+int cmd_validate_rtl(matmul::ValidateOptions opts, const std::string& sizes, const std::string& tiles,
+                     std::ostream& out, std::ostream& err);
 
 }  // namespace decodesim::driver

@@ -106,16 +106,21 @@ void compare_run(MatmulCore& rtl, MatmulCore& tlm, const ConformanceRun& run, st
   if (!failure.empty() && row.first_failure.empty()) row.first_failure = describe(g, run, index) + ": " + failure;
 }
 
+std::string wave_path_for(const ValidateOptions& opts, std::uint32_t size) {
+  std::string wave = opts.wave_path;
+  if (!wave.empty() && opts.sizes.size() > 1) {
+    const std::string tag = "_" + std::to_string(size) + "x" + std::to_string(size);
+    const std::size_t dot = wave.rfind('.');
+    wave = dot == std::string::npos ? wave + tag : wave.substr(0, dot) + tag + wave.substr(dot);
+  }
+  return wave;
+}
+
 std::vector<ValidateRow> validate_rtl(const ValidateOptions& opts) {
   std::vector<ValidateRow> rows;
   for (std::size_t si = 0; si < opts.sizes.size(); ++si) {
     const std::uint32_t size = opts.sizes[si];
-    std::string wave = opts.wave_path;
-    if (!wave.empty() && opts.sizes.size() > 1) {
-      const std::string tag = "_" + std::to_string(size) + "x" + std::to_string(size);
-      const std::size_t dot = wave.rfind('.');
-      wave = dot == std::string::npos ? wave + tag : wave.substr(0, dot) + tag + wave.substr(dot);
-    }
+    const std::string wave = wave_path_for(opts, size);
     for (std::uint32_t wb : {2u, 1u}) {
       // weight_buffers 2 is the configured default and is built at every size, so a size
       // without it is the user's error (make_rtl_matmul_core says which exist). The

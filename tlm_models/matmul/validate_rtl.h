@@ -57,6 +57,9 @@ struct ValidateOptions {
   std::string wave_path;  ///< non-empty: FST of the whole run (a _<N>x<N> suffix per size when several)
 };
 
+/// The waveform file of `size`: wave_path itself, or with a _<N>x<N> suffix when several sizes run.
+std::string wave_path_for(const ValidateOptions& opts, std::uint32_t size);
+
 /// Validates every built variant (both weight_buffers settings where built) of each size.
 /// Throws config::InputError for a size that was not built.
 std::vector<ValidateRow> validate_rtl(const ValidateOptions& opts);

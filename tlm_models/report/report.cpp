@@ -1,9 +1,13 @@
 #include "report/report.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -185,11 +189,10 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
      << fmt("%.1f", 100 * s.achieved_hbm_bw_bytes_per_s / s.peak_hbm_bw_bytes_per_s) << "% of peak "
      << bytes_h(s.peak_hbm_bw_bytes_per_s) << "/s\n";
   const double per_tok = tokens * req.scenario.batch;
-  os << "energy per token    " << fmt("%.3f", s.energy_per_token_j) << " J   (hbm "
-     << fmt("%.3f", s.energy.hbm_j / per_tok) << ", sram " << fmt("%.3f", s.energy.sram_j / per_tok) << ", mac "
-     << fmt("%.3f", s.energy.mac_j / per_tok) << ", vector " << fmt("%.4f", s.energy.vector_j / per_tok)
-     << ", links " << fmt("%.4f", s.energy.link_j / per_tok) << ", static "
-     << fmt("%.3f", s.energy.static_j / per_tok) << ")\n";
+  os << "energy per token    " << si(s.energy_per_token_j, "J") << "   (hbm " << si(s.energy.hbm_j / per_tok, "J")
+     << ", sram " << si(s.energy.sram_j / per_tok, "J") << ", mac " << si(s.energy.mac_j / per_tok, "J")
+     << ", vector " << si(s.energy.vector_j / per_tok, "J") << ", links " << si(s.energy.link_j / per_tok, "J")
+     << ", static " << si(s.energy.static_j / per_tok, "J") << ")\n";
   const auto parts = time_partition(res, tokens);
   if (!parts.empty()) {
     os << "where the time goes ";
@@ -297,26 +300,40 @@ void fsync_path(const std::string& path, int flags) {
 void write_file_atomic(const std::string& path, const std::string& text, bool durable) {
   namespace fs = std::filesystem;
   const fs::path target(path);
-  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw std::runtime_error("cannot write " + tmp.string());
-    }
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  // mkstemp: an unpredictable name, created exclusively (never through a planted symlink).
+  std::string tmp = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) {
+    const int e = errno;
+    throw std::runtime_error("cannot create a file in " + dir.string() + ": " + std::strerror(e));
   }
-  if (durable) fsync_path(tmp.string(), O_RDONLY);
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw std::runtime_error("cannot rename into " + path + ": " + ec.message());
+  auto fail = [&](const std::string& what) {
+    const int e = errno;  // before the cleanup below can overwrite it
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(what + ": " + std::strerror(e));
+  };
+  for (std::size_t off = 0; off < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("cannot write " + tmp);
+    off += static_cast<std::size_t>(n);
+  }
+  if (::fchmod(fd, 0644) != 0) fail("cannot set the mode of " + tmp);
+  if (durable && ::fsync(fd) != 0) fail("cannot sync " + tmp);
+  if (::close(fd) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(e));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot rename into " + path + ": " + std::strerror(e));
   }
   // The rename is only durable once the folder entry is on disk.
-  if (durable) fsync_path(target.parent_path().empty() ? "." : target.parent_path().string(), O_RDONLY | O_DIRECTORY);
+  if (durable) fsync_path(dir.string(), O_RDONLY | O_DIRECTORY);
 }
 
 }  // namespace decodesim::report

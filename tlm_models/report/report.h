@@ -40,6 +40,10 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
 nlohmann::json result_json(const system::RunRequest& req, const system::RunResult& res, const Summary& s);
 std::string kernels_csv(const system::RunResult& res);
 
+/// `value` in `unit` with an SI prefix (p, n, u, m, -, k, M, G, T) that keeps four significant
+/// digits visible: 0.000012 J is "12.00 uJ", never "0.000 J".
+std::string si(double value, const char* unit);
+
 /// Writes `text` to `path` atomically: a temporary file in the same folder, flushed, then
 /// renamed over the target, so a reader never sees a partial file. With `durable`, the file
 /// and then its folder are fsync'ed, so the new content also survives a power cut (sweep

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -89,45 +90,128 @@ std::string rows_csv(const json& manifest, const std::vector<json>& rows) {
   return out;
 }
 
-std::vector<json> read_ledger(const std::string& dir, std::size_t* complete_bytes) {
+namespace {
+
+bool is_index(const json& v) { return v.is_number_unsigned() || (v.is_number_integer() && v.get<long long>() >= 0); }
+
+bool printable(const std::string& s) {
+  for (const char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
+/// Why `r` is not a result row, or empty.
+std::string row_problem(const json& r, std::size_t total) {
+  if (!r.is_object()) return "not an object";
+  const json* id = r.contains("id") ? &r["id"] : nullptr;
+  if (!id || !id->is_string()) return "no id";
+  const std::string& s = id->get_ref<const std::string&>();
+  if (s.size() != 16 || s.find_first_not_of("0123456789abcdef") != std::string::npos) return "malformed id";
+  if (!r.contains("index") || !is_index(r["index"])) return "no index";
+  if (r["index"].get<std::size_t>() >= total) return "index " + r["index"].dump() + " beyond the sweep's points";
+  for (const char* k : {"params", "metrics"})
+    if (!r.contains(k) || !r[k].is_object()) return std::string("no ") + k + " object";
+  if (!r.contains("status") || !r["status"].is_string()) return "no status";
+  const std::string st = r["status"];
+  if (st != "ok" && st != "failed" && st != "timeout") return "unknown status";
+  if (!r.contains("exit_code") || !r["exit_code"].is_number_integer()) return "no exit_code";
+  if (!r.contains("wall_s") || !r["wall_s"].is_number()) return "no wall_s";
+  if (!r.contains("error") || !r["error"].is_string()) return "no error text";
+  return {};
+}
+
+}  // namespace
+
+std::vector<json> read_ledger(const std::string& dir, const json& manifest, std::vector<std::string>* skipped,
+                              std::size_t* complete_bytes) {
   std::vector<json> rows;
-  std::ifstream in(fs::path(dir) / "results.jsonl", std::ios::binary);
+  const std::string file = (fs::path(dir) / "results.jsonl").string();
+  std::ifstream in(file, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string text = ss.str();
+  const std::size_t total = manifest.value("total_points", std::size_t{0});
+  std::set<std::string> ids;
+  std::set<std::size_t> indices;
   std::size_t start = 0, line_no = 1;
   for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1, ++line_no) {
+    std::string problem;
+    json r;
     try {
-      rows.push_back(json::parse(text.substr(start, nl - start)));
+      r = json::parse(text.substr(start, nl - start));
+      problem = row_problem(r, total);
     } catch (const json::exception&) {
-      throw std::runtime_error((fs::path(dir) / "results.jsonl").string() + ":" + std::to_string(line_no) +
-                               ": not a result row (the ledger was edited?)");
+      problem = "not JSON";
     }
+    if (problem.empty() && !ids.insert(r["id"].get<std::string>()).second) problem = "repeats id " + r["id"].get<std::string>();
+    if (problem.empty() && !indices.insert(r["index"].get<std::size_t>()).second)
+      problem = "repeats index " + r["index"].dump();
+    if (!problem.empty()) {
+      if (skipped) skipped->push_back(file + ":" + std::to_string(line_no) + ": skipped: " + problem);
+      continue;
+    }
+    rows.push_back(std::move(r));
   }
   if (complete_bytes) *complete_bytes = start;
   return rows;
+}
+
+json read_manifest(const std::string& dir) {
+  const std::string file = (fs::path(dir) / "sweep.json").string();
+  const config::SourceLoc at{file, 0, 0};
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) throw config::InputError(config::SourceLoc{dir, 0, 0}, "", "not a sweep folder (no sweep.json)");
+  json m;
+  try {
+    m = json::parse(std::ifstream(file));
+  } catch (const json::exception&) {
+    throw config::InputError(at, "", "unreadable manifest (not JSON)");
+  }
+  auto bad = [&](const std::string& key, const std::string& what) {
+    throw config::InputError(at, key, what, "", "a manifest written by decodesim sweep");
+  };
+  if (!m.is_object()) bad("", "not an object");
+  if (m.value("schema", "") != kSweepSchema) bad("schema", std::string("expected ") + kSweepSchema);
+  for (const char* k : {"name", "spec_hash", "spec_file"})
+    if (!m.contains(k) || !m[k].is_string() || !printable(m[k].get<std::string>())) bad(k, "expected printable text");
+  for (const char* k : {"points", "total_points"})
+    if (!m.contains(k) || !is_index(m[k])) bad(k, "expected a count");
+  if (!m.contains("shard") || !m["shard"].is_object() || !is_index(m["shard"].value("index", json())) ||
+      !is_index(m["shard"].value("count", json())) || m["shard"]["count"].get<std::size_t>() == 0 ||
+      m["shard"]["index"].get<std::size_t>() >= m["shard"]["count"].get<std::size_t>())
+    bad("shard", "expected {index, count} with index < count");
+  for (const char* k : {"param_keys", "columns"}) {
+    if (!m.contains(k) || !m[k].is_array()) bad(k, "expected a list of names");
+    for (const auto& c : m[k])
+      if (!c.is_string() || c.get<std::string>().empty() || !printable(c.get<std::string>()))
+        bad(k, "expected printable names");
+  }
+  return m;
+}
+
+int lock_folder(const std::string& dir, const std::string& flag) {
+  const config::SourceLoc at{flag, 1, 1};
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw config::InputError(at, "out", "not a directory", "'" + dir + "'");
+  fs::create_directories(dir);
+  const int fd = ::open((fs::path(dir) / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw config::InputError(at, "out", "another sweep or merge is writing into this folder", "'" + dir + "'",
+                             "one writer per folder (shards each take their own)");
+  }
+  return fd;
 }
 
 ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const Shard& shard, bool retry_failed)
     : m_dir(dir), m_manifest(make_manifest(plan, shard)) {
   const config::SourceLoc at{"--out", 1, 1};
   std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
-    throw config::InputError(at, "out", "not a directory", "'" + dir + "'");
-  fs::create_directories(dir);
-  m_lock_fd = ::open((fs::path(dir) / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (m_lock_fd < 0 || ::flock(m_lock_fd, LOCK_EX | LOCK_NB) != 0)
-    throw config::InputError(at, "out", "another sweep is writing into this folder", "'" + dir + "'",
-                             "one sweep per folder (shards each take their own)");
-
+  m_lock_fd = lock_folder(dir, "--out");
   const fs::path manifest_path = fs::path(dir) / "sweep.json";
   if (fs::exists(manifest_path)) {
-    json old;
-    try {
-      old = json::parse(std::ifstream(manifest_path));
-    } catch (const json::exception&) {
-      throw config::InputError(at, "out", "sweep.json is unreadable", "'" + manifest_path.string() + "'");
-    }
+    const json old = read_manifest(dir);
     if (old.value("spec_hash", "") != m_manifest["spec_hash"] || old.value("shard", json()) != m_manifest["shard"])
       throw config::InputError(at, "out", "the folder holds results of a different sweep or shard",
                                "'" + dir + "' (spec hash " + old.value("spec_hash", "?") + ", shard " +
@@ -139,14 +223,25 @@ ResultStore::ResultStore(const std::string& dir, const SweepPlan& plan, const Sh
 
   // Cut a torn tail so the next append starts on a line of its own.
   std::size_t complete = 0;
-  const std::vector<json> rows = read_ledger(dir, &complete);
+  const std::vector<json> rows = read_ledger(dir, m_manifest, &m_skipped, &complete);
   const fs::path jsonl = fs::path(dir) / "results.jsonl";
   if (fs::exists(jsonl) && fs::file_size(jsonl) != complete) fs::resize_file(jsonl, complete);
-  bool rewrite = false;
+  bool rewrite = !m_skipped.empty();
+  std::map<std::string, std::size_t> plan_index;
+  for (const auto& p : plan.points) plan_index.emplace(p.id, p.index);
   for (const auto& r : rows) {
-    const std::string id = r.value("id", "");
-    if (retry_failed && r.value("status", "") != "ok") { rewrite = true; continue; }
-    if (!m_rows.emplace(id, r).second) rewrite = true;  // a duplicate could only come from a hand edit
+    const std::string id = r["id"];
+    // A row this plan does not know (or knows at another index) would be counted as done
+    // and never run: report it and drop it.
+    const auto it = plan_index.find(id);
+    if (it == plan_index.end() || it->second != r["index"].get<std::size_t>()) {
+      m_skipped.push_back(jsonl.string() + ": skipped: point " + id + " is not point " + r["index"].dump() +
+                          " of this sweep");
+      rewrite = true;
+      continue;
+    }
+    if (retry_failed && r["status"] != "ok") { rewrite = true; continue; }
+    m_rows.emplace(id, r);
   }
   if (rewrite || complete != fs::file_size(jsonl, ec)) {
     std::string text;

@@ -43,9 +43,22 @@ std::string rows_csv(const nlohmann::json& manifest, const std::vector<nlohmann:
 /// One CSV line (with newline) of `row`.
 std::string row_csv(const nlohmann::json& manifest, const nlohmann::json& row);
 
-/// Reads the complete rows of DIR/results.jsonl, ignoring a torn last line. `complete_bytes`
-/// gets the byte length of the complete part (where a writer must truncate before appending).
-std::vector<nlohmann::json> read_ledger(const std::string& dir, std::size_t* complete_bytes = nullptr);
+/// Reads the complete lines of DIR/results.jsonl, ignoring a torn last line, and keeps the
+/// rows that are well formed: an object with a 16-hex-digit id, an index below the manifest's
+/// total_points, params and metrics objects, a known status, numeric exit_code and wall_s and
+/// a string error. A line that is not such a row, or repeats an earlier row's id or index, is
+/// skipped and described in `skipped` (never counted). `complete_bytes` gets the byte length
+/// of the complete part (where a writer must truncate before appending).
+std::vector<nlohmann::json> read_ledger(const std::string& dir, const nlohmann::json& manifest,
+                                        std::vector<std::string>* skipped, std::size_t* complete_bytes = nullptr);
+
+/// Reads DIR/sweep.json and checks every field the sweep verbs use (names and keys must be
+/// printable: they reach generated scripts). Throws InputError naming the file.
+nlohmann::json read_manifest(const std::string& dir);
+
+/// Takes the exclusive lock of a results folder (DIR/.lock, creating DIR): one writer at a
+/// time, sweep or merge. Returns the descriptor that holds it; throws InputError at `flag`.
+int lock_folder(const std::string& dir, const std::string& flag);
 
 class ResultStore {
  public:
@@ -60,6 +73,8 @@ class ResultStore {
   bool finished(const std::string& id) const { return m_rows.count(id) > 0; }
   std::size_t finished_count() const { return m_rows.size(); }
   const std::string& dir() const { return m_dir; }
+  /// Ledger rows dropped on opening (malformed, unknown to this plan, duplicated), described.
+  const std::vector<std::string>& skipped() const { return m_skipped; }
 
   /// Records one finished point, durably, before returning. Thread-safe.
   void append(const nlohmann::json& row);
@@ -73,6 +88,7 @@ class ResultStore {
   std::string m_dir;
   nlohmann::json m_manifest;
   std::map<std::string, nlohmann::json> m_rows;  ///< by point id
+  std::vector<std::string> m_skipped;
   int m_lock_fd = -1;
   int m_jsonl_fd = -1;
   int m_csv_fd = -1;

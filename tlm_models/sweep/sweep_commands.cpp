@@ -14,7 +14,9 @@
 #include <set>
 #include <sstream>
 
+#include "common/config/schema.h"
 #include "driver/commands.h"
+#include "driver/outputs.h"
 #include "driver/spawn.h"
 #include "report/report.h"
 #include "sweep/result_store.h"
@@ -121,6 +123,32 @@ json run_point(const SweepPlan& plan, const Point& p, const std::string& work_ro
   return row;
 }
 
+/// Attempt folders of a killed sweep (.work/<id>-<pid>/ of another pid). The store's lock is
+/// held, so no live sweep owns them; a child the killed sweep left running loses its output.
+void remove_orphans(const std::string& work_root) {
+  std::error_code ec;
+  const std::string mine = "-" + std::to_string(::getpid());
+  for (const auto& e : fs::directory_iterator(work_root, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() < mine.size() || name.compare(name.size() - mine.size(), mine.size(), mine) != 0)
+      fs::remove_all(e.path(), ec);
+  }
+}
+
+/// --timeout: a positive, finite number of seconds (at most a week), or 0 when not given.
+double timeout_flag(const SweepOptions& o) {
+  if (o.timeout.empty()) return 0;
+  const config::SourceLoc at{"--timeout", 1, 1};
+  config::Node n;
+  n.kind = config::Node::Kind::Scalar;
+  n.scalar = o.timeout;
+  n.loc = at;
+  const double t = config::detail::parse_number<double>(n, "timeout", "seconds in (0, 604800]");
+  if (!(t > 0) || t > 604800)
+    throw config::InputError(at, "timeout", "value out of range", o.timeout, "seconds in (0, 604800]");
+  return t;
+}
+
 int emit_slurm(const SweepOptions& o, const SweepPlan& plan, std::ostream& out) {
   if (o.slurm_shards == 0) throw config::InputError(config::SourceLoc{"--shards", 1, 1}, "shards", "must be at least 1", "0");
   SlurmJob job;
@@ -132,7 +160,7 @@ int emit_slurm(const SweepOptions& o, const SweepPlan& plan, std::ostream& out) 
   if (const char* h = std::getenv("DECODESIM_HOME"); h && *h) job.decodesim_home = fs::absolute(h).string();
   job.shards = std::min(o.slurm_shards, plan.points.size());
   job.jobs = std::max(1u, o.jobs);
-  job.timeout_s = o.timeout_s;
+  job.timeout_s = timeout_flag(o);
   job.sbatch_options = o.sbatch_options;
   report::write_file_atomic(job.script_file, slurm_array_script(job));
   report::write_file_atomic(job.script_file + ".merge", slurm_merge_script(job));
@@ -147,8 +175,23 @@ int emit_slurm(const SweepOptions& o, const SweepPlan& plan, std::ostream& out) 
 
 int cmd_sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
   try {
-    const SweepPlan plan = load_plan(o.spec, driver::Paths::from_env());
+    // Every flag and output path is checked before the spec is expanded and anything runs.
+    driver::check_printable(o.spec, "spec");
+    const double timeout_override = timeout_flag(o);
     const Shard shard = Shard::parse(o.shard);
+    if (!o.dry_run) {
+      if (o.out_dir.empty())
+        throw config::InputError(config::SourceLoc{"--out", 1, 1}, "out", "required", "", "a results folder");
+      driver::check_output(o.out_dir, "--out", driver::OutKind::Dir, {o.spec});
+      if (!o.emit_slurm.empty()) {
+        driver::check_output(o.emit_slurm, "--emit-slurm", driver::OutKind::File, {o.spec});
+        driver::check_output(o.emit_slurm + ".merge", "--emit-slurm", driver::OutKind::File, {o.spec});
+        for (const auto& opt : o.sbatch_options) driver::check_printable(opt, "--sbatch-opt");
+        if (o.slurm_shards == 0)
+          throw config::InputError(config::SourceLoc{"--shards", 1, 1}, "shards", "must be at least 1", "0");
+      }
+    }
+    const SweepPlan plan = load_plan(o.spec, driver::Paths::from_env());
     std::vector<const Point*> mine;
     for (const auto& p : plan.points)
       if (shard.holds(p.index)) mine.push_back(&p);
@@ -158,11 +201,10 @@ int cmd_sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
       for (const Point* p : mine) out << p->index << "  " << p->id << "  " << p->params.dump() << "\n";
       return driver::kExitOk;
     }
-    if (o.out_dir.empty())
-      throw config::InputError(config::SourceLoc{"--out", 1, 1}, "out", "required", "", "a results folder");
     if (!o.emit_slurm.empty()) return emit_slurm(o, plan, out);
 
     ResultStore store(o.out_dir, plan, shard, o.retry_failed);
+    for (const auto& line : store.skipped()) err << "sweep: " << line << "\n";
     std::vector<const Point*> todo;
     for (const Point* p : mine)
       if (!store.finished(p->id)) todo.push_back(p);
@@ -170,8 +212,9 @@ int cmd_sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
     if (skipped > 0)
       err << "sweep: resuming " << o.out_dir << ": " << skipped << " of " << mine.size()
           << " points already recorded, running " << todo.size() << "\n";
-    const double timeout = o.timeout_s > 0 ? o.timeout_s : plan.timeout_s;
+    const double timeout = timeout_override > 0 ? timeout_override : plan.timeout_s;
     const std::string work_root = (fs::path(o.out_dir) / ".work").string();
+    remove_orphans(work_root);
     const std::string keep_dir = o.keep_results ? (fs::path(o.out_dir) / "points").string() : std::string();
     Progress progress(err, o.progress, mine.size(), skipped);
     std::size_t failed = 0;
@@ -191,7 +234,8 @@ int cmd_sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
     fs::remove(work_root, ec);  // empty unless orphans of a killed sweep still write there
 
     std::size_t ok = 0, bad_total = 0;
-    for (const json& r : read_ledger(o.out_dir)) (r["status"] == "ok" ? ok : bad_total)++;
+    for (const json& r : read_ledger(o.out_dir, make_manifest(plan, shard), nullptr))
+      (r["status"] == "ok" ? ok : bad_total)++;
     out << "sweep " << plan.name << ": " << mine.size() << " points";
     if (shard.count > 1) out << " (shard " << o.shard << " of " << plan.points.size() << ")";
     out << ", " << ok << " ok, " << bad_total << " failed" << (skipped ? ", " + std::to_string(skipped) + " resumed" : "")
@@ -210,51 +254,76 @@ int cmd_sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
 int cmd_sweep_merge(const std::vector<std::string>& dirs, const std::string& out_dir, std::ostream& out,
                     std::ostream& err) {
   try {
-    if (dirs.empty()) throw config::InputError("decodesim: sweep-merge: at least one shard folder is required");
+    if (dirs.empty())
+      throw config::InputError(config::SourceLoc{"dirs", 1, 1}, "", "at least one shard folder is required");
     if (out_dir.empty())
       throw config::InputError(config::SourceLoc{"--out", 1, 1}, "out", "required", "", "a results folder");
+    driver::check_output(out_dir, "--out", driver::OutKind::Dir);
+    // Merging into one of the inputs would replace its ledger while reading it.
+    for (const auto& d : dirs) {
+      std::error_code ec;
+      if (fs::equivalent(d, out_dir, ec))
+        throw config::InputError(config::SourceLoc{"--out", 1, 1}, "out", "is one of the shard folders being merged",
+                                 "'" + out_dir + "'", "a folder other than every input");
+    }
     json manifest;
     std::map<std::string, std::string> owner;  // point id -> shard folder
+    std::map<std::size_t, std::string> index_owner;
     std::vector<json> rows;
     std::set<std::size_t> shard_ids;
     for (const auto& d : dirs) {
-      const fs::path mpath = fs::path(d) / "sweep.json";
-      std::ifstream in(mpath);
-      if (!in) throw config::InputError(config::SourceLoc{d, 0, 0}, "", "not a sweep folder (no sweep.json)");
-      json m;
-      try {
-        m = json::parse(in);
-      } catch (const json::exception&) {
-        throw config::InputError(config::SourceLoc{mpath.string(), 0, 0}, "", "unreadable manifest");
-      }
+      const json m = read_manifest(d);
       if (manifest.is_null()) {
         manifest = m;
-      } else if (m.value("spec_hash", "") != manifest.value("spec_hash", "") ||
-                 m["shard"]["count"] != manifest["shard"]["count"]) {
+      } else if (m["spec_hash"] != manifest["spec_hash"] || m["shard"]["count"] != manifest["shard"]["count"] ||
+                 m["total_points"] != manifest["total_points"]) {
         throw config::InputError(config::SourceLoc{d, 0, 0}, "",
                                  "belongs to a different sweep: refusing to merge mismatched specs",
-                                 "spec hash " + m.value("spec_hash", "?") + ", " + m["shard"]["count"].dump() + " shards",
-                                 "spec hash " + manifest.value("spec_hash", "?") + ", " +
+                                 "spec hash " + m["spec_hash"].get<std::string>() + ", " + m["shard"]["count"].dump() +
+                                     " shards",
+                                 "spec hash " + manifest["spec_hash"].get<std::string>() + ", " +
                                      manifest["shard"]["count"].dump() + " shards (from " + dirs.front() + ")");
       }
       if (!shard_ids.insert(m["shard"]["index"].get<std::size_t>()).second)
         throw config::InputError(config::SourceLoc{d, 0, 0}, "", "shard given twice",
                                  m["shard"]["index"].dump() + "/" + m["shard"]["count"].dump());
-      for (json& r : read_ledger(d)) {
+      std::vector<std::string> skipped;
+      const Shard shard{m["shard"]["index"].get<std::size_t>(), m["shard"]["count"].get<std::size_t>()};
+      for (json& r : read_ledger(d, m, &skipped)) {
         const std::string id = r["id"];
+        const std::size_t index = r["index"];
+        if (!shard.holds(index)) {
+          skipped.push_back(d + ": skipped: point " + std::to_string(index) + " is not in shard " +
+                            m["shard"]["index"].dump() + "/" + m["shard"]["count"].dump());
+          continue;
+        }
         if (const auto [it, fresh] = owner.emplace(id, d); !fresh)
           throw config::InputError(config::SourceLoc{d, 0, 0}, "", "point " + id + " is also in " + it->second +
                                                                        ": shards overlap");
+        if (const auto [it, fresh] = index_owner.emplace(index, d); !fresh) {
+          skipped.push_back(d + ": skipped: point index " + std::to_string(index) + " is also in " + it->second);
+          continue;
+        }
         rows.push_back(std::move(r));
       }
+      for (const auto& line : skipped) err << "sweep-merge: " << line << "\n";
     }
-    std::sort(rows.begin(), rows.end(), [](const json& a, const json& b) { return a["index"] < b["index"]; });
+    std::sort(rows.begin(), rows.end(), [](const json& a, const json& b) {
+      return a["index"].get<std::size_t>() < b["index"].get<std::size_t>();
+    });
+    // One writer at a time, as for `sweep`: a sweep resuming into the merged folder, or a second
+    // merge, must not interleave with this one. Taken once the inputs proved good, so a refused
+    // merge creates nothing.
+    const int lock = lock_folder(out_dir, "--out");
+    struct Unlock {
+      int fd;
+      ~Unlock() { ::close(fd); }
+    } unlock{lock};
     const std::size_t total = manifest["total_points"];
     // The merged folder is the whole sweep (shard 0/1): `decodesim sweep SPEC --out MERGED`
     // resumes it and runs only what the shards missed.
     manifest["shard"] = {{"index", 0}, {"count", 1}};
     manifest["points"] = total;
-    fs::create_directories(out_dir);
     std::string jsonl;
     for (const auto& r : rows) jsonl += r.dump() + "\n";
     report::write_file_atomic((fs::path(out_dir) / "results.jsonl").string(), jsonl, true);

@@ -16,7 +16,7 @@ struct SweepOptions {
   std::string spec;
   std::string out_dir;
   unsigned jobs = 1;
-  double timeout_s = 0;          ///< per point; 0 = the spec's timeout_s (or none)
+  std::string timeout;           ///< --timeout as typed (seconds > 0); empty = the spec's timeout_s (or none)
   std::string shard = "0/1";
   bool retry_failed = false;     ///< rerun points recorded as failed or timed out
   bool keep_results = false;     ///< keep each point's result.json under DIR/points/

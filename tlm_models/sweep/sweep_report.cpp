@@ -1,6 +1,8 @@
 // `decodesim sweep-report DIR`: the best points by one metric, the Pareto front of two, and a
 // plot of the front drawn by gnuplot (a Debian package) started without a shell.
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +13,7 @@
 
 #include "common/config/error.h"
 #include "driver/commands.h"
+#include "driver/outputs.h"
 #include "driver/spawn.h"
 #include "report/report.h"
 #include "sweep/result_store.h"
@@ -61,8 +64,11 @@ std::string describe(const json& row) {
   return s;
 }
 
-/// gnuplot single-quoted string: only ' needs escaping, by doubling.
+/// gnuplot single-quoted string: only ' needs escaping, by doubling. A control character
+/// (a newline ends the string and starts a command, such as `system "..."`) never gets here:
+/// names come from a checked manifest and paths from check_output; this refuses it anyway.
 std::string gp_quote(const std::string& s) {
+  driver::check_printable(s, "--plot");
   std::string q = "'";
   for (const char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
   return q + "'";
@@ -87,10 +93,19 @@ std::string find_in_path(const std::string& exe) {
 
 int cmd_sweep_report(const ReportOptions& o, std::ostream& out, std::ostream& err) {
   try {
-    std::ifstream in(fs::path(o.dir) / "sweep.json");
-    if (!in) throw config::InputError(config::SourceLoc{o.dir, 0, 0}, "", "not a sweep folder (no sweep.json)");
-    const json manifest = json::parse(in);
-    const std::vector<json> rows = read_ledger(o.dir);
+    const json manifest = read_manifest(o.dir);
+    if (!o.plot.empty()) {
+      driver::check_output(o.plot, "--plot", driver::OutKind::File,
+                           {(fs::path(o.dir) / "sweep.json").string(), (fs::path(o.dir) / "results.jsonl").string(),
+                            (fs::path(o.dir) / "results.csv").string()});
+      const std::string ext = fs::path(o.plot).extension().string();
+      if (ext != ".svg" && ext != ".png")
+        throw config::InputError(config::SourceLoc{"--plot", 1, 1}, "", "unknown plot format", "'" + ext + "'",
+                                 ".svg or .png");
+    }
+    std::vector<std::string> skipped;
+    const std::vector<json> rows = read_ledger(o.dir, manifest, &skipped);
+    for (const auto& line : skipped) err << "sweep-report: " << line << "\n";
     std::vector<const json*> ok;
     for (const auto& r : rows)
       if (r["status"] == "ok") ok.push_back(&r);
@@ -152,15 +167,25 @@ int cmd_sweep_report(const ReportOptions& o, std::ostream& out, std::ostream& er
 
       if (!o.plot.empty()) {
         const std::string ext = fs::path(o.plot).extension().string();
-        if (ext != ".svg" && ext != ".png")
-          throw config::InputError(config::SourceLoc{"--plot", 1, 1}, "", "unknown plot format", "'" + ext + "'",
-                                   ".svg or .png");
         const std::string gnuplot = find_in_path("gnuplot");
         if (gnuplot.empty())
           throw config::InputError(config::SourceLoc{"--plot", 1, 1}, "",
                                    "gnuplot not found on PATH (Debian: apt-get install gnuplot-nox, or make deps)");
         const fs::path plot = fs::absolute(o.plot);
-        const std::string all_dat = plot.string() + ".all.dat", front_dat = plot.string() + ".front.dat";
+        // gnuplot's inputs live in a fresh mkdtemp folder: no predictable names next to the plot.
+        std::string tmpl = (fs::temp_directory_path() / "decodesim-plot-XXXXXX").string();
+        if (!::mkdtemp(tmpl.data())) {
+          const int e = errno;
+          throw std::runtime_error("cannot create a temporary folder: " + std::string(std::strerror(e)));
+        }
+        struct Cleanup {
+          std::string dir;
+          ~Cleanup() {
+            std::error_code ec;
+            fs::remove_all(dir, ec);
+          }
+        } cleanup{tmpl};
+        const std::string all_dat = tmpl + "/all.dat", front_dat = tmpl + "/front.dat";
         std::string a, f;
         char buf[64];
         for (const auto& p : pts) { std::snprintf(buf, sizeof buf, "%.17g %.17g\n", p.x, p.y); a += buf; }
@@ -177,15 +202,13 @@ int cmd_sweep_report(const ReportOptions& o, std::ostream& out, std::ostream& er
         gp += "set grid\nset key outside top center horizontal\n";
         gp += "plot " + gp_quote(all_dat) + " using 1:2 with points pt 7 ps 0.6 lc rgb '#999999' title 'all points', " +
               gp_quote(front_dat) + " using 1:2 with linespoints pt 7 ps 1 lw 2 lc rgb '#d62728' title 'Pareto front'\n";
-        const std::string gp_file = plot.string() + ".gp";
+        const std::string gp_file = tmpl + "/plot.gp";
         report::write_file_atomic(gp_file, gp);
         const driver::ChildResult r = driver::run_child({gnuplot, gp_file}, {}, 60);
         if (r.exit_code != 0) {
-          err << "decodesim: gnuplot failed (" << gp_file << "): " << r.stderr_text;
+          err << "decodesim: gnuplot failed: " << r.stderr_text;
           return driver::kExitSimFailure;
         }
-        std::error_code ec;
-        for (const auto& tmp : {all_dat, front_dat, gp_file}) fs::remove(tmp, ec);
         out << "plot: " << plot.string() << "\n";
       }
     } else if (!o.plot.empty()) {

@@ -57,6 +57,9 @@ const std::set<std::string>& known_keys() {
     std::set<std::string> k;
     for (const auto& r : rows) k.insert(r.key);
     for (const auto& s : scenario_keys()) k.insert(std::string("scenario.") + s.key);
+    rows.clear();
+    workload::ModelSpec::schema().collect("model", rows);
+    for (const auto& r : rows) k.insert(r.key);
     return k;
   }();
   return keys;
@@ -291,7 +294,14 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
   SweepPlan plan;
   plan.spec_file = fs::absolute(spec_file).lexically_normal().string();
   plan.name = fs::path(spec_file).stem().string();
-  if (const Node* n = root.find("name")) plan.name = scalar_of(*n, "name", "a name");
+  if (const Node* n = root.find("name")) {
+    plan.name = scalar_of(*n, "name", "a name");
+    // The name reaches generated scripts (Slurm, gnuplot): one printable line only.
+    for (const char c : plan.name)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        throw InputError(n->loc, "name", "control character in the name", "'" + plan.name + "'",
+                         "printable characters only");
+  }
   if (const Node* n = root.find("description")) scalar_of(*n, "description", "text");
   if (const Node* n = root.find("timeout_s")) {
     plan.timeout_s = config::detail::parse_number<double>(*n, "timeout_s", "seconds > 0");
@@ -314,47 +324,76 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
     std::string m = e.what();
     return m.rfind(flag_prefix, 0) == 0 ? m.substr(flag_prefix.size()) : m;
   };
-  system::SystemConfig base_cfg;
-  workload::ModelSpec model;
-  try {
-    base_cfg = system::load_system(system_ref, paths.configs_dir, {});
-  } catch (const InputError& e) {
-    throw InputError(sys_n->loc, "base.system", what_only(e, "--system:1:1: system: "));
-  }
-  try {
-    model = workload::load_model(model_ref, paths.workloads_dir);
-  } catch (const InputError& e) {
-    throw InputError(model_n->loc, "base.model", what_only(e, "--model: "));
-  }
+  // Systems and models are loaded once per name (a system:/model: axis names several); every
+  // point is then resolved from these in memory, never by reading the files again.
+  std::map<std::string, system::SystemConfig> systems;
+  std::map<std::string, workload::ModelSpec> models;
+  auto system_for = [&](const std::string& ref, const Node& at, const std::string& path) -> const system::SystemConfig& {
+    if (auto it = systems.find(ref); it != systems.end()) return it->second;
+    try {
+      return systems.emplace(ref, system::load_system(ref, paths.configs_dir, {})).first->second;
+    } catch (const InputError& e) {
+      throw InputError(at.loc, path, what_only(e, "--system:1:1: system: "));
+    }
+  };
+  auto model_for = [&](const std::string& ref, const std::vector<std::string>& sets, const Node& at,
+                       const std::string& path) -> const workload::ModelSpec& {
+    std::string key = ref;
+    for (const auto& s : sets) key += "\n" + s;
+    if (auto it = models.find(key); it != models.end()) return it->second;
+    try {
+      return models.emplace(key, workload::load_model(ref, paths.workloads_dir, sets)).first->second;
+    } catch (const InputError& e) {
+      throw InputError(at.loc, path, what_only(e, "--model: "));
+    }
+  };
+  const system::SystemConfig base_cfg = system_for(system_ref, *sys_n, "base.system");
 
   Node scenario_base;
   scenario_base.kind = Node::Kind::Map;
   scenario_base.loc = base->loc;
   driver::ScenarioFlags base_flags;
+  auto add_scenario = [&](const std::string& k, const Node& v, const std::string& path) {
+    const ScenarioKey* sk = find_scenario_key(k);
+    if (!sk) unknown_key(v, path, "scenario." + k);
+    scenario_base.map.emplace_back(k, v);
+    base_flags.*(sk->flag) = value_text(v);
+  };
   if (const Node* sc = base->find("scenario")) {
     if (!sc->is_map()) throw InputError(sc->loc, "base.scenario", "expected a map of keys", sc->render());
-    for (const auto& [k, v] : sc->map) {
-      const ScenarioKey* sk = find_scenario_key(k);
-      if (!sk) unknown_key(v, "base.scenario." + k, "scenario." + k);
-      scenario_base.map.emplace_back(k, v);
-      base_flags.*(sk->flag) = value_text(v);
-    }
+    for (const auto& [k, v] : sc->map) add_scenario(k, v, "base.scenario." + k);
   }
-  config::assign_paths(scenario_base, "scenario");
 
-  // The base tree with the spec's own nodes put in, so a schema error about any spec value
-  // names that value's line and column in the spec.
-  Node base_tree = base_cfg.tree;
-  std::vector<std::string> base_sets;
+  // base.set follows the rule of `decodesim run --set`: scenario.<key>, model.<key>, or a key of
+  // the system file. System keys are put into each system's tree as the spec's own nodes, so a
+  // schema error about any spec value names that value's line and column in the spec.
+  std::vector<std::pair<std::string, const Node*>> base_set_nodes;
+  std::vector<std::string> base_sets, base_model_sets;
   if (const Node* set = base->find("set")) {
     if (!set->is_map()) throw InputError(set->loc, "base.set", "expected a map of key: value", set->render());
     for (const auto& [k, v] : set->map) {
-      if (!known_keys().count(k) || k.rfind("scenario.", 0) == 0) unknown_key(v, "base.set." + k, k);
+      if (!known_keys().count(k)) unknown_key(v, "base.set." + k, k);
       if (!v.is_scalar() && !v.is_seq()) throw InputError(v.loc, "base.set." + k, "expected a value", v.render());
-      put(base_tree, k, v);
-      base_sets.push_back(k + "=" + value_text(v));
+      if (k.rfind("scenario.", 0) == 0) {
+        add_scenario(k.substr(9), v, "base.set." + k);
+      } else if (k.rfind("model.", 0) == 0) {
+        base_model_sets.push_back(k + "=" + value_text(v));
+      } else {
+        base_set_nodes.emplace_back(k, &v);
+        base_sets.push_back(k + "=" + value_text(v));
+      }
     }
   }
+  config::assign_paths(scenario_base, "scenario");
+  std::map<std::string, Node> base_trees;
+  auto base_tree_for = [&](const std::string& ref, const Node& at, const std::string& path) -> const Node& {
+    if (auto it = base_trees.find(ref); it != base_trees.end()) return it->second;
+    Node tree = system_for(ref, at, path).tree;
+    for (const auto& [k, v] : base_set_nodes) put(tree, k, *v);
+    return base_trees.emplace(ref, std::move(tree)).first->second;
+  };
+  const workload::ModelSpec& model = model_for(model_ref, base_model_sets, *model_n, "base.model");
+  const Node& base_tree = base_tree_for(system_ref, *sys_n, "base.system");
 
   // axes
   const Node* axes_n = root.find("axes");
@@ -370,7 +409,7 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
     check_keys(ax, apath, {"key", "values", "range", "zip"});
     std::vector<std::pair<std::string, std::vector<Node>>> cols;
     auto add_key = [&](const std::string& key, const Node& at, const std::string& kpath) {
-      if (!known_keys().count(key)) unknown_key(at, kpath, key);
+      if (!known_keys().count(key) && key != "system" && key != "model") unknown_key(at, kpath, key);
       if (!seen.insert(key).second) throw InputError(at.loc, kpath, "key swept twice", "'" + key + "'", "each key on one axis");
     };
     if (const Node* zip = ax.find("zip")) {
@@ -455,7 +494,6 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
   }
 
   // Expand the product (first axis slowest) and resolve every point exactly as its child will.
-  const json model_json = {{"name", model.name}, {"config", workload::ModelSpec::schema().dump(model)}};
   std::map<std::string, std::size_t> ids;
   std::vector<std::size_t> odo(axes.size(), 0);
   for (std::size_t n = 0; n < product; ++n) {
@@ -463,80 +501,109 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
     run.system = system_ref;
     run.model = model_ref;
     run.scenario = base_flags;
-    run.sets = base_sets;
     run.quiet = true;
     const std::vector<std::size_t> point_odo = odo;
-    json params = json::object();
-    Node tree = base_tree;
-    Node scenario = scenario_base;
-    for (std::size_t a = 0; a < axes.size(); ++a)
-      for (const auto& [key, value] : axes[a].entries[odo[a]]) {
-        params[key] = value_json(value);
-        if (key.rfind("scenario.", 0) == 0) {
-          run.scenario.*(find_scenario_key(key.substr(9))->flag) = value_text(value);
-          put(scenario, key.substr(9), value);
-        } else {
-          run.sets.push_back(key + "=" + value_text(value));
-          put(tree, key, value);
-        }
-      }
     for (std::size_t a = axes.size(); a-- > 0;) {
       if (++odo[a] < axes[a].entries.size()) break;
       odo[a] = 0;
     }
+    // The system and model first: every other key applies to them.
+    const Node* sys_at = sys_n;
+    const Node* model_at = model_n;
+    for (std::size_t a = 0; a < axes.size(); ++a)
+      for (const auto& [key, value] : axes[a].entries[point_odo[a]]) {
+        if (key != "system" && key != "model") continue;
+        const std::string ref = resolve_path(scalar_of(value, key, "a name or path"), spec_dir);
+        (key == "system" ? run.system : run.model) = ref;
+        (key == "system" ? sys_at : model_at) = &value;
+      }
+    const system::SystemConfig& point_base = system_for(run.system, *sys_at, sys_at == sys_n ? "base.system" : "system");
+    json params = json::object();
+    Node tree = base_tree_for(run.system, *sys_at, "system");
+    Node scenario = scenario_base;
+    std::vector<std::string> sys_sets = base_sets, model_sets = base_model_sets;
+    for (std::size_t a = 0; a < axes.size(); ++a)
+      for (const auto& [key, value] : axes[a].entries[point_odo[a]]) {
+        params[key] = value_json(value);
+        if (key == "system" || key == "model") continue;
+        if (key.rfind("scenario.", 0) == 0) {
+          run.scenario.*(find_scenario_key(key.substr(9))->flag) = value_text(value);
+          put(scenario, key.substr(9), value);
+        } else if (key.rfind("model.", 0) == 0) {
+          model_sets.push_back(key + "=" + value_text(value));
+        } else {
+          sys_sets.push_back(key + "=" + value_text(value));
+          put(tree, key, value);
+        }
+      }
+    run.sets = sys_sets;
+    run.sets.insert(run.sets.end(), model_sets.begin(), model_sets.end());
     // Resolve the point from the spec's nodes (errors located at the responsible value)...
     system::SystemConfig cfg;
     workload::Scenario sc;
+    const workload::ModelSpec* point_model = nullptr;
     try {
       system::SystemConfig::schema().read(&tree, "", cfg);
       // load_system() names an unnamed system after its file; do the same.
-      if (cfg.system.name.empty()) cfg.system.name = base_cfg.system.name;
+      if (cfg.system.name.empty()) cfg.system.name = point_base.system.name;
+      cfg.source_file = point_base.source_file;
       Node seed;  // the child sets scenario.seed from sim.seed (decodesim run --seed); mirror it
       seed.kind = Node::Kind::Scalar;
       seed.scalar = std::to_string(cfg.sim.seed);
       seed.loc = axes_n->loc;
       put(scenario, "seed", seed);
       workload::Scenario::schema().read(&scenario, "scenario", sc);
+      point_model = &model_for(run.model, model_sets, *model_at, model_at == model_n ? "base.model" : "model");
     } catch (const InputError& e) {
       // A value wrong on its own (a type, a range) is reported as such; one that is only
       // wrong next to another axis's value names the point, since a filter can drop it.
       for (std::size_t a = 0; a < axes.size(); ++a)
         for (const auto& [key, value] : axes[a].entries[point_odo[a]]) {
+          if (key == "system" || key == "model") continue;
           const bool scen = key.rfind("scenario.", 0) == 0;
-          Node alone = scen ? scenario_base : base_tree;
-          put(alone, scen ? key.substr(9) : key, value);
+          const bool mdl = key.rfind("model.", 0) == 0;
           try {
             if (scen) {
+              Node alone = scenario_base;
+              put(alone, key.substr(9), value);
               workload::Scenario ignored;
               workload::Scenario::schema().read(&alone, "scenario", ignored);
+            } else if (mdl) {
+              model_for(model_ref, {key + "=" + value_text(value)}, value, key);
             } else {
+              Node alone = base_tree;
+              put(alone, key, value);
               system::SystemConfig ignored;
               system::SystemConfig::schema().read(&alone, "", ignored);
             }
           } catch (const InputError& alone_error) {
             // Only an error about this value itself; one located elsewhere (torus2d without
             // its dimensions) is a combination that another axis completes.
-            if (std::string(alone_error.what()).rfind(value.loc.str() + ":", 0) == 0) throw;
+            const std::string m = alone_error.what();
+            if (m.rfind(value.loc.str() + ":", 0) == 0) throw;
+            if (mdl) throw InputError(value.loc, key, m);
           }
         }
       throw InputError(std::string(e.what()) + " [point {" + describe_params(params) +
                        "}; a filter can drop invalid combinations]");
     }
+    const json resolved = cfg.resolved();
     // ...and again exactly as the child will, from the argument strings, so a value that does
     // not survive the command line is caught here rather than in a failed point.
     try {
-      if (system::load_system(system_ref, paths.configs_dir, run.sets).resolved() != cfg.resolved())
-        throw InputError("resolves differently");
+      if (system::with_sets(point_base, sys_sets).resolved() != resolved) throw InputError("resolves differently");
     } catch (const InputError& e) {
       throw InputError(axes_n->loc, "axes", "the point {" + describe_params(params) +
                                                 "} does not survive the trip to `decodesim run --set`: " + e.what());
     }
-    const json resolved = cfg.resolved();
     const json scenario_json = workload::Scenario::schema().dump(sc);
+    const json model_json = workload::ModelSpec::schema().dump(*point_model);
     bool keep = true;
     for (const auto& [is_keep, f] : filters) {
       const bool v = f.eval([&](const std::string& k) -> std::optional<Value> {
-        const json* j = k.rfind("scenario.", 0) == 0 ? walk(scenario_json, k.substr(9)) : walk(resolved, k);
+        const json* j = k.rfind("scenario.", 0) == 0 ? walk(scenario_json, k.substr(9))
+                        : k.rfind("model.", 0) == 0  ? walk(model_json, k.substr(6))
+                                                     : walk(resolved, k);
         return j ? json_to_value(*j) : std::nullopt;
       });
       if (v != is_keep) keep = false;
@@ -547,7 +614,10 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
     }
     Point p;
     p.index = plan.points.size();
-    p.id = stable_hash(json{{"config", resolved}, {"model", model_json}, {"scenario", scenario_json}}.dump());
+    p.id = stable_hash(json{{"config", resolved},
+                            {"model", {{"name", point_model->name}, {"config", model_json}}},
+                            {"scenario", scenario_json}}
+                           .dump());
     p.params = std::move(params);
     p.run = std::move(run);
     if (const auto [it, fresh] = ids.emplace(p.id, p.index); !fresh)

@@ -47,10 +47,12 @@ RunResult simulate_gpu(const RunRequest& req) {
   // Weights + KV as laid out, plus the activation and partial-result buffers above them.
   const Bytes need = plan.total_bytes + gpu::GpuTile::on_chip_region_bytes(cfg.gpu, tokens);
   if (need > cfg.hbm.capacity_bytes()) {
-    const Bytes cap = cfg.hbm.capacity_bytes();
+    // Activation buffers shrink with more GPUs; today's share is a safe bound for the estimate.
     const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
-    throw_hbm_too_small(req, need, "weights + KV cache + activations", "GPU",
-                        std::max<std::uint64_t>((resident * tp + cap - 1) / cap, tp + 1));
+    const Bytes extra = need > resident ? need - resident : 0;
+    throw_hbm_too_small(req, need, "weights + KV cache + activations", "GPU", [&](std::uint32_t chips) {
+      return workload::resident_bytes_per_chip(req.model, req.scenario, chips) + extra;
+    });
   }
 
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);

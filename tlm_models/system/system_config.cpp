@@ -69,7 +69,37 @@ const config::Schema<SystemConfig>& SystemConfig::schema() {
   return s;
 }
 
+std::vector<std::string> applicable_sections(Arch a) {
+  switch (a) {
+    case Arch::Tpu: return {"system", "hbm", "dma", "link", "tpu", "energy", "sim"};
+    case Arch::Lpu: return {"system", "link", "lpu", "energy", "sim"};  // SRAM only: no HBM, no DMA
+    case Arch::Gpu: return {"system", "hbm", "link", "gpu", "energy", "sim"};  // SMs load through L2
+  }
+  return {};
+}
+
 void SystemConfig::validate(const config::Node* n, const std::string&) const {
+  // A key of another architecture would be read, validated and then ignored: the run would
+  // silently simulate something other than what was asked.
+  if (n) {
+    const std::vector<std::string> ok = applicable_sections(system.arch);
+    for (const auto& [section, node] : n->map) {
+      if (std::find(ok.begin(), ok.end(), section) != ok.end()) continue;
+      // Name the first key set inside it (gpu.sms), located where it was set.
+      const config::Node* leaf = &node;
+      std::string key = section;
+      while (leaf->is_map() && !leaf->map.empty()) {
+        key += "." + leaf->map.front().first;
+        leaf = &leaf->map.front().second;
+      }
+      std::string allowed;
+      for (const auto& a : ok) allowed += (allowed.empty() ? "" : ", ") + a;
+      throw config::InputError(leaf->loc, key,
+                               std::string("does not apply to a system of arch ") + arch_name(system.arch), "'" +
+                                   key + "'",
+                               "keys of the sections " + allowed);
+    }
+  }
   if (system.arch == Arch::Lpu) {
     // The LPU's network is its own (lpu.c2c): nodes of directly linked chips, global ports between.
     const config::Node* sys = n ? n->find("system") : nullptr;
@@ -97,6 +127,13 @@ void SystemConfig::validate(const config::Node* n, const std::string&) const {
 
 nlohmann::json SystemConfig::resolved() const { return schema().dump(*this); }
 
+nlohmann::json SystemConfig::resolved_own() const {
+  nlohmann::json all = resolved();
+  nlohmann::json own = nlohmann::json::object();
+  for (const auto& s : applicable_sections(system.arch)) own[s] = all[s];
+  return own;
+}
+
 std::vector<std::string> list_systems(const std::string& configs_dir) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -122,11 +159,25 @@ SystemConfig load_system(const std::string& name_or_path, const std::string& con
     }
   }
   SystemConfig cfg;
-  cfg.tree = config::load_file(file);
+  cfg.tree = config::load_file(file, {}, "--system");
+  // A file that does not say what it is (a model file given as --system) is refused, not run
+  // on defaults.
+  const config::Node* sys = cfg.tree.find("system");
+  if (!sys || !sys->is_map() || !sys->find("arch"))
+    throw config::InputError(config::SourceLoc{file, 1, 1}, "system.arch",
+                             "not a system file: no `system:` map naming its architecture", "",
+                             "system: {arch: tpu | lpu | gpu} (see configs/systems/)");
+  cfg.source_file = file;
+  return with_sets(cfg, sets);
+}
+
+SystemConfig with_sets(const SystemConfig& loaded, const std::vector<std::string>& sets) {
+  SystemConfig cfg;
+  cfg.tree = loaded.tree;
   for (const auto& s : sets) config::apply_set(cfg.tree, s);
   SystemConfig::schema().read(&cfg.tree, "", cfg);
-  cfg.source_file = file;
-  if (cfg.system.name.empty()) cfg.system.name = fs::path(file).stem().string();
+  cfg.source_file = loaded.source_file;
+  if (cfg.system.name.empty()) cfg.system.name = fs::path(cfg.source_file).stem().string();
   return cfg;
 }
 

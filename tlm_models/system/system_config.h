@@ -60,12 +60,23 @@ struct SystemConfig {
   void validate(const config::Node* n, const std::string& path) const;
   /// The fully resolved config, every key with its value (embedded in result.json).
   nlohmann::json resolved() const;
+  /// The same, only the sections of this system's architecture, in schema order: what
+  /// `config show` prints for saving and editing.
+  nlohmann::json resolved_own() const;
 };
+
+/// The top-level sections a system of architecture `a` reads; any other is an error.
+std::vector<std::string> applicable_sections(Arch a);
 
 /// Resolves `name_or_path` (a name → <configs_dir>/systems/<name>.yaml), applies `sets`
 /// ("a.b=v") in order, and validates. Throws config::InputError.
 SystemConfig load_system(const std::string& name_or_path, const std::string& configs_dir,
                          const std::vector<std::string>& sets);
+
+/// `loaded` (from load_system() without sets) with `sets` applied and re-validated: what
+/// load_system(file, dir, sets) returns, without reading the files again (sweeps resolve
+/// every point this way).
+SystemConfig with_sets(const SystemConfig& loaded, const std::vector<std::string>& sets);
 
 /// Names of the shipped systems (for error messages and `compare`).
 std::vector<std::string> list_systems(const std::string& configs_dir);

@@ -4,6 +4,7 @@
 
 #include "common/base/sc_time_conv.h"
 #include "memory/link/collective.h"
+#include "workload/lowering.h"
 
 namespace decodesim::system {
 
@@ -47,17 +48,34 @@ std::string gigabytes(double bytes) {
   return buf;
 }
 
-void throw_hbm_too_small(const RunRequest& req, Bytes need_per_chip, const std::string& contents,
-                         const std::string& chip_word, std::uint64_t min_chips) {
+std::uint32_t smallest_fitting_chips(const RunRequest& req, const std::function<Bytes(std::uint32_t)>& need_at) {
   const Bytes cap = req.cfg.hbm.capacity_bytes();
+  // The count must also shard the model: every divisibility rule shard_model() enforces.
+  for (std::uint32_t tp = req.cfg.system.chips + 1; tp <= kMaxChips; ++tp) {
+    try {
+      workload::shard_model(req.model, tp);
+    } catch (const config::InputError&) {
+      continue;
+    }
+    if (need_at(tp) <= cap) return tp;
+  }
+  return 0;
+}
+
+void throw_hbm_too_small(const RunRequest& req, Bytes need_per_chip, const std::string& contents,
+                         const std::string& chip_word, const std::function<Bytes(std::uint32_t)>& need_at) {
+  const Bytes cap = req.cfg.hbm.capacity_bytes();
+  const std::uint32_t chips = smallest_fitting_chips(req, need_at);
+  const std::string fix = chips > 0 ? std::to_string(chips) + " " + chip_word +
+                                          "s (system.chips; the smallest count that fits and divides the model's "
+                                          "heads, FFN and vocabulary) or a larger hbm"
+                                    : "a larger hbm (no chip count up to " + std::to_string(kMaxChips) + " fits)";
   throw config::InputError(config::loc_of(req.cfg.tree.find("hbm"), ""), "hbm",
                            "model does not fit in HBM: " + req.model.name + " needs " +
                                gigabytes(static_cast<double>(need_per_chip)) + " per " + chip_word + " (" + contents +
                                " at batch " + std::to_string(req.scenario.batch) + ", context " +
                                std::to_string(req.scenario.max_context()) + ")",
-                           gigabytes(static_cast<double>(cap)) + " per " + chip_word,
-                           "at least " + std::to_string(min_chips) + " " + chip_word +
-                               "s (system.chips) or a larger hbm");
+                           gigabytes(static_cast<double>(cap)) + " per " + chip_word, fix);
 }
 
 void throw_unfinished(const SystemConfig& cfg, const std::string& tile_name, std::size_t kernels_done) {

@@ -5,6 +5,7 @@
 
 #include <systemc>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,10 +41,19 @@ Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::Link& l
 /// payload over its links, at full link bandwidth on every link it uses.
 Picos all_reduce_bound(const SystemConfig& cfg, Bytes bytes);
 
+/// Most chips a system may have (system.chips).
+inline constexpr std::uint32_t kMaxChips = 4096;
+
+/// The smallest chip count above system.chips that shards the model (heads, KV heads, FFN,
+/// vocabulary) and whose per-chip need, `need_at(chips)`, fits in HBM; 0 if none does.
+std::uint32_t smallest_fitting_chips(const RunRequest& req, const std::function<Bytes(std::uint32_t)>& need_at);
+
 /// Refuses a model that needs `need_per_chip` bytes of HBM per chip (what it holds is said by
-/// `contents`), located at the system's hbm section, naming the chip count that would fit.
+/// `contents`), located at the system's hbm section, naming the smallest chip count that would
+/// both fit (`need_at`) and shard the model.
 [[noreturn]] void throw_hbm_too_small(const RunRequest& req, Bytes need_per_chip, const std::string& contents,
-                                      const std::string& chip_word, std::uint64_t min_chips);
+                                      const std::string& chip_word,
+                                      const std::function<Bytes(std::uint32_t)>& need_at);
 
 /// What the simulated chips of an HBM system did, summed while their records are collected.
 struct ChipTotals {

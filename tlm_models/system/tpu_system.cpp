@@ -42,8 +42,9 @@ RunResult simulate_tpu(const RunRequest& req) {
   workload::shard_model(req.model, tp, config::loc_of(cfg.tree.find("system"), "chips"), "system.chips");
   const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
   if (resident > cfg.hbm.capacity_bytes())
-    throw_hbm_too_small(req, resident, "weights + KV cache", "chip",
-                        (resident * tp + cfg.hbm.capacity_bytes() - 1) / cfg.hbm.capacity_bytes());
+    throw_hbm_too_small(req, resident, "weights + KV cache", "chip", [&](std::uint32_t chips) {
+      return workload::resident_bytes_per_chip(req.model, req.scenario, chips);
+    });
 
   std::vector<KernelGraph> tokens;
   for (std::uint32_t t = 0; t < req.scenario.tokens; ++t)

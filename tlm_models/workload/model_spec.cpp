@@ -107,7 +107,8 @@ std::vector<std::string> available_models(const std::string& dir) {
 
 }  // namespace
 
-ModelSpec load_model(const std::string& name_or_path, const std::string& workloads_dir) {
+ModelSpec load_model(const std::string& name_or_path, const std::string& workloads_dir,
+                     const std::vector<std::string>& sets) {
   const bool is_path = name_or_path.find('/') != std::string::npos ||
                        (name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".yaml");
   std::string file = name_or_path;
@@ -123,9 +124,15 @@ ModelSpec load_model(const std::string& name_or_path, const std::string& workloa
                                "one of: " + list + " (in " + workloads_dir + "), or a path to a .yaml file");
     }
   }
-  const config::Node root = config::load_file(file);
+  const config::Node root = config::load_file(file, {}, "--model");
+  // A file without its section (a system file given as --model) is refused, not run on defaults.
+  if (!root.find("model") || !root.find("model")->is_map())
+    throw config::InputError(config::SourceLoc{file, 1, 1}, "model", "not a model file: no `model:` map", "",
+                             "a file such as workloads/llama2_7b.yaml");
+  config::Node tree = root;
+  for (const auto& s : sets) config::apply_set(tree, s);
   ModelFile mf;
-  ModelFile::schema().read(&root, "", mf);
+  ModelFile::schema().read(&tree, "", mf);
   ModelSpec m = mf.model;
   if (m.name.empty()) m.name = fs::path(file).stem().string();
   if (m.head_dim == 0) m.head_dim = m.hidden / m.heads;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/config/schema.h"
 
@@ -55,6 +56,8 @@ struct ModelSpec {
 /// Loads `name_or_path`: a path when it contains '/' or ends in ".yaml", else
 /// <workloads_dir>/<name>.yaml. The file holds one `model:` section (includes allowed).
 /// Unknown name -> config::InputError listing the models in workloads_dir.
-ModelSpec load_model(const std::string& name_or_path, const std::string& workloads_dir);
+/// `sets` ("model.layers=4") override keys of the file, as `decodesim run --set` does.
+ModelSpec load_model(const std::string& name_or_path, const std::string& workloads_dir,
+                     const std::vector<std::string>& sets = {});
 
 }  // namespace decodesim::workload

@@ -55,6 +55,8 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+std::vector<json> ledger(const std::string& dir) { return sweep::read_ledger(dir, sweep::read_manifest(dir), nullptr); }
+
 }  // namespace
 
 TEST(Shard, SlicesPartitionThePoints) {
@@ -90,7 +92,7 @@ TEST(ResultStore, ResumesSkipsFinishedAndCutsATornLine) {
     st.append(row_of(plan.points[1]));
     st.finalize();
   }
-  const auto rows = sweep::read_ledger(dir);
+  const auto rows = ledger(dir);
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0]["index"], 0);
   EXPECT_EQ(rows[1]["index"], 1);
@@ -105,7 +107,34 @@ TEST(ResultStore, ResumesSkipsFinishedAndCutsATornLine) {
     EXPECT_FALSE(st.finished(plan.points[0].id)) << "--retry-failed drops failed rows";
     EXPECT_TRUE(st.finished(plan.points[1].id));
   }
-  EXPECT_EQ(sweep::read_ledger(dir).size(), 2u);
+  EXPECT_EQ(ledger(dir).size(), 2u);
+  std::filesystem::remove_all(dir);
+}
+
+// Rows without an id or index, unknown to the plan, or repeated were counted (and the sort
+// comparator read a missing "index" out of bounds): they are reported and skipped.
+TEST(ResultStore, SkipsAndReportsMalformedUnknownAndDuplicateRows) {
+  const std::string dir = scratch("badrows");
+  const sweep::SweepPlan plan = toy_plan(3);
+  { sweep::ResultStore st(dir, plan, {}, false); }
+  {
+    std::ofstream f(dir + "/results.jsonl", std::ios::app);
+    json no_index = row_of(plan.points[0]);
+    no_index.erase("index");
+    json unknown = row_of(plan.points[1]);
+    unknown["id"] = sweep::stable_hash("not a point");
+    f << "{}\n" << no_index.dump() << "\n" << unknown.dump() << "\n" << row_of(plan.points[2]).dump() << "\n"
+      << row_of(plan.points[2]).dump() << "\n[1,2]\nnot json\n";
+  }
+  sweep::ResultStore st(dir, plan, {}, false);
+  EXPECT_EQ(st.finished_count(), 1u);
+  EXPECT_TRUE(st.finished(plan.points[2].id));
+  EXPECT_FALSE(st.finished(plan.points[0].id));
+  ASSERT_EQ(st.skipped().size(), 6u);
+  EXPECT_NE(st.skipped()[0].find("results.jsonl:1: skipped: no id"), std::string::npos) << st.skipped()[0];
+  EXPECT_NE(st.skipped()[1].find("no index"), std::string::npos) << st.skipped()[1];
+  EXPECT_NE(st.skipped()[2].find("repeats id"), std::string::npos) << st.skipped()[2];
+  EXPECT_NE(st.skipped()[5].find("is not point 1 of this sweep"), std::string::npos) << st.skipped()[5];
   std::filesystem::remove_all(dir);
 }
 

@@ -1,5 +1,7 @@
 #include "common/config/error.h"
 
+#include <cstdio>
+
 namespace decodesim::config {
 
 std::string SourceLoc::str() const {
@@ -8,12 +10,34 @@ std::string SourceLoc::str() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(col);
 }
 
+/// What an error echoes from the input: printable, and short. A hostile file (an include of
+/// /etc/shadow) must not have its contents printed, and a control character must not break
+/// the one-line contract.
+std::string echo(const std::string& text, std::size_t max_chars) {
+  std::string s;
+  for (const char c : text) {
+    if (s.size() >= max_chars) {
+      s += "...";
+      break;
+    }
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      s += buf;
+    } else {
+      s += c;
+    }
+  }
+  return s;
+}
+
 static std::string compose(const SourceLoc& loc, const std::string& key_path, const std::string& what,
                            const std::string& got, const std::string& allowed) {
   std::string m = loc.str() + ": ";
   if (!key_path.empty()) m += key_path + ": ";
   m += what;
-  if (!got.empty()) m += ", got " + got;
+  if (!got.empty()) m += ", got " + echo(got, kMaxEcho);
   if (!allowed.empty()) m += ", allowed " + allowed;
   return m;
 }

@@ -4,6 +4,7 @@
 // The CLI maps InputError to exit status 2 and prints what() verbatim.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -17,6 +18,11 @@ struct SourceLoc {
 
   std::string str() const;
 };
+
+/// Longest echo of a user value inside an error message.
+inline constexpr std::size_t kMaxEcho = 80;
+/// `text` cut to `max_chars` (then "...") with control characters written as \xNN.
+std::string echo(const std::string& text, std::size_t max_chars = kMaxEcho);
 
 /// Bad user input. Always carries a complete, printable one-line message.
 class InputError : public std::runtime_error {

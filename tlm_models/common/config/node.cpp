@@ -2,6 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -40,7 +47,9 @@ std::string Node::render() const {
     case Kind::Sequence: s = "a sequence of " + std::to_string(items.size()); break;
     case Kind::Map: s = "a map"; break;
   }
-  if (s.size() > 80) s = s.substr(0, 77) + "...'";
+  // A value from a file is echoed as a short prefix only: an include of a secret file must not
+  // print it.
+  if (s.size() > 40) s = s.substr(0, 37) + "...'";
   return s;
 }
 
@@ -94,9 +103,8 @@ struct Converter {
   }
 };
 
-Node parse_text(const std::string& text, const std::string& name, const LoadLimits& limits,
-                std::size_t* nodes_used) {
-  // Flow-style nesting is checked before yaml-cpp sees it: its parser recurses per level.
+/// Flow-style nesting is checked before yaml-cpp sees it: its parser recurses per level.
+void check_flow_depth(const std::string& text, const std::string& name, const LoadLimits& limits) {
   int flow = 0, line = 1, col = 0;
   for (char c : text) {
     ++col;
@@ -109,9 +117,19 @@ Node parse_text(const std::string& text, const std::string& name, const LoadLimi
       --flow;
     }
   }
+}
+
+Node parse_text(const std::string& text, const std::string& name, const LoadLimits& limits,
+                std::size_t* nodes_used) {
+  check_flow_depth(text, name, limits);
   YAML::Node y;
   try {
-    y = YAML::Load(text);
+    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.size() > 1)
+      throw InputError(SourceLoc{name, docs[1].Mark().line + 1, docs[1].Mark().column + 1}, "",
+                       "more than one YAML document", std::to_string(docs.size()) + " documents",
+                       "one map per file (no second ---)");
+    if (!docs.empty()) y = docs.front();
   } catch (const YAML::Exception& e) {
     throw InputError(SourceLoc{name, e.mark.line + 1, e.mark.column + 1}, "",
                      "malformed YAML: " + e.msg);
@@ -126,21 +144,61 @@ Node parse_text(const std::string& text, const std::string& name, const LoadLimi
   return root;
 }
 
+bool yaml_name(const fs::path& p) { return p.extension() == ".yaml" || p.extension() == ".yml"; }
+
+/// Reads a whole config file with read(2): a file system that reports size 0 (/proc) or fails
+/// part-way (/proc/self/pagemap) is an error, never an empty document.
 std::string read_file(const std::string& file, const LoadLimits& limits, const SourceLoc& from,
                       const std::string& key) {
   std::error_code ec;
-  if (!fs::is_regular_file(file, ec))
-    throw InputError(from, key, "file not found", "'" + file + "'", "an existing regular file");
-  const auto size = fs::file_size(file, ec);
-  if (ec || size > limits.max_file_bytes)
-    throw InputError(SourceLoc{file, 0, 0}, "", "file too large",
-                     std::to_string(size) + " bytes", "at most " + std::to_string(limits.max_file_bytes));
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (!in && !in.eof())
-    throw InputError(from, key, "cannot read file", "'" + file + "'");
-  return ss.str();
+  const fs::file_status st = fs::status(file, ec);
+  if (!fs::exists(st))
+    throw InputError(from, key, "file not found", "'" + file + "'", "an existing .yaml file");
+  if (!fs::is_regular_file(st))
+    throw InputError(from, key, "not a regular file", "'" + file + "'", "a .yaml or .yml file");
+  if (!yaml_name(file))
+    throw InputError(from, key, "not a YAML file name", "'" + file + "'", "a file named *.yaml or *.yml");
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int e = errno;
+    throw InputError(from, key, std::string("cannot read file (") + std::strerror(e) + ")", "'" + file + "'");
+  }
+  std::string text;
+  char buf[65536];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      throw InputError(from, key, std::string("cannot read file (") + std::strerror(e) + ")", "'" + file + "'");
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > limits.max_file_bytes) {
+      ::close(fd);
+      throw InputError(SourceLoc{file, 0, 0}, "", "file too large", "more than " + std::to_string(limits.max_file_bytes) + " bytes",
+                       "at most " + std::to_string(limits.max_file_bytes));
+    }
+  }
+  ::close(fd);
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw InputError(SourceLoc{file, 1, 1}, "", "empty file", "", "a YAML map of sections");
+  return text;
+}
+
+/// The first folder of include_search_path() holding `name`; an absolute name is itself.
+std::string find_include(const std::string& name, const std::string& dir, const Node& at) {
+  if (fs::path(name).is_absolute()) return name;
+  const std::vector<std::string> dirs = include_search_path(dir);
+  std::error_code ec;
+  for (const auto& d : dirs) {
+    const fs::path cand = (fs::path(d) / name).lexically_normal();
+    if (fs::exists(cand, ec)) return cand.string();
+  }
+  std::string searched;
+  for (const auto& d : dirs) searched += (searched.empty() ? "" : ", ") + d;
+  throw InputError(at.loc, "include", "file not found", "'" + name + "'", "a file in one of: " + searched);
 }
 
 struct IncludeLoader {
@@ -161,7 +219,11 @@ struct IncludeLoader {
     stack.push_back(canon);
     Node doc = parse_text(text, file, limits, &nodes);
     if (!doc.is_map())
-      throw InputError(doc.loc, "", "top level must be a map of sections", doc.render());
+      throw InputError(SourceLoc{file, doc.loc.line, doc.loc.col}, "", "top level must be a map of sections",
+                       doc.render(), "one YAML map (key: value lines)");
+
+    if (doc.map.empty())
+      throw InputError(SourceLoc{file, 1, 1}, "", "no keys in the file", "", "a YAML map of sections");
 
     Node result;
     result.kind = Node::Kind::Map;
@@ -171,12 +233,11 @@ struct IncludeLoader {
       if (inc->is_scalar()) paths.push_back(inc);
       else if (inc->is_seq()) for (const auto& i : inc->items) paths.push_back(&i);
       else throw InputError(inc->loc, "include", "must be a path or a list of paths", inc->render());
-      const fs::path dir = fs::path(file).parent_path();
+      const std::string dir = fs::path(file).parent_path().string();
       for (const Node* p : paths) {
         if (!p->is_scalar() || p->scalar.empty())
           throw InputError(p->loc, "include", "must be a file path", p->render());
-        const std::string target = (dir / p->scalar).lexically_normal().string();
-        merge(result, load(target, p->loc, "include"));
+        merge(result, load(find_include(p->scalar, dir, *p), p->loc, "include"));
       }
     }
     Node own = doc;
@@ -210,9 +271,31 @@ Node load_string(const std::string& text, const std::string& name, const LoadLim
   return n;
 }
 
-Node load_file(const std::string& file, const LoadLimits& limits) {
+std::string home_dir() {
+  if (const char* h = std::getenv("DECODESIM_HOME"); h && *h) return h;
+  return DECODESIM_SOURCE_DIR;
+}
+
+std::vector<std::string> include_search_path(const std::string& including_dir) {
+  std::vector<std::string> dirs{including_dir.empty() ? std::string(".") : including_dir};
+  if (const char* p = std::getenv("DECODESIM_CONFIG_PATH"); p && *p) {
+    std::string all = p;
+    std::size_t start = 0;
+    while (start <= all.size()) {
+      const auto colon = all.find(':', start);
+      const std::string d = all.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+      if (!d.empty()) dirs.push_back(d);
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+  }
+  dirs.push_back((fs::path(home_dir()) / "configs").string());
+  return dirs;
+}
+
+Node load_file(const std::string& file, const LoadLimits& limits, const std::string& flag) {
   IncludeLoader loader{limits, {}, 0};
-  Node n = loader.load(file, SourceLoc{"<command line>", 0, 0}, "");
+  Node n = loader.load(file, flag.empty() ? SourceLoc{"<command line>", 0, 0} : SourceLoc{flag, 1, 1}, "");
   assign_paths(n);
   return n;
 }
@@ -226,6 +309,12 @@ void apply_set(Node& root, const std::string& assignment) {
   const std::string value = assignment.substr(eq + 1);
   const SourceLoc value_loc{"--set", 1, static_cast<int>(eq) + 2};
 
+  const LoadLimits limits;
+  // The key's depth is bounded like a file's nesting: every later pass over the tree recurses.
+  if (std::count(key.begin(), key.end(), '.') >= limits.max_depth)
+    throw InputError(whole, "", "key nested too deep", "'" + key + "'",
+                     "at most " + std::to_string(limits.max_depth) + " dot-separated parts");
+  check_flow_depth(value, "--set", limits);
   Node* cur = &root;
   std::size_t start = 0;
   while (true) {
@@ -244,7 +333,6 @@ void apply_set(Node& root, const std::string& assignment) {
   Node parsed;
   try {
     YAML::Node y = YAML::Load(value);
-    LoadLimits limits;
     Converter conv{limits, "--set", 0};
     parsed = conv.convert(y, 1);
   } catch (const YAML::Exception& e) {

@@ -47,11 +47,21 @@ struct LoadLimits {
   std::size_t max_nodes = 100000;        ///< over all files of one load
 };
 
-/// Loads `file`, resolving `include:` (a path or list of paths, relative to the including
-/// file) depth-first: included documents merge in order, then the including file's own
-/// keys merge on top. Maps merge key by key; scalars and sequences replace.
-/// Throws InputError on I/O errors, YAML syntax errors, include cycles and limit breaches.
-Node load_file(const std::string& file, const LoadLimits& limits = {});
+/// Where the shipped configs/ and workloads/ live: $DECODESIM_HOME, else the source tree this
+/// binary was built from.
+std::string home_dir();
+
+/// Folders searched, in order, for a relative include written in a file in `including_dir`:
+/// that folder, then each folder of $DECODESIM_CONFIG_PATH (colon-separated), then
+/// <home>/configs. So a system file copied elsewhere still finds `components/hbm2e.yaml`.
+std::vector<std::string> include_search_path(const std::string& including_dir);
+
+/// Loads `file`, resolving `include:` (a path or list of paths, searched as above)
+/// depth-first: included documents merge in order, then the including file's own keys merge
+/// on top. Maps merge key by key; scalars and sequences replace. Every file must be a
+/// regular .yaml/.yml file holding one YAML mapping. Throws InputError on I/O errors
+/// (located at `flag` for the top file), YAML syntax errors, include cycles and limit breaches.
+Node load_file(const std::string& file, const LoadLimits& limits = {}, const std::string& flag = {});
 
 /// Parses YAML text (for tests and --set values). `name` stands in for the file name.
 Node load_string(const std::string& text, const std::string& name, const LoadLimits& limits = {});

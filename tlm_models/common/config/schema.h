@@ -57,19 +57,51 @@ V parse_number(const Node& n, const std::string& path, const std::string& allowe
   if (!n.is_scalar()) throw InputError(n.loc, path, "expected a number", n.render(), allowed);
   const std::string& s = n.scalar;
   if constexpr (std::is_integral_v<V>) {
-    // Accept 1e9-style integers that are exact, since sizes read better that way.
+    // Integers are read as integers: "4294967297.0" for a 32-bit key must not wrap into range.
+    // Exponent form (1e9) is accepted when the digits before it are whole and the value is exact,
+    // since sizes read better that way; a fraction point never is.
+    auto out_of_range = [&] { return InputError(n.loc, path, "integer out of range", "'" + s + "'", allowed); };
+    auto fits = [](auto v) {
+      if constexpr (std::is_signed_v<V>)
+        return v >= static_cast<long long>(std::numeric_limits<V>::min()) &&
+               v <= static_cast<long long>(std::numeric_limits<V>::max());
+      else
+        return v >= 0 && static_cast<unsigned long long>(v) <= static_cast<unsigned long long>(std::numeric_limits<V>::max());
+    };
+    const char* b = s.data();
+    const char* e = s.data() + s.size();
+    if (b != e && *b == '+') ++b;
     long long v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec == std::errc() && p == s.data() + s.size()) {
-      if (v < static_cast<long long>(std::numeric_limits<V>::min()) ||
-          (v > 0 && static_cast<unsigned long long>(v) > static_cast<unsigned long long>(std::numeric_limits<V>::max())))
-        throw InputError(n.loc, path, "integer out of range", s, allowed);
+    auto [p, ec] = std::from_chars(b, e, v);
+    if (ec == std::errc::result_out_of_range) {
+      unsigned long long u = 0;
+      auto [pu, ecu] = std::from_chars(b, e, u);
+      if (ecu == std::errc() && pu == e && !std::is_signed_v<V> &&
+          u <= static_cast<unsigned long long>(std::numeric_limits<V>::max()))
+        return static_cast<V>(u);
+      throw out_of_range();
+    }
+    if (ec == std::errc() && p == e) {
+      if (!fits(v)) throw out_of_range();
       return static_cast<V>(v);
     }
-    double d = 0;
-    auto [p2, ec2] = std::from_chars(s.data(), s.data() + s.size(), d);
-    if (ec2 == std::errc() && p2 == s.data() + s.size() && std::floor(d) == d && std::fabs(d) < 9.0e18)
-      return static_cast<V>(static_cast<long long>(d));
+    if (ec == std::errc() && (*p == 'e' || *p == 'E')) {
+      int exp = 0;
+      const char* q = p + 1;
+      if (q != e && *q == '+') ++q;
+      auto [pe, ece] = std::from_chars(q, e, exp);
+      if (ece == std::errc() && pe == e && exp >= 0) {
+        if (exp > 18) throw out_of_range();
+        long long scaled = v;
+        for (int i = 0; i < exp; ++i) {
+          if (scaled > std::numeric_limits<long long>::max() / 10 || scaled < std::numeric_limits<long long>::min() / 10)
+            throw out_of_range();
+          scaled *= 10;
+        }
+        if (!fits(scaled)) throw out_of_range();
+        return static_cast<V>(scaled);
+      }
+    }
     throw InputError(n.loc, path, "expected an integer", "'" + s + "'", allowed);
   } else {
     double d = 0;
