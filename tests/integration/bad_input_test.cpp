@@ -70,7 +70,7 @@ TEST(BadInput, IncludeCycle) {
 TEST(BadInput, ModelTooLargeForHbmNamesChipsNeeded) {
   ScratchDir d("bad8");
   expect_rejected(d, run_args("tpu_v5e", "llama2_70b"), {"hbm: model does not fit in HBM", "llama2_70b",
-                                                         "at least", "chips"});
+                                                         "16 chips (system.chips"});
 }
 
 TEST(BadInput, BatchZero) {

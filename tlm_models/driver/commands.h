@@ -17,6 +17,9 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitSimFailure = 3;
 
+/// Most child processes `compare` and `sweep` run at once (-j): each is a thread and a process.
+inline constexpr unsigned kMaxJobs = 256;
+
 /// Runs one verb under the exit-code contract, whatever it throws: bad input or an unusable
 /// path (InputError, std::filesystem errors) is 2, anything else (a simulation failure, an
 /// I/O error, memory exhausted) is 3; the message goes to `err` as one line. Nothing escapes

@@ -78,6 +78,25 @@ std::vector<std::pair<std::string, double>> time_partition(const system::RunResu
 
 }  // namespace
 
+std::string si(double value, const char* unit) {
+  static const struct {
+    double scale;
+    const char* prefix;
+  } kPrefixes[] = {{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}, {1, ""},
+                   {1e-3, "m"}, {1e-6, "u"}, {1e-9, "n"}, {1e-12, "p"}};
+  if (!std::isfinite(value)) return fmt("%g", value) + " " + unit;
+  if (value == 0) return std::string("0 ") + unit;
+  const double a = std::fabs(value);
+  for (const auto& p : kPrefixes) {
+    // The last prefix takes whatever is smaller still.
+    if (a < p.scale * 0.9995 && p.scale > 1e-12) continue;
+    const double m = value / p.scale;
+    const double am = std::fabs(m);
+    return fmt(am < 9.9995 ? "%.3f" : am < 99.995 ? "%.2f" : "%.1f", m) + " " + p.prefix + unit;
+  }
+  return fmt("%g", value) + " " + unit;
+}
+
 std::string version_string() { return DECODESIM_VERSION; }
 
 Summary summarize(const system::RunRequest& req, const system::RunResult& res) {

@@ -178,6 +178,9 @@ int cmd_sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
     // Every flag and output path is checked before the spec is expanded and anything runs.
     driver::check_printable(o.spec, "spec");
     const double timeout_override = timeout_flag(o);
+    if (o.jobs > driver::kMaxJobs)
+      throw config::InputError(config::SourceLoc{"--jobs", 1, 1}, "jobs", "too many child processes at a time",
+                               std::to_string(o.jobs), "[1, " + std::to_string(driver::kMaxJobs) + "]");
     const Shard shard = Shard::parse(o.shard);
     if (!o.dry_run) {
       if (o.out_dir.empty())

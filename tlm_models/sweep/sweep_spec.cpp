@@ -322,7 +322,10 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
   // at the spec's key and keep only what they say.
   auto what_only = [](const InputError& e, const std::string& flag_prefix) {
     std::string m = e.what();
-    return m.rfind(flag_prefix, 0) == 0 ? m.substr(flag_prefix.size()) : m;
+    if (m.rfind(flag_prefix, 0) == 0) return m.substr(flag_prefix.size());
+    // A model.<key> value travels as --set: its location there means nothing in the spec.
+    if (m.rfind("--set:1:", 0) == 0 && m.find(": ", 8) != std::string::npos) return m.substr(m.find(": ", 8) + 2);
+    return m;
   };
   // Systems and models are loaded once per name (a system:/model: axis names several); every
   // point is then resolved from these in memory, never by reading the files again.
