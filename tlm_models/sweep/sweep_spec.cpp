@@ -141,6 +141,17 @@ void put(Node& root, const std::string& key, const Node& value) {
   config::assign_paths(root);
 }
 
+/// Same YAML value: kind, text and structure (locations and paths aside).
+bool same_value(const Node& a, const Node& b) {
+  if (a.kind != b.kind || a.scalar != b.scalar || a.items.size() != b.items.size() || a.map.size() != b.map.size())
+    return false;
+  for (std::size_t i = 0; i < a.items.size(); ++i)
+    if (!same_value(a.items[i], b.items[i])) return false;
+  for (std::size_t i = 0; i < a.map.size(); ++i)
+    if (a.map[i].first != b.map[i].first || !same_value(a.map[i].second, b.map[i].second)) return false;
+  return true;
+}
+
 std::string format_range_value(double v, bool integral) {
   if (integral) return std::to_string(static_cast<long long>(std::llround(v)));
   char buf[32];
@@ -498,6 +509,7 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
 
   // Expand the product (first axis slowest) and resolve every point exactly as its child will.
   std::map<std::string, std::size_t> ids;
+  std::set<std::string> survived;  // --set strings known to parse back into the spec's value
   std::vector<std::size_t> odo(axes.size(), 0);
   for (std::size_t n = 0; n < product; ++n) {
     driver::RunOptions run;
@@ -591,13 +603,40 @@ SweepPlan load_plan(const std::string& spec_file, const driver::Paths& paths) {
                        "}; a filter can drop invalid combinations]");
     }
     const json resolved = cfg.resolved();
-    // ...and again exactly as the child will, from the argument strings, so a value that does
-    // not survive the command line is caught here rather than in a failed point.
-    try {
-      if (system::with_sets(point_base, sys_sets).resolved() != resolved) throw InputError("resolves differently");
-    } catch (const InputError& e) {
+    // ...and every `--set` string the child will get must parse back into the very value the
+    // spec holds, so a value that does not survive the command line is caught here rather than
+    // in a failed point. Checked per assignment (cached), not per point: the schema reads
+    // nodes, so equal nodes resolve equally.
+    for (const auto& a : sys_sets) {
+      if (survived.count(a)) continue;
+      const std::string key = a.substr(0, a.find('='));
+      const Node* spec_value = nullptr;
+      for (const auto& [k, v] : base_set_nodes)
+        if (k == key && k + "=" + value_text(*v) == a) spec_value = v;
+      for (std::size_t ax = 0; ax < axes.size() && !spec_value; ++ax)
+        for (const auto& [k, v] : axes[ax].entries[point_odo[ax]])
+          if (k == key) spec_value = &v;
+      std::string why = "resolves differently";
+      try {
+        Node probe;
+        probe.kind = Node::Kind::Map;
+        config::apply_set(probe, a);
+        const Node* leaf = &probe;
+        for (std::size_t start = 0; leaf;) {
+          const auto dot = key.find('.', start);
+          leaf = leaf->find(key.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+          if (dot == std::string::npos) break;
+          start = dot + 1;
+        }
+        if (leaf && spec_value && same_value(*leaf, *spec_value)) {
+          survived.insert(a);
+          continue;
+        }
+      } catch (const InputError& e) {
+        why = e.what();
+      }
       throw InputError(axes_n->loc, "axes", "the point {" + describe_params(params) +
-                                                "} does not survive the trip to `decodesim run --set`: " + e.what());
+                                                "} does not survive the trip to `decodesim run --set`: " + why);
     }
     const json scenario_json = workload::Scenario::schema().dump(sc);
     const json model_json = workload::ModelSpec::schema().dump(*point_model);
