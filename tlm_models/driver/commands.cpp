@@ -206,7 +206,8 @@ namespace {
 struct CompareRow {
   const char* label;
   const char* key;
-  const char* unit;  ///< SI unit for report::si; empty: a plain number
+  const char* unit;  ///< SI unit for report::si; empty: a plain number in `fmt`
+  const char* fmt = "%.1f";
 };
 
 /// Reads a child's result.json; a child that exited 0 without a readable one failed.
@@ -288,7 +289,7 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
       {"tokens/s (per seq)", "tokens_per_s_per_user", ""},
       {"tokens/s (total)", "tokens_per_s", ""},
       {"roofline/token", "roofline_latency_s", "s"},
-      {"sim/roofline", "roofline_ratio", ""},
+      {"sim/roofline", "roofline_ratio", "", "%.3f"},
       {"energy/token", "energy_per_token_j", "J"},
       {"mem bytes/token/chip", "hbm_bytes_per_token_per_chip", "B"},
       {"achieved mem BW/chip", "achieved_hbm_bw_bytes_per_s", "B/s"},
@@ -325,7 +326,8 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
       const double v = d.at("summary").at(r.key).get<double>();
       if (*r.unit) return report::si(v, r.unit);
       char b[48];
-      std::snprintf(b, sizeof b, v != 0 && std::fabs(v) < 0.1 ? "%.3g" : "%.3f", v);
+      // A plain number too small for its format keeps three significant digits.
+      std::snprintf(b, sizeof b, v != 0 && std::fabs(v) < 0.1 ? "%.3g" : r.fmt, v);
       return std::string(b);
     });
   }
