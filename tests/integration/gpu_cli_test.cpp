@@ -151,7 +151,7 @@ TEST(GpuBadInput, ModelTooLargeForOneGpu) {
   const CliRun r = run_cli({"run", "--system", "gpu_a100", "--model", "llama2_70b", "--out", out}, d);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("hbm: model does not fit in HBM"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("GPUs (system.chips)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("allowed 2 GPUs (system.chips;"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 

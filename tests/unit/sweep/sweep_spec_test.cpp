@@ -111,7 +111,7 @@ TEST_F(SpecTest, PointIdsAreHashesOfTheResolvedConfigNotOfTheSpec) {
   const SweepPlan b = load(std::string("base: {system: tpu_v5e, model: tiny, set: {sim.reuse: true}}\n"
                                        "columns: [tokens_per_s]\n") +
                            "axes:\n  - key: scenario.batch\n    values: [1, 4]\n"
-                           "  - key: hbm.stacks\n    values: [1, 2.0]\n");
+                           "  - key: hbm.stacks\n    values: [1, 2e0]\n");
   std::set<std::string> ia, ib;
   for (const auto& p : a.points) ia.insert(p.id);
   for (const auto& p : b.points) ib.insert(p.id);
