@@ -97,6 +97,8 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
 
   Picos end = compute_ready;
   std::uint64_t bits_done = 0;
+  // Quantisation scales sit in front of the matrix's elements and arrive with its first block.
+  const Bytes scales = scale_bytes_before(k, k, n, dtype);
   for (std::uint64_t first = 0; first < tiles; first += tiles_per_block) {
     const std::uint64_t last = std::min(tiles, first + tiles_per_block);
     for (auto& c : per_mxu) c = {0, 0, 0, 0};
@@ -109,8 +111,8 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
       block_bits += std::uint64_t{shapes[s].k} * shapes[s].n * bits;
       block_macs += std::uint64_t{shapes[s].k} * shapes[s].n * m;
     }
-    const Bytes offset = bits_done / 8;
-    const Bytes bytes = (bits_done + block_bits) / 8 - offset;
+    const Bytes offset = first == 0 ? 0 : scales + bits_done / 8;
+    const Bytes bytes = scales + (bits_done + block_bits) / 8 - offset;
     bits_done += block_bits;
 
     // DMA into the next VMEM buffer of the ring, once that buffer has been consumed.
@@ -189,11 +191,10 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
   Accum acc;
   Picos end = ready;
   Picos link_time = 0;
-  const std::uint64_t wbits = dtype_bits(k.weight_dtype);
 
   switch (k.kind) {
     case KernelKind::Gemm: {
-      const Bytes per_group = k.k * k.n * wbits / 8;
+      const Bytes per_group = matrix_bytes(k.k, k.n, k.weight_dtype);
       for (std::uint64_t g = 0; g < k.groups; ++g)
         end = stream_matmul(m_plan.weight_base[index] + g * per_group, k.m, k.k, k.n, k.weight_dtype, ready, acc);
       break;
