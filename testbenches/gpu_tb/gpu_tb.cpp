@@ -39,6 +39,9 @@ struct GemmShape {
   std::uint64_t m = 0, n = 0, k = 0;
 };
 
+// Dense GEMM tiling: CTA tile rows and columns, k-chunk, and m-tiles per rasterisation group.
+constexpr std::uint64_t kTm = 128, kTn = 256, kKc = 64, kGroup = 8;
+
 struct Top : sc_core::sc_module {
   memory::Hbm hbm;
   gpu::GpuTile tile;
@@ -103,7 +106,6 @@ struct Top : sc_core::sc_module {
   /// 64-wide chunks whose A and B pieces are packed contiguously; CTAs are rasterised in
   /// groups of 8 m-tiles so that co-resident CTAs read the same operand chunks from L2.
   gpu::Grid gemm_grid(Bytes base) {
-    constexpr std::uint64_t kTm = 128, kTn = 256, kKc = 64, kGroup = 8;
     const std::uint64_t mt = (gemm.m + kTm - 1) / kTm, nt = (gemm.n + kTn - 1) / kTn;
     const std::uint64_t chunks = (gemm.k + kKc - 1) / kKc;
     const Bytes a_chunk = kTm * kKc * 2, b_chunk = kTn * kKc * 2;

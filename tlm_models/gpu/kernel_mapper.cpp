@@ -64,6 +64,11 @@ DequantOps dequant_ops(DType w) {
   return {};
 }
 
+double dequant_cycles(const GpuConfig& cfg, const DequantOps& dq, double weights) {
+  return std::max({dq.int_ops * weights / cfg.sm.int_lanes, dq.cvt_ops * weights / cfg.sm.cvt_per_cycle,
+                   dq.fp_ops * weights / cfg.sm.cuda_cores});
+}
+
 std::uint32_t gemv_inflight_per_thread(const GpuConfig& cfg, DType w) {
   // At least one 16 B vector load per thread.
   return std::max<std::uint32_t>(16, cfg.kernels.gemv_inflight_per_thread * dtype_bits(w) / 16);
@@ -92,6 +97,8 @@ std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg,
   Grid probe = base_grid("gemm", 1, cfg.kernels.gemv_threads, cfg.kernels.gemv_regs_per_thread,
                          gemv_inflight_per_thread(cfg, w));
   const std::uint32_t occ = occupancy(cfg, probe);
+  const DequantOps dq = dequant_ops(w);
+  const double latency = cfg.l1.latency_cycles + cfg.noc.near_cycles + cfg.l2.hit_cycles + cfg.l2.miss_cycles;
   std::pair<std::uint32_t, std::uint32_t> best{256, 1};
   double best_cost = std::numeric_limits<double>::max();
   for (std::uint32_t split = 1; split <= cfg.kernels.gemv_max_split; split *= 2) {
@@ -103,7 +110,11 @@ std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg,
       const std::uint64_t cols = std::min<std::uint64_t>(tile, n);
       const double bytes = static_cast<double>(matrix_offset(0, cols, kc, k, w) + bytes_of(kc, act) +
                                                (split > 1 ? std::min<std::uint64_t>(tile, n) * kPartialBytes : 0));
-      const double cost = grid_cost(cfg, ctas, bytes, probe.inflight_bytes, occ);
+      // Unpacking narrow weights can outlast their streaming: the busiest SM's dequantisation,
+      // in the same latency units (an unloaded HBM round trip), bounds the grid as well.
+      const double per_cta = dequant_cycles(cfg, dq, static_cast<double>(cols * kc));
+      const double waves = static_cast<double>(ceil_div<std::uint64_t>(ctas, cfg.sms));
+      const double cost = std::max(grid_cost(cfg, ctas, bytes, probe.inflight_bytes, occ), waves * per_cta / latency);
       if (cost < best_cost * (1 - 1e-9)) {  // ties keep the earlier: no split, smaller tile
         best_cost = cost;
         best = {tile, split};

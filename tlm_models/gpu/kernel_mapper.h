@@ -64,6 +64,8 @@ struct DequantOps {
   double int_ops = 0, cvt_ops = 0, fp_ops = 0;
 };
 DequantOps dequant_ops(DType w);
+/// SM cycles to unpack `weights` weights with every pipe of the SM (the pipes run side by side).
+double dequant_cycles(const GpuConfig& cfg, const DequantOps& dq, double weights);
 
 /// Load bytes one thread of a GEMV keeps in flight for weights of `w`: the kernel unrolls in
 /// elements (its registers hold the converted values), so narrow weights move fewer bytes.
