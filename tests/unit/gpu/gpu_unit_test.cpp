@@ -199,3 +199,17 @@ TEST(KernelMapper, AttentionCtasCoverTheKvCacheOnce) {
   }
   EXPECT_EQ(kv, k.kv_read_bytes);
 }
+
+TEST(KernelMapper, ConversionBoundGemvGridsAreBalanced) {
+  // A100 Llama-2-70B int8: unpacking (1.5 conversions per weight at 16 per SM clock) outlasts
+  // streaming, so the busiest SM's share of the unpacking sets the kernel. The tiler must not
+  // leave a last wave that runs alone (it did: 12 ms of tail per token).
+  const auto cfg = load("gpu_a100").gpu;
+  for (auto [n, k] : {std::pair<std::uint64_t, std::uint64_t>{57344, 8192}, {8192, 28672}, {10240, 8192}}) {
+    const auto [tile, split] = gpu::choose_gemm_tiling(cfg, n, k, 1, DType::INT8, DType::BF16);
+    const std::uint64_t ctas = (n + tile - 1) / tile * split;
+    const double busiest = static_cast<double>((ctas + cfg.sms - 1) / cfg.sms);
+    const double mean = static_cast<double>(ctas) / cfg.sms;
+    EXPECT_LE(busiest / mean, 1.1) << n << "x" << k << ": " << ctas << " CTAs (tile " << tile << ", split " << split << ")";
+  }
+}
