@@ -53,6 +53,9 @@ const CalibrationPoint kPoints[] = {
     {"H100_Llama31_8B_fp8", "gpu_h100", "llama3_8b", "fp8", 128, 178.5, kTorchao, 0.20, ""},
 };
 
+// Names the row in test output (instead of gtest's byte dump of the struct).
+void PrintTo(const CalibrationPoint& p, std::ostream* os) { *os << p.name; }
+
 class GpuCalibration : public ::testing::TestWithParam<CalibrationPoint> {};
 
 }  // namespace
