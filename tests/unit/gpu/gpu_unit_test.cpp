@@ -202,8 +202,8 @@ TEST(KernelMapper, AttentionCtasCoverTheKvCacheOnce) {
 
 TEST(KernelMapper, ConversionBoundGemvGridsAreBalanced) {
   // A100 Llama-2-70B int8: unpacking (1.5 conversions per weight at 16 per SM clock) outlasts
-  // streaming, so the busiest SM's share of the unpacking sets the kernel. The tiler must not
-  // leave a last wave that runs alone (it did: 12 ms of tail per token).
+  // streaming, so the busiest SM's share of the unpacking sets the kernel: the tiler's grids
+  // must spread it evenly over the SMs.
   const auto cfg = load("gpu_a100").gpu;
   for (auto [n, k] : {std::pair<std::uint64_t, std::uint64_t>{57344, 8192}, {8192, 28672}, {10240, 8192}}) {
     const auto [tile, split] = gpu::choose_gemm_tiling(cfg, n, k, 1, DType::INT8, DType::BF16);
