@@ -291,6 +291,9 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
       {"roofline/token", "roofline_latency_s", "s"},
       {"sim/roofline", "roofline_ratio", "", "%.3f"},
       {"energy/token", "energy_per_token_j", "J"},
+      {"avg power/chip", "average_power_w_per_chip", "", "%.1f W"},
+      {"HBM energy/byte", "hbm_pj_per_byte", "", "%.1f pJ"},
+      {"SRAM energy/byte", "sram_pj_per_byte", "", "%.2f pJ"},
       {"mem bytes/token/chip", "hbm_bytes_per_token_per_chip", "B"},
       {"achieved mem BW/chip", "achieved_hbm_bw_bytes_per_s", "B/s"},
       {"peak mem BW/chip", "peak_hbm_bw_bytes_per_s", "B/s"},
@@ -327,7 +330,9 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
       if (*r.unit) return report::si(v, r.unit);
       char b[48];
       // A plain number too small for its format keeps three significant digits.
-      std::snprintf(b, sizeof b, v != 0 && std::fabs(v) < 0.1 ? "%.3g" : r.fmt, v);
+      std::string f = r.fmt;
+      if (v != 0 && std::fabs(v) < 0.1) f = "%.3g" + f.substr(std::min(f.find(' '), f.size()));
+      std::snprintf(b, sizeof b, f.c_str(), v);
       return std::string(b);
     });
   }
