@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +13,8 @@
 
 #include <unistd.h>
 
+#include "common/base/progress.h"
+#include "driver/progress_line.h"
 #include "driver/spawn.h"
 #include "report/report.h"
 #include "system/run.h"
@@ -21,7 +24,12 @@ namespace decodesim::driver {
 namespace fs = std::filesystem;
 
 Paths Paths::from_env() {
+  // DECODESIM_HOME, else an installed tree (`make install`: <prefix>/bin/decodesim beside
+  // <prefix>/share/decodesim), else the source tree this binary was built from.
   std::string home = DECODESIM_SOURCE_DIR;
+  std::error_code ec;
+  const fs::path installed = fs::path(self_exe()).parent_path().parent_path() / "share" / "decodesim";
+  if (fs::is_directory(installed / "configs", ec)) home = installed.string();
   if (const char* h = std::getenv("DECODESIM_HOME"); h && *h) home = h;
   return {(fs::path(home) / "configs").string(), (fs::path(home) / "workloads").string()};
 }
@@ -98,7 +106,18 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     if (!o.out_dir.empty() && fs::exists(o.out_dir) && !fs::is_directory(o.out_dir))
       throw config::InputError(config::SourceLoc{"--out", 1, 1}, "out", "not a directory", "'" + o.out_dir + "'",
                                "a directory path");
-    const system::RunResult res = system::simulate(req);
+    system::RunResult res;
+    {
+      ProgressLine progress(ProgressLine::on_terminal(o.quiet), [&req] {
+        const progress::Snapshot s = progress::read();
+        const double pct = s.total ? 100.0 * static_cast<double>(s.done) / static_cast<double>(s.total) : 0;
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "decodesim: simulating %s on %s: %.0f%%", req.model.name.c_str(),
+                      req.cfg.system.name.c_str(), pct);
+        return std::string(buf);
+      });
+      res = system::simulate(req);
+    }
     const report::Summary s = report::summarize(req, res);
     if (!o.quiet) report::print_console(out, req, res, s);
     // Outputs appear only after the simulation succeeded, each file atomically.
@@ -161,6 +180,11 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
 
   std::vector<ChildResult> results(o.systems.size());
   std::vector<std::string> dirs(o.systems.size());
+  std::atomic<std::size_t> finished{0};
+  ProgressLine progress(ProgressLine::on_terminal(o.quiet), [&] {
+    return "decodesim: compare: " + std::to_string(finished.load()) + " of " + std::to_string(o.systems.size()) +
+           " systems done";
+  });
   parallel_for(o.systems.size(), o.jobs, [&](std::size_t i) {
     const std::string label = fs::path(o.systems[i]).stem().string();
     dirs[i] = (base / (std::to_string(i) + "_" + label)).string();
@@ -173,6 +197,7 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
     run.no_reuse = o.no_reuse;
     run.quiet = true;
     results[i] = run_child(run_child_argv(run));
+    ++finished;
   });
 
   int status = kExitOk;
