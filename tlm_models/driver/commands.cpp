@@ -269,11 +269,14 @@ int cmd_config_explain(const std::string& section, bool markdown, std::ostream& 
     };
     std::vector<config::ParamInfo> all;
     schema.collect("", all);
-    for (const auto& [name, desc] : schema.sections())
-      table(name, desc, [&](auto& rows) {
+    for (const auto& section_desc : schema.sections()) {
+      // A named reference, not a structured binding: the lambda captures it (C++17, clang).
+      const std::string& name = section_desc.first;
+      table(name, section_desc.second, [&](auto& rows) {
         for (const auto& r : all)
           if (r.key.rfind(name + ".", 0) == 0) rows.push_back(r);
       });
+    }
     table("scenario", "run flags: --batch, --context, --tokens, --weight-dtype, --act-dtype, --kv-dtype, --seed",
           [](auto& rows) { workload::Scenario::schema().collect("scenario", rows); });
     table("model", "workload files (workloads/*.yaml)",
