@@ -27,7 +27,8 @@ endmacro()
 function(decodesim_add_sc_gtest)
   cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
-  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} decodesim::sc_gtest_main)
+  # quiet_main directly: an object library's objects reach only the target that links it.
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} decodesim::sc_gtest_main decodesim::quiet_main)
   target_compile_definitions(${T_NAME} PRIVATE
     DECODESIM_SOURCE_DIR="${DECODESIM_SOURCE_DIR}"
     DECODESIM_BINARY_DIR="${CMAKE_BINARY_DIR}")
