@@ -1,20 +1,19 @@
 # Thin wrapper over CMake/ctest. The real build lives in CMakeLists.txt.
-# SystemC prints its banner from every process, test discovery at build time included.
-export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE := 1
-
 BUILD    ?= build
 JOBS     ?= $(shell nproc)
 CMAKE    ?= cmake
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 
 # Debian packages the build needs (Debian 12 names). slurm-wlm and munge run the real
-# single-node Slurm sweep test; gnuplot-nox draws `decodesim sweep-report --plot`.
+# single-node Slurm sweep test; gnuplot-nox draws `decodesim sweep-report --plot`; python3 runs
+# tools/doccheck.py (make docs, the docs_current test); clang and libclang-rt-14-dev build
+# `make test-sanitize` and `make fuzz` (libFuzzer, ASan and UBSan runtimes).
 PACKAGES := build-essential cmake ninja-build pkg-config git \
             libsystemc-dev verilator libyaml-cpp-dev libgtest-dev libgmock-dev \
             libcli11-dev nlohmann-json3-dev libbenchmark-dev \
-            slurm-wlm munge gnuplot-nox
+            slurm-wlm munge gnuplot-nox python3 clang libclang-rt-14-dev
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test bench clean test-sanitize fuzz install docs
 
 all: build
 
@@ -50,8 +49,58 @@ bench: build
 	  if [ -f "$$exe" ] && [ -x "$$exe" ]; then echo "== $$exe"; "$$exe" || exit 1; echo; fi; \
 	done
 
+# `decodesim` on PATH with its configs and models: PREFIX/bin, PREFIX/share/decodesim.
+PREFIX ?= /usr/local
+install: build
+	$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
+
+# Reruns every command shown in README.md and docs/*.md and rewrites their output blocks in
+# place (tools/doccheck.py). The docs_current test fails while any block is stale.
+docs: build
+	python3 tools/doccheck.py --write --build $(BUILD)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD)
+
+# ASan + UBSan build of the library, CLI, tests and fuzzers (clang; the Verilated models stay
+# uninstrumented, see CMakeLists.txt), then the whole suite under it. The bad-input corpus is
+# part of the suite (bad_input_test, fuzz_regression_test); the child processes that the CLI
+# tests start inherit the sanitizer options. Suppressions: .ci/sanitizers/ (each one explained).
+SAN_BUILD ?= build-asan
+SAN_CXX   ?= clang++
+SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=0 \
+             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/.ci/sanitizers/ubsan.supp \
+             LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/sanitizers/lsan.supp
+CCACHE    := $(shell command -v ccache 2>/dev/null)
+# Tests left out of the sanitizer run, with the reason (see .ci/sanitizers/README.md).
+SAN_EXCLUDE ?=
+
+$(SAN_BUILD)/CMakeCache.txt:
+	$(CMAKE) -S . -B $(SAN_BUILD) -G "$(GENERATOR)" -DCMAKE_CXX_COMPILER=$(SAN_CXX) \
+	  $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+	  -DDECODESIM_SANITIZE=ON -DDECODESIM_FUZZ=ON -DDECODESIM_BENCHES=OFF
+
+test-sanitize: deps $(SAN_BUILD)/CMakeCache.txt
+	$(SAN_ENV) $(CMAKE) --build $(SAN_BUILD) -j $(JOBS)
+	cd $(SAN_BUILD) && $(SAN_ENV) ctest -j $(JOBS) --output-on-failure --timeout 900 \
+	  $(if $(SAN_EXCLUDE),-E '$(SAN_EXCLUDE)')
+
+# Each fuzzer for FUZZ_SECONDS, seeded from configs/ and the regression corpus. A crash input
+# lands in fuzz/findings/; once fixed, copy it into fuzz/corpus/regressions/<target>/ where
+# fuzz_regression_test replays it in every build.
+FUZZ_SECONDS ?= 60
+fuzz: deps $(SAN_BUILD)/CMakeCache.txt
+	$(SAN_ENV) $(CMAKE) --build $(SAN_BUILD) -j $(JOBS) --target fuzz_config_loader fuzz_sweep_spec
+	@mkdir -p fuzz/findings
+	@set -e; for t in config_loader sweep_spec; do \
+	  case $$t in config_loader) seeds="configs/systems configs/components";; *) seeds=configs/sweeps;; esac; \
+	  mkdir -p $(SAN_BUILD)/fuzz/work/$$t fuzz/corpus/seeds/$$t fuzz/corpus/regressions/$$t; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  $(SAN_ENV) $(SAN_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 \
+	    -max_len=8192 -dict=fuzz/yaml.dict -artifact_prefix=fuzz/findings/$$t- -print_final_stats=1 \
+	    $(SAN_BUILD)/fuzz/work/$$t $$seeds fuzz/corpus/seeds/$$t fuzz/corpus/regressions/$$t; \
+	done
 
 # Systems shown by `make demo`; the others join as their tiles land.
 DEMO_SYSTEMS ?= tpu_v4 tpu_v5e lpu_llama2_7b gpu_a100 gpu_h100

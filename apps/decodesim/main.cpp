@@ -38,7 +38,7 @@ int sc_main(int argc, char** argv) {
   run_cmd->add_option("--out", run.out_dir, "write result.json and kernels.csv into this folder");
   run_cmd->add_option("--trace", run.trace_file, "write a Perfetto/Chrome trace (JSON) to this file");
   run_cmd->add_flag("--no-reuse", run.no_reuse, "simulate every layer and every chip");
-  run_cmd->add_flag("--quiet", run.quiet, "no console table");
+  run_cmd->add_flag("--quiet", run.quiet, "no console table and no progress line");
 
   CompareOptions cmp;
   auto* cmp_cmd = app.add_subcommand("compare", "run several systems on one workload, side by side");
@@ -49,6 +49,7 @@ int sc_main(int argc, char** argv) {
   cmp_cmd->add_option("--out", cmp.out_dir, "keep each system's result.json under this folder");
   cmp_cmd->add_option("-j,--jobs", cmp.jobs, "child processes at a time (default 1)");
   cmp_cmd->add_flag("--no-reuse", cmp.no_reuse, "simulate every layer and every chip");
+  cmp_cmd->add_flag("--quiet", cmp.quiet, "no progress line on a terminal");
 
   auto* cfg_cmd = app.add_subcommand("config", "inspect configuration keys");
   cfg_cmd->require_subcommand(1);
@@ -126,17 +127,13 @@ int sc_main(int argc, char** argv) {
     if (*show) return cmd_config_show(show_system, show_sets, std::cout, std::cerr);
     if (*vr_cmd) return cmd_validate_rtl(vr, vr_sizes, vr_tiles, std::cout, std::cerr);
     if (*version) {
-      std::cout << "decodesim " << decodesim::report::version_string() << "\n";
+      const auto paths = decodesim::driver::Paths::from_env();
+      std::cout << "decodesim " << decodesim::report::version_string() << "\n"
+                << "configs   " << paths.configs_dir << "\n"
+                << "workloads " << paths.workloads_dir << "\n";
       return kExitOk;
     }
     return kExitBadInput;
   };
   return guarded(std::cerr, verb);
-}
-
-// Our own main() replaces libsystemc's so the banner can be silenced before SystemC reads the
-// variable: users asked for numbers, not a copyright notice on every run (and on stdout).
-int main(int argc, char** argv) {
-  ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-  return sc_core::sc_elab_and_sim(argc, argv);
 }

@@ -1,6 +1,6 @@
 // gpu_tb: the gpu-benches microbenchmarks (REFERENCE.md) on a GPU system config.
 //
-//   SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 gpu_tb --system configs/systems/gpu_h100.yaml [--json]
+//   gpu_tb --system configs/systems/gpu_h100.yaml [--json]
 //       [--set gpu.sm.max_inflight_bytes=8192] [--stream-bytes 1GiB]
 //
 // - pointer chase: dependent 64 B loads from SM 0 over a footprint in L1, in L2 slices of SM 0's

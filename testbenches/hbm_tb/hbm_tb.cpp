@@ -1,6 +1,6 @@
 // hbm_tb: drive a DMA engine into an HBM model and report what the memory system achieves.
 //
-//   SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 hbm_tb --config configs/components/hbm2e.yaml
+//   hbm_tb --config configs/components/hbm2e.yaml
 //       --pattern seq --bytes 1GiB --outstanding 16 --chunk 65536 [--set hbm.refresh=off]
 //
 // Exit status: 0 success, 2 bad input, 3 simulation failure.

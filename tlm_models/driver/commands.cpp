@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <cerrno>
@@ -18,6 +19,8 @@
 
 #include <unistd.h>
 
+#include "common/base/progress.h"
+#include "driver/progress_line.h"
 #include "driver/outputs.h"
 #include "matmul/rtl_matmul_core.h"
 #include "driver/spawn.h"
@@ -161,7 +164,18 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
                                           (fs::path(paths.workloads_dir) / (o.model + ".yaml")).string()};
     check_output(o.out_dir, "--out", OutKind::Dir, inputs);
     check_output(o.trace_file, "--trace", OutKind::File, inputs);
-    const system::RunResult res = system::simulate(req);
+    system::RunResult res;
+    {
+      ProgressLine progress(ProgressLine::on_terminal(o.quiet), [&req] {
+        const progress::Snapshot s = progress::read();
+        const double pct = s.total ? 100.0 * static_cast<double>(s.done) / static_cast<double>(s.total) : 0;
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "decodesim: simulating %s on %s: %.0f%%", req.model.name.c_str(),
+                      req.cfg.system.name.c_str(), pct);
+        return std::string(buf);
+      });
+      res = system::simulate(req);
+    }
     const report::Summary s = report::summarize(req, res);
     // Outputs appear only after the simulation succeeded, all of them or none.
     OutputSet files;
@@ -255,6 +269,11 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
 
   std::vector<ChildResult> results(o.systems.size());
   std::vector<std::string> dirs(o.systems.size());
+  std::atomic<std::size_t> finished{0};
+  ProgressLine progress(ProgressLine::on_terminal(o.quiet), [&] {
+    return "decodesim: compare: " + std::to_string(finished.load()) + " of " + std::to_string(o.systems.size()) +
+           " systems done";
+  });
   parallel_for(o.systems.size(), o.jobs, [&](std::size_t i) {
     const std::string label = fs::path(o.systems[i]).stem().string();
     dirs[i] = (base / (std::to_string(i) + "_" + label)).string();
@@ -267,6 +286,7 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
     run.no_reuse = o.no_reuse;
     run.quiet = true;
     results[i] = run_child(run_child_argv(run));
+    ++finished;
   });
 
   int status = kExitOk;
@@ -375,11 +395,14 @@ int cmd_config_explain(const std::string& section, bool markdown, std::ostream& 
     };
     std::vector<config::ParamInfo> all;
     schema.collect("", all);
-    for (const auto& [name, desc] : schema.sections())
-      table(name, desc, [&](auto& rows) {
+    for (const auto& section_desc : schema.sections()) {
+      // A named reference, not a structured binding: the lambda captures it (C++17, clang).
+      const std::string& name = section_desc.first;
+      table(name, section_desc.second, [&](auto& rows) {
         for (const auto& r : all)
           if (r.key.rfind(name + ".", 0) == 0) rows.push_back(r);
       });
+    }
     table("scenario", "run flags: --batch, --context, --tokens, --weight-dtype, --act-dtype, --kv-dtype, --seed",
           [](auto& rows) { workload::Scenario::schema().collect("scenario", rows); });
     table("model", "workload files (workloads/*.yaml); `--set model.<key>=v` overrides one",

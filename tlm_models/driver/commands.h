@@ -65,6 +65,7 @@ struct CompareOptions {
   std::string out_dir;  ///< keep each system's result here (<out>/<system>/); empty: temporary
   unsigned jobs = 1;
   bool no_reuse = false;
+  bool quiet = false;   ///< no progress line (the table is the output, so it is always printed)
 };
 int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err);
 

@@ -4,6 +4,7 @@
 #include <queue>
 
 #include "common/base/layer_replay.h"
+#include "common/base/progress.h"
 #include "common/base/sc_time_conv.h"
 
 namespace decodesim::gpu {
@@ -87,6 +88,7 @@ Bytes GpuTile::on_chip_region_bytes(const GpuConfig& cfg, const std::vector<Kern
 void GpuTile::load(std::vector<KernelGraph> tokens, MemoryPlan plan) {
   m_tokens = std::move(tokens);
   m_plan = std::move(plan);
+  for (const auto& g : m_tokens) progress::add_total(g.kernels.size());
   Bytes act = 0;
   for (const auto& g : m_tokens)
     for (const auto& k : g.kernels) act = std::max({act, k.act_in_bytes, k.act_out_bytes});
@@ -312,7 +314,16 @@ Picos GpuTile::run_grid(const Grid& g, Picos start) {
     S.last_end = std::max(S.last_end, end);
     S.ran = true;
     grid_end = std::max(grid_end, end);
-    if (m_trace && I.sm == 0) m_trace->slice(m_track_sm0, g.name, I.start, end);
+    if (m_trace && I.sm == 0) {
+      SliceArgs a;
+      a.layer = m_running->layer;
+      Bytes moved = 0;
+      for (const MemAccess& x : I.rd) moved += x.len;
+      for (const MemAccess& x : I.wr) moved += x.len;
+      a.bytes = moved;
+      a.shape = std::to_string(g.ctas) + " CTAs x " + std::to_string(g.threads) + " threads";
+      m_trace->slice(m_track_sm0, m_running->name + " " + g.name, I.start, end, std::move(a));
+    }
     I.phase = Issuer::Phase::Idle;
     if (next_cta < g.ctas) begin_cta(s, end + cta_launch);
   }
@@ -365,6 +376,7 @@ KernelRecord GpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
   m_acct = GridAcct{};
   Picos launch = 0, link = 0, t = prev_end, first = 0;
   const bool first_of_token = index == 0;
+  m_running = &k;
   if (k.kind == KernelKind::AllReduce) {
     const Picos ready = launch_ready(t, first_of_token);
     launch = ready - t;
@@ -377,7 +389,11 @@ KernelRecord GpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
     const KernelPlan plan = map_kernel(m_cfg, k, addresses(k, index, token, index));
     for (std::size_t gi = 0; gi < plan.grids.size(); ++gi) {
       const Picos ready = launch_ready(t, first_of_token && gi == 0);
-      if (m_trace && ready > t) m_trace->slice(m_track_launch, "launch gap", t, ready);
+      if (m_trace && ready > t) {
+        SliceArgs a;
+        a.layer = k.layer;
+        m_trace->slice(m_track_launch, k.name + " launch", t, ready, std::move(a));
+      }
       launch += ready - t;
       if (gi == 0) first = ready;
       t = run_grid(plan.grids[gi], ready);
@@ -414,36 +430,36 @@ KernelRecord GpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
                                                     {"link", link_part}});
   if (launch >= r.exclusive / 2) bound = "overhead";
   r.bound = bound;
-  if (m_trace) m_trace->slice(m_track_kernel, k.name, r.start, r.end);
+  if (m_trace) m_trace->slice(m_track_kernel, k.name, r.start, r.end, trace_args(k, r));
   return r;
 }
 
 void GpuTile::run() {
-  Picos now = sc_now_picos();
+  m_now = sc_now_picos();
   // Layer reuse as in the TPU tile, through the same loop (docs/reuse.md): layer 0 warms L2 and
   // HBM rows, layer 1 is the template, identical later layers replay its records shifted in time.
   // The GPU has no tile timelines to move: its state lives in the memory system and the host.
-  replay::ReplayCounters counters;
-  counters.watch(m_host);
-  counters.watch(m_macs);
-  counters.watch(m_sram_bits);
-  counters.watch(m_cuda_ops);
+  // The replay state is owned by the tile, not by this thread's stack: when the watchdog stops
+  // the simulation, the thread stays suspended at its wait() and its locals are never
+  // destroyed, so anything they owned would leak.
+  m_counters.watch(m_host);
+  m_counters.watch(m_macs);
+  m_counters.watch(m_sram_bits);
+  m_counters.watch(m_cuda_ops);
   replay::LayerReplay::Hooks hooks;
-  std::uint32_t token = 0;
-  hooks.execute = [&](const Kernel& k, std::size_t i) { return execute(k, i, token, now); };
-  hooks.trace_reused = [this](const KernelRecord& r) {
-    if (m_trace) m_trace->slice(m_track_kernel, r.name + " (reused)", r.start, r.end);
-  };
+  hooks.execute = [this](const Kernel& k, std::size_t i) { return execute(k, i, m_token, m_now); };
+  hooks.trace = m_trace;
+  hooks.trace_chip = static_cast<int>(m_chip);
+  hooks.kernel_track = m_track_kernel;
   // Activations ping-pong through L2 here, so their sizes are part of the work.
   hooks.same = [](const Kernel& a, const Kernel& b) {
     return replay::same_work(a, b) && replay::same_activations(a, b);
   };
-  replay::LayerReplay replayer(m_reuse, std::move(hooks), counters, m_reused_layers);
-  for (std::uint32_t t = 0; t < m_tokens.size(); ++t) {
-    token = t;
-    replayer.run_token(m_tokens[t], m_records, now);
+  m_replayer = std::make_unique<replay::LayerReplay>(m_reuse, std::move(hooks), m_counters, m_reused_layers);
+  for (m_token = 0; m_token < m_tokens.size(); ++m_token) {
+    m_replayer->run_token(m_tokens[m_token], m_records, m_now);
     // Token boundary: the sampled token feeds the next step, so time must be real here.
-    if (now > sc_now_picos()) wait(to_sc_time(now - sc_now_picos()));
+    if (m_now > sc_now_picos()) wait(to_sc_time(m_now - sc_now_picos()));
   }
   m_finished = true;
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/base/kernel_record.h"
+#include "common/base/layer_replay.h"
 #include "common/base/stats.h"
 #include "common/base/trace.h"
 #include "gpu/gpu_config.h"
@@ -100,8 +101,13 @@ class GpuTile : public sc_core::sc_module {
   std::uint32_t m_pcs = 1;
   TraceWriter* m_trace = nullptr;
   int m_track_kernel = -1, m_track_sm0 = -1, m_track_launch = -1;
+  const Kernel* m_running = nullptr;  ///< the kernel execute() is simulating, for trace slices
   bool m_reuse = false;
   std::uint32_t m_reused_layers = 0;
+  replay::ReplayCounters m_counters;              ///< see run(): owned here, not by the thread
+  std::unique_ptr<replay::LayerReplay> m_replayer;
+  std::uint32_t m_token = 0;                      ///< the token run() is simulating
+  Picos m_now = 0;                                ///< end of the last kernel (the tile's local time)
 
   Picos m_host = 0;  ///< stream mode: when the host has issued the launches so far
   // Per-grid accounting, summed per kernel.

@@ -154,7 +154,11 @@ namespace {
 
 KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a) {
   KernelPlan p;
-  const auto [tile, split] = choose_gemm_tiling(cfg, k.n, k.k, k.groups, k.weight_dtype, k.act_dtype);
+  // Plain variables, not a structured binding: lambdas below capture them, which C++17 allows
+  // only for variables (clang rejects capturing a binding; `make test-sanitize` builds with clang).
+  const std::pair<std::uint32_t, std::uint32_t> tiling =
+      choose_gemm_tiling(cfg, k.n, k.k, k.groups, k.weight_dtype, k.act_dtype);
+  const std::uint32_t tile = tiling.first, split = tiling.second;
   p.split = split;
   p.tile = tile;
   const std::uint64_t n_tiles = ceil_div<std::uint64_t>(k.n, tile);

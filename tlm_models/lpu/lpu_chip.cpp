@@ -1,5 +1,8 @@
 #include "lpu/lpu_chip.h"
 
+#include <algorithm>
+
+#include "common/base/progress.h"
 #include "common/base/sc_time_conv.h"
 
 namespace decodesim::lpu {
@@ -9,6 +12,7 @@ LpuChip::LpuChip(sc_core::sc_module_name name, const LpuConfig& cfg, const memor
     : sc_core::sc_module(name), m_sched(cfg, link, chip, group), m_chip(chip), m_plan(std::move(plan)) {
   SC_HAS_PROCESS(LpuChip);
   SC_THREAD(run);
+  progress::add_total(m_plan.program.size());
 }
 
 void LpuChip::set_trace(TraceWriter* t) {
@@ -45,12 +49,23 @@ void LpuChip::run() {
       m_violation = std::string(name()) + ": token " + std::to_string(t) + " timeline differs from the compiled schedule";
     if (m_trace) {
       for (const auto& e : got.events) m_trace->slice(m_tracks[static_cast<int>(e.unit)], e.name, e.start, e.end);
-      for (const auto& r : got.records) m_trace->slice(m_tracks.back(), r.name, r.start, r.end);
+      const std::vector<Kernel>& prog = m_plan.program[t];
+      for (const auto& r : got.records) {
+        // Records follow the program; a record with no kernel of its name (the send) has no shape.
+        const auto k = std::find_if(prog.begin(), prog.end(), [&](const Kernel& x) { return x.name == r.name; });
+        SliceArgs a = k != prog.end() ? trace_args(*k, r) : trace_args(Kernel{}, r);
+        if (k == prog.end()) a.shape.clear();
+        m_trace->slice(m_tracks.back(), r.name, r.start, r.end, std::move(a));
+      }
     }
-    if (got.end > sc_now_picos()) wait(to_sc_time(got.end - sc_now_picos()));
-    // A single-stage system feeds itself: the next token starts when this one is done.
-    if (m_next) m_next->deliver(got.send_done);
+    // The run belongs to the chip before the thread waits: a watchdog stop leaves the thread
+    // suspended in wait() for good, and what its locals owned would leak.
     m_runs.push_back(std::move(got));
+    const StageRun& done = m_runs.back();
+    if (done.end > sc_now_picos()) wait(to_sc_time(done.end - sc_now_picos()));
+    // A single-stage system feeds itself: the next token starts when this one is done.
+    if (m_next) m_next->deliver(m_runs.back().send_done);
+    progress::advance();
   }
   m_finished = true;
 }

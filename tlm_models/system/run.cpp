@@ -1,5 +1,6 @@
 #include "system/run.h"
 
+#include "common/base/progress.h"
 #include "system/lpu_system.h"
 #include "system/gpu_system.h"
 #include "system/tpu_system.h"
@@ -7,6 +8,7 @@
 namespace decodesim::system {
 
 RunResult simulate(const RunRequest& req) {
+  progress::reset();
   switch (req.cfg.system.arch) {
     case Arch::Tpu: return simulate_tpu(req);
     case Arch::Lpu: return simulate_lpu(req);

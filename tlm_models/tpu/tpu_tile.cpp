@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "common/base/layer_replay.h"
+#include "common/base/progress.h"
 #include "common/base/sc_time_conv.h"
 
 namespace decodesim::tpu {
@@ -39,6 +40,7 @@ TpuTile::TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, const memor
 void TpuTile::load(std::vector<KernelGraph> tokens, MemoryPlan plan) {
   m_tokens = std::move(tokens);
   m_plan = std::move(plan);
+  for (const auto& g : m_tokens) progress::add_total(g.kernels.size());
 }
 
 void TpuTile::set_trace(TraceWriter* t) {
@@ -63,8 +65,27 @@ Picos TpuTile::vector_phase(std::uint64_t ops, Picos ready, Accum& acc) {
   const Picos dur = cycles_to_ps(ceil_div<std::uint64_t>(ops, width) + m_cfg.vector.latency_cycles);
   acc.vector += dur;
   m_vector_ops += static_cast<double>(ops);
-  if (m_trace) m_trace->slice(m_track_vpu, "vector", ready, ready + dur);
+  if (m_trace) {
+    SliceArgs a;
+    a.layer = m_running->layer;
+    a.ops = ops;
+    m_trace->slice(m_track_vpu, m_running->name + " vector", ready, ready + dur, std::move(a));
+  }
   return ready + dur;
+}
+
+Picos TpuTile::traced_dma(Bytes addr, Bytes bytes, bool write, Picos start, const char* what) {
+  const Picos done = dma.transfer(addr, bytes, write, start);
+  trace_dma(what, start, done, bytes);
+  return done;
+}
+
+void TpuTile::trace_dma(const char* what, Picos start, Picos end, Bytes bytes) {
+  if (!m_trace) return;
+  SliceArgs a;
+  a.layer = m_running->layer;
+  a.bytes = bytes;
+  m_trace->slice(m_track_dma, m_running->name + " " + what, start, end, std::move(a));
 }
 
 const TpuTile::StreamCost& TpuTile::stream_cost(const matmul::TileShape& shape) {
@@ -140,8 +161,7 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
     if (!m_cfg.prefetch_across_kernels) dma_start = std::max(dma_start, compute_ready);
     dma_start = std::max(dma_start, now_ps());
     acc.first_activity = std::min(acc.first_activity, dma_start);
-    const Picos dma_done = dma.transfer(addr + offset, bytes, false, dma_start);
-    if (m_trace) m_trace->slice(m_track_dma, "weights", dma_start, dma_done);
+    const Picos dma_done = traced_dma(addr + offset, bytes, false, dma_start, "weights");
 
     // A block whose data is already in VMEM while the arrays are still busy continues their
     // tile stream (weight double-buffering hides the next load); otherwise the arrays went
@@ -172,7 +192,15 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
     acc.stream += cycles_to_ps(stream_cycles);
     m_macs += static_cast<double>(block_macs);
     m_sram_bits += 2.0 * 8.0 * static_cast<double>(bytes);  // written by DMA, read by the MXUs
-    if (m_trace) m_trace->slice(m_track_mxu, "mxu", start, results);
+    if (m_trace) {
+      SliceArgs a;
+      a.layer = m_running->layer;
+      a.flops = 2 * block_macs;
+      a.bytes = bytes;
+      a.shape = std::to_string(last - first) + " tiles of m=" + std::to_string(m) + " k<=" + std::to_string(R) +
+                " n<=" + std::to_string(C) + (continues ? ", stream continues" : ", stream restarts");
+      m_trace->slice(m_track_mxu, m_running->name + " mxu", start, results, std::move(a));
+    }
     m_mxu_free = accept;
     m_slot_free[slot] = accept;  // every weight of the block is inside the arrays now
     end = results;
@@ -225,7 +253,18 @@ std::pair<Picos, Picos> TpuTile::run_on_lane(MxuLane& lane, const TileSet& tiles
   lane.weight_load += cycles_to_ps(n * m_cfg.mxu.rows);
   lane.stream += cycles_to_ps(n * tiles.shape[0].m);
   lane.free = accept;
-  if (m_trace) m_trace->slice(m_track_mxu, "mxu", start, results);
+  if (m_trace) {
+    SliceArgs a;
+    a.layer = m_running->layer;
+    a.bytes = bytes;
+    std::uint64_t flops = 0;
+    for (int s = 0; s < 4; ++s)
+      flops += 2 * tiles.count[s] * tiles.shape[s].m * tiles.shape[s].k * tiles.shape[s].n;
+    a.flops = flops;
+    a.shape = std::to_string(n) + " tiles of m=" + std::to_string(tiles.shape[0].m) +
+              (continues ? ", stream continues" : ", stream restarts");
+    m_trace->slice(m_track_mxu, m_running->name + " mxu", start, results, std::move(a));
+  }
   return {accept, results};
 }
 
@@ -301,7 +340,7 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
     if (!m_cfg.prefetch_across_kernels) dma_start = std::max(dma_start, ready);
     acc.first_activity = std::min(acc.first_activity, dma_start);
     const Picos data = dma.transfer(descs, dma_start);
-    if (m_trace) m_trace->slice(m_track_dma, "kv", dma_start, data);
+    trace_dma("K/V", dma_start, data, used);
     m_sram_bits += 2.0 * 8.0 * static_cast<double>(used);  // written by DMA, read by the MXUs
 
     for (Chunk& c : block) {
@@ -319,7 +358,12 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
       c.softmax_done = vpu_free + cycles_to_ps(m_cfg.vector.latency_cycles);
       acc.vector += occupy;
       m_vector_ops += static_cast<double>(ops);
-      if (m_trace) m_trace->slice(m_track_vpu, "softmax", vstart, c.softmax_done);
+      if (m_trace) {
+        SliceArgs a;
+        a.layer = m_running->layer;
+        a.ops = ops;
+        m_trace->slice(m_track_vpu, m_running->name + " softmax", vstart, c.softmax_done, std::move(a));
+      }
       m_macs += 2.0 * static_cast<double>(m * d * c.npos);
       pending[x].push_back(c);
     }
@@ -354,6 +398,7 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
   r.flops = k.flops;
   r.vector_ops = k.vector_ops;
   r.start = m_now;
+  m_running = &k;
   const Picos ready = m_now + cycles_to_ps(m_cfg.kernel_overhead_cycles);
   const Bytes bytes_before = dma.bytes_moved();
   Accum acc;
@@ -375,11 +420,14 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
       // last (docs/workloads.md: append, then attend over context + t positions).
       const std::uint64_t pos = m_tokens[token].context - 1;
       const Bytes row = m_plan.kv_row_bytes;
+      // All rows are issued at once: one trace slice for the lot, not one track per row.
+      const Picos issue = std::max(ready, now_ps());
       for (std::uint64_t g = 0; g < m_plan.kv_groups; ++g) {
         const Bytes base = m_plan.kv_base[index] + g * m_plan.kv_group_stride + pos * row;
-        end = std::max(end, dma.transfer(base, row, true, std::max(ready, now_ps())));
-        end = std::max(end, dma.transfer(base + m_plan.kv_v_offset, row, true, std::max(ready, now_ps())));
+        end = std::max(end, dma.transfer(base, row, true, issue));
+        end = std::max(end, dma.transfer(base + m_plan.kv_v_offset, row, true, issue));
       }
+      trace_dma("K/V rows", issue, end, 2 * m_plan.kv_groups * row);
       break;
     }
     case KernelKind::Embedding: {
@@ -387,11 +435,13 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
       const std::uint64_t rows = std::max<std::uint64_t>(1, k.m);
       const Bytes row = k.weight_bytes / rows;
       const std::uint64_t vocab = std::max<std::uint64_t>(1, k.k);
+      const Picos issue = std::max(ready, now_ps());
       for (std::uint64_t b = 0; b < rows; ++b) {
         const std::uint64_t id = (b * 7919 + token * 104729) % vocab;
         end = std::max(end, dma.transfer(m_plan.weight_base[index] + id * m_plan.embedding_row_stride, row, false,
-                                         std::max(ready, now_ps())));
+                                         issue));
       }
+      trace_dma("rows", issue, end, rows * row);
       break;
     }
     case KernelKind::AllReduce: {
@@ -407,7 +457,7 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
     case KernelKind::SiluMul: {
       Picos data = ready;
       if (k.weight_bytes > 0)
-        data = dma.transfer(m_plan.weight_base[index], k.weight_bytes, false, std::max(ready, now_ps()));
+        data = traced_dma(m_plan.weight_base[index], k.weight_bytes, false, std::max(ready, now_ps()), "weights");
       end = vector_phase(k.vector_ops, data, acc);
       break;
     }
@@ -433,7 +483,7 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
       cycles_to_ps(m_cfg.kernel_overhead_cycles) * 2 >= r.duration())
     bound = "overhead";
   r.bound = bound;
-  if (m_trace) m_trace->slice(m_track_kernel, k.name, r.start, r.end);
+  if (m_trace) m_trace->slice(m_track_kernel, k.name, r.start, r.end, trace_args(k, r));
   return r;
 }
 
@@ -441,28 +491,28 @@ void TpuTile::run() {
   m_now = now_ps();
   // Layer reuse (docs/reuse.md): the loop is shared with the GPU tile; what is TPU-specific is
   // which timelines a replayed layer moves forward and which counters it adds again.
-  replay::ReplayCounters counters;
-  counters.watch(m_macs);
-  counters.watch(m_sram_bits);
-  counters.watch(m_vector_ops);
+  // The replay state is owned by the tile, not by this thread's stack: when the watchdog stops
+  // the simulation, the thread stays suspended at its wait() and its locals are never
+  // destroyed, so anything they owned would leak.
+  m_counters.watch(m_macs);
+  m_counters.watch(m_sram_bits);
+  m_counters.watch(m_vector_ops);
   replay::LayerReplay::Hooks hooks;
-  std::uint32_t token = 0;
-  hooks.execute = [&](const Kernel& k, std::size_t i) { return execute(k, i, token); };
+  hooks.execute = [this](const Kernel& k, std::size_t i) { return execute(k, i, m_token); };
   hooks.shift_timelines = [this](Picos advance) {
     // The replayed layer kept every resource busy exactly as layer 1 did: move the
     // timelines forward so the next simulated kernel sees them where they would be.
     for (auto& f : m_slot_free) f += advance;
     m_mxu_free += advance;
   };
-  hooks.trace_reused = [this](const KernelRecord& r) {
-    if (m_trace) m_trace->slice(m_track_kernel, r.name + " (reused)", r.start, r.end);
-  };
+  hooks.trace = m_trace;
+  hooks.trace_chip = static_cast<int>(m_chip);
+  hooks.kernel_track = m_track_kernel;
   // TPU activations never leave the chip, so their sizes do not enter the timing: same_work
   // alone decides (the default).
-  replay::LayerReplay replayer(m_reuse, std::move(hooks), counters, m_reused_layers);
-  for (std::uint32_t t = 0; t < m_tokens.size(); ++t) {
-    token = t;
-    replayer.run_token(m_tokens[t], m_records, m_now);
+  m_replayer = std::make_unique<replay::LayerReplay>(m_reuse, std::move(hooks), m_counters, m_reused_layers);
+  for (m_token = 0; m_token < m_tokens.size(); ++m_token) {
+    m_replayer->run_token(m_tokens[m_token], m_records, m_now);
     // Token boundary: the sampled token feeds the next step, so time must be real here.
     if (m_now > now_ps()) wait(to_sc_time(m_now - now_ps()));
   }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/base/kernel_record.h"
+#include "common/base/layer_replay.h"
 #include "common/base/stats.h"
 #include "common/base/trace.h"
 #include "memory/dma/dma_engine.h"
@@ -75,6 +76,10 @@ class TpuTile : public sc_core::sc_module {
   Picos stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType dtype,
                       Picos compute_ready, Accum& acc);
   Picos vector_phase(std::uint64_t ops, Picos ready, Accum& acc);
+  /// A DMA transfer of the running kernel, traced on the DMA track ("<kernel> <what>").
+  Picos traced_dma(Bytes addr, Bytes bytes, bool write, Picos start, const char* what);
+  /// One DMA-track slice of the running kernel: `bytes` moved in [start, end).
+  void trace_dma(const char* what, Picos start, Picos end, Bytes bytes);
   /// Decode attention as a fused kernel (README "Attention"): (sequence, KV head) pairs cut
   /// into position chunks that stream back to back through every MXU, K/V prefetched through
   /// the VMEM ring, softmax pipelined on the vector unit. Returns the kernel's end time.
@@ -121,8 +126,12 @@ class TpuTile : public sc_core::sc_module {
   CollectiveFn m_collective;
   TraceWriter* m_trace = nullptr;
   int m_track_mxu = -1, m_track_dma = -1, m_track_vpu = -1, m_track_kernel = -1;
+  const Kernel* m_running = nullptr;  ///< the kernel execute() is simulating, for trace slices
   bool m_reuse = false;
   std::uint32_t m_reused_layers = 0;
+  replay::ReplayCounters m_counters;              ///< see run(): owned here, not by the thread
+  std::unique_ptr<replay::LayerReplay> m_replayer;
+  std::uint32_t m_token = 0;                      ///< the token run() is simulating
 
   Picos m_now = 0;                      ///< the tile's local time (end of the last kernel)
   std::vector<Picos> m_slot_free;       ///< when each VMEM buffer can be refilled

@@ -1,5 +1,7 @@
 #include "common/base/layer_replay.h"
 
+#include "common/base/progress.h"
+
 namespace decodesim::replay {
 
 bool same_work(const Kernel& a, const Kernel& b) {
@@ -65,6 +67,7 @@ void LayerReplay::run_token(const KernelGraph& g, std::vector<KernelRecord>& rec
         m_enabled && layer_reusable(g, spans, k.layer, m_hooks.same)) {
       const LayerSpan s = spans[k.layer];
       const Picos shift = now - anchor;
+      const Picos span_start = now;
       for (std::size_t j = 0; j < s.size(); ++j) {
         KernelRecord r = records[template_rec + j];
         r.start += shift;
@@ -72,14 +75,27 @@ void LayerReplay::run_token(const KernelGraph& g, std::vector<KernelRecord>& rec
         r.layer = k.layer;
         r.name = g.kernels[s.first + j].name;
         r.reused = true;
-        if (m_hooks.trace_reused) m_hooks.trace_reused(r);
+        if (m_hooks.trace) {
+          SliceArgs a = trace_args(g.kernels[s.first + j], r);
+          a.replayed_from = 1;
+          m_hooks.trace->slice(m_hooks.kernel_track, r.name, r.start, r.end, std::move(a));
+        }
         records.push_back(std::move(r));
+      }
+      if (m_hooks.trace) {
+        // Unit events are named after their kernel ("L1.qkv", lowering.cpp): rename to this layer.
+        const std::string from = "L1.", to = "L" + std::to_string(k.layer) + ".";
+        m_hooks.trace->replay(m_hooks.trace_chip, m_trace_from, m_trace_to, shift, k.layer, 1, span_start,
+                              records.back().end, m_hooks.kernel_track, [&](const std::string& n) {
+                                return n.compare(0, from.size(), from) == 0 ? to + n.substr(from.size()) : n;
+                              });
       }
       const Picos advance = records.back().end - now;
       now += advance;
       if (m_hooks.shift_timelines) m_hooks.shift_timelines(advance);
       m_counters.replay();
       ++m_reused_layers;
+      progress::advance(s.size());
       i = s.last;
       continue;
     }
@@ -89,11 +105,16 @@ void LayerReplay::run_token(const KernelGraph& g, std::vector<KernelRecord>& rec
       template_rec = records.size();
       anchor = now;
       m_counters.begin();
+      if (m_hooks.trace) m_trace_from = m_hooks.trace->mark();
     }
     KernelRecord r = m_hooks.execute(k, i);
     now = r.end;
     records.push_back(std::move(r));
-    if (last_of_template) m_counters.end();
+    progress::advance();
+    if (last_of_template) {
+      m_counters.end();
+      if (m_hooks.trace) m_trace_to = m_hooks.trace->mark();
+    }
     ++i;
   }
 }

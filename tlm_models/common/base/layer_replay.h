@@ -13,6 +13,7 @@
 
 #include "common/base/kernel_graph.h"
 #include "common/base/kernel_record.h"
+#include "common/base/trace.h"
 
 namespace decodesim::replay {
 
@@ -70,9 +71,13 @@ class LayerReplay {
     /// Tile timelines (buffer rings, array availability) move forward by a replayed layer's
     /// duration, so the next simulated kernel finds them where they would have been. Optional.
     std::function<void(Picos advance)> shift_timelines;
-    /// Emit a trace slice for a replayed record. Optional.
-    std::function<void(const KernelRecord& r)> trace_reused;
     SameWork same = same_work;
+    /// Trace (optional). A replayed layer gets one slice per kernel on `kernel_track`, and a
+    /// shifted copy of every other event this chip emitted while layer 1 ran (DMA, matmul,
+    /// vector, memory counters): TraceWriter::replay.
+    TraceWriter* trace = nullptr;
+    int trace_chip = 0;
+    int kernel_track = -1;
   };
 
   LayerReplay(bool enabled, Hooks hooks, ReplayCounters& counters, std::uint32_t& reused_layers)
@@ -89,6 +94,7 @@ class LayerReplay {
   Hooks m_hooks;
   ReplayCounters& m_counters;
   std::uint32_t& m_reused_layers;
+  std::size_t m_trace_from = 0, m_trace_to = 0;  ///< layer 1's events in the trace buffer
 };
 
 }  // namespace decodesim::replay

@@ -1,5 +1,6 @@
 #include "common/config/node.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <cstring>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -103,19 +105,45 @@ struct Converter {
   }
 };
 
-/// Flow-style nesting is checked before yaml-cpp sees it: its parser recurses per level.
+/// Flow-style nesting ([ and {) is checked before yaml-cpp sees the text, so a deep document
+/// gets the same located "nesting too deep" as a deep block one (Converter) instead of a parse
+/// that recurses per level. Brackets inside quoted scalars and comments are text, not nesting.
+/// This scan is a courtesy, not the safety net: yaml-cpp bounds its own recursion (DepthGuard,
+/// 2000 levels, caught below) and Converter enforces max_depth on every parsed node, so a
+/// quote this scan misreads can only change which of the two errors is reported.
 void check_flow_depth(const std::string& text, const std::string& name, const LoadLimits& limits) {
   int flow = 0, line = 1, col = 0;
-  for (char c : text) {
+  char quote = 0;       // the open quote character, or 0
+  bool comment = false;
+  char prev = '\n';
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     ++col;
-    if (c == '\n') { ++line; col = 0; }
-    if (c == '[' || c == '{') {
+    if (c == '\n') {
+      ++line;
+      col = 0;
+      comment = false;
+    } else if (comment) {
+    } else if (quote == '\'') {
+      if (c == '\'') {
+        if (i + 1 < text.size() && text[i + 1] == '\'') ++i, ++col;  // '' is an escaped quote
+        else quote = 0;
+      }
+    } else if (quote == '"') {
+      if (c == '\\') ++i, ++col;  // \" and \\ are escapes
+      else if (c == '"') quote = 0;
+    } else if ((c == '\'' || c == '"') && prev && std::strchr("\n \t[{,:", prev)) {
+      quote = c;  // a quote opens a scalar only where a scalar can start
+    } else if (c == '#' && prev && std::strchr("\n \t", prev)) {
+      comment = true;
+    } else if (c == '[' || c == '{') {
       if (++flow > limits.max_depth)
         throw InputError(SourceLoc{name, line, col}, "", "nesting too deep",
                          "depth " + std::to_string(flow), "at most " + std::to_string(limits.max_depth));
     } else if ((c == ']' || c == '}') && flow > 0) {
       --flow;
     }
+    prev = c;
   }
 }
 
@@ -130,6 +158,9 @@ Node parse_text(const std::string& text, const std::string& name, const LoadLimi
                        "more than one YAML document", std::to_string(docs.size()) + " documents",
                        "one map per file (no second ---)");
     if (!docs.empty()) y = docs.front();
+  } catch (const YAML::DeepRecursion& e) {
+    throw InputError(SourceLoc{name, e.mark.line + 1, e.mark.column + 1}, "", "nesting too deep",
+                     "more than yaml-cpp's own limit", "at most " + std::to_string(limits.max_depth));
   } catch (const YAML::Exception& e) {
     throw InputError(SourceLoc{name, e.mark.line + 1, e.mark.column + 1}, "",
                      "malformed YAML: " + e.msg);
@@ -273,6 +304,15 @@ Node load_string(const std::string& text, const std::string& name, const LoadLim
 
 std::string home_dir() {
   if (const char* h = std::getenv("DECODESIM_HOME"); h && *h) return h;
+  // An installed tree (`make install`: <prefix>/bin/decodesim beside <prefix>/share/decodesim)
+  // wins over the source tree the binary was built from, so an installed copy never reads a
+  // checkout that may since have moved on.
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path installed = exe.parent_path().parent_path() / "share" / "decodesim";
+    if (fs::is_directory(installed / "configs", ec)) return installed.string();
+  }
   return DECODESIM_SOURCE_DIR;
 }
 
