@@ -168,3 +168,28 @@ TEST(Golden, LpuGroqTinyRtl16) {
                                        "lpu.mxm.cols=16", "--set", "lpu.matmul.impl=rtl"});
 }
 
+// Variants that must not change any output: the LT quantum (the initiators never sync past a
+// time they may still issue at) and the base-protocol checker on every memory binding.
+
+TEST(Golden, TpuQuantumOf1nsChangesNothing) {
+  check_golden("tpu_v4_tiny_noreuse_b4_q1",
+               {"--system", system_file("tpu_v4"), "--model", "tiny", "--context", "256", "--tokens", "2", "--batch", "4",
+                "--no-reuse", "--set", "sim.quantum_ns=1"},
+               {{"\"quantum_ns\": 1.0", "\"quantum_ns\": 100000.0"}}, "tpu_v4_tiny_noreuse_b4");
+}
+
+TEST(Golden, GpuQuantumOf1nsAndProtocolCheckerChangeNothing) {
+  check_golden("gpu_h100_tiny_noreuse_q1_checked",
+               {"--system", system_file("gpu_h100"), "--model", "tiny", "--context", "128", "--tokens", "2",
+                "--no-reuse", "--set", "sim.quantum_ns=1", "--set", "sim.check_protocol=true"},
+               {{"\"check_protocol\": true", "\"check_protocol\": false"},
+                {"\"quantum_ns\": 1.0", "\"quantum_ns\": 100000.0"}},
+               "gpu_h100_tiny_noreuse");
+}
+
+TEST(Golden, TpuProtocolCheckerChangesNothing) {
+  check_golden("tpu_v5e_x8_llama2_7b_reuse_checked",
+               {"--system", system_file("tpu_v5e_x8"), "--model", "llama2_7b", "--context", "2048", "--set",
+                "sim.check_protocol=true"},
+               {{"\"check_protocol\": true", "\"check_protocol\": false"}}, "tpu_v5e_x8_llama2_7b_reuse");
+}
