@@ -101,3 +101,13 @@ TEST(PlugIn, GpuSystemRefusesAtWithOneLineError) {
   // The SM cluster computes L2-miss completions as it issues them (docs/memory.md, "AT").
   EXPECT_THROW(test::request("gpu_h100", "tiny", 64, {"sim.tlm_mode=at"}), config::InputError);
 }
+
+TEST(BuiltinHbm, TpuRunInAtPassesTheProtocolCheckerAndServesEveryByte) {
+  // The built-in HBM's AT side under the checker, every layer and chip simulated.
+  const auto req = test::request("tpu_v5e", "tiny", 128, {"sim.tlm_mode=at", "sim.check_protocol=true", "sim.reuse=false"},
+                                 2);
+  const system::RunResult res = system::simulate(req);
+  test::expect_roofline_holds(res);
+  EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes);
+  EXPECT_GT(res.total_time, 0u);
+}

@@ -49,8 +49,7 @@ Picos DmaEngine::slot_done(std::size_t i) {
     w.busy = false;
     m_latency_sum += w.done - w.issue;
     m_last_done = std::max(m_last_done, w.done);
-    const auto it = m_open.find(w.transfer);
-    if (it != m_open.end()) it->second.done = std::max(it->second.done, w.done);
+    if (Open* o = open_of(w.transfer)) o->done = std::max(o->done, w.done);
   }
   return w.done;
 }
@@ -74,9 +73,8 @@ void DmaEngine::issue(Handle h, Bytes addr, Bytes len, bool write, Picos start) 
 }
 
 DmaEngine::Handle DmaEngine::open_transfer(Picos start) {
-  const Handle h = m_next_handle++;
-  m_open[h] = Open{start, 0};
-  return h;
+  m_open.push_back(Open{start, 0, false});
+  return m_open_base + m_open.size() - 1;
 }
 
 DmaEngine::Handle DmaEngine::start_transfer(Bytes addr, Bytes len, bool write, Picos start) {
@@ -88,9 +86,13 @@ DmaEngine::Handle DmaEngine::start_transfer(Bytes addr, Bytes len, bool write, P
 Picos DmaEngine::wait_transfer(Handle h) {
   for (std::size_t i = 0; i < m_window.size(); ++i)
     if (m_window[i].busy && m_window[i].transfer == h) slot_done(i);
-  const auto it = m_open.find(h);
-  const Picos done = std::max(it->second.start, it->second.done);
-  m_open.erase(it);
+  Open& o = *open_of(h);
+  o.waited = true;
+  const Picos done = std::max(o.start, o.done);
+  while (!m_open.empty() && m_open.front().waited) {
+    m_open.pop_front();
+    ++m_open_base;
+  }
   return done;
 }
 

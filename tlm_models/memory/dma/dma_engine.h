@@ -9,7 +9,7 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
+#include <deque>
 #include <vector>
 
 #include "common/base/stats.h"
@@ -104,9 +104,11 @@ class DmaEngine : public sc_core::sc_module {
   struct Open {
     Picos start = 0;
     Picos done = 0;  ///< latest completion of its chunks finished so far
+    bool waited = false;
   };
-  std::unordered_map<Handle, Open> m_open;  ///< transfers not waited for yet
-  Handle m_next_handle = 0;
+  std::deque<Open> m_open;  ///< transfers m_open_base, m_open_base + 1, ...; waited ones leave from the front
+  Handle m_open_base = 0;
+  Open* open_of(Handle h) { return h >= m_open_base && h - m_open_base < m_open.size() ? &m_open[h - m_open_base] : nullptr; }
 
   Bytes m_bytes = 0;
   std::uint64_t m_chunks = 0;

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "common/base/sc_time_conv.h"
+#include "memory/tlm_time.h"
 
 namespace decodesim::memory {
+namespace {
+Picos now_ps() { return to_picos(sc_core::sc_time_stamp()); }
+}  // namespace
 
 MemoryPort::MemoryPort(std::string owner, tlm::tlm_initiator_socket<>& socket, sc_core::sc_port<MemoryInfoIf>& info,
                        const TlmSettings& settings, std::size_t tickets, Bytes max_len)
@@ -18,6 +21,7 @@ MemoryPort::MemoryPort(std::string owner, tlm::tlm_initiator_socket<>& socket, s
       m_slots(std::max<std::size_t>(tickets, 1)) {
   tlm::tlm_global_quantum::instance().set(to_sc_time(settings.quantum));
   m_qk.reset();
+  m_sync_at = to_picos(m_qk.next_sync_point());
 }
 
 MemoryPort::Ticket MemoryPort::begin(bool write, Bytes addr, Bytes len, Picos arrival, Picos clock) {
@@ -53,20 +57,25 @@ MemoryPort::Ticket MemoryPort::begin(bool write, Bytes addr, Bytes len, Picos ar
 }
 
 void MemoryPort::send_lt(tlm::tlm_generic_payload& p, Picos arrival, Picos clock, Slot& s) {
-  const Picos now = sc_now_picos();
+  const Picos now = now_ps();
   sc_core::sc_time delay = to_sc_time(arrival > now ? arrival - now : 0);
   m_socket->b_transport(p, delay);
   check_response(p);
   // A target may wait() inside b_transport: the completion is its time plus the annotation.
-  const Picos after = sc_now_picos();
+  const Picos after = now_ps();
   s.done = std::max(s.done, after + to_picos(delay));
   const StallExtension* ext = p.get_extension<StallExtension>();
   m_refresh_stall += ext->refresh_stall;
   if (ext->refresh_units) m_refresh_units = ext->refresh_units;
   p.release();
-  // Temporal decoupling: this initiator runs ahead of SystemC time by its own clock's lead.
-  m_qk.set(to_sc_time(clock > after ? clock - after : 0));
-  if (m_qk.need_sync()) m_qk.sync();
+  // Temporal decoupling: this initiator runs ahead of SystemC time by its own clock's lead. The
+  // keeper is consulted only once the clock reaches its next sync point (an integer compare per
+  // transaction instead of two sc_time conversions).
+  if (clock >= m_sync_at) {
+    m_qk.set(to_sc_time(clock > after ? clock - after : 0));
+    if (m_qk.need_sync()) m_qk.sync();
+    m_sync_at = to_picos(m_qk.next_sync_point());
+  }
 }
 
 void MemoryPort::send_at(tlm::tlm_generic_payload& p, Picos arrival, Ticket t) {
@@ -74,7 +83,7 @@ void MemoryPort::send_at(tlm::tlm_generic_payload& p, Picos arrival, Ticket t) {
   while (m_req_busy) sc_core::wait(m_req_free);
   ++slot(t).pending;
   m_inflight[&p] = t;
-  const Picos now = sc_now_picos();
+  const Picos now = now_ps();
   sc_core::sc_time delay = to_sc_time(arrival > now ? arrival - now : 0);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   m_req_busy = &p;
@@ -106,7 +115,7 @@ void MemoryPort::peq_cb(tlm::tlm_generic_payload& p, const tlm::tlm_phase& phase
     }
   }
   if (phase != tlm::BEGIN_RESP) return;
-  const Picos now = sc_now_picos();
+  const Picos now = now_ps();
   tlm::tlm_phase end = tlm::END_RESP;
   sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
   // The target sees END_RESP now; whatever it answers, the transaction is over for us.

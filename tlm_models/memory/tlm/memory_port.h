@@ -87,12 +87,17 @@ class MemoryPort {
   sc_core::sc_port<MemoryInfoIf>& m_info;
   TlmSettings m_settings;
   PayloadPool m_pool;
-  tlm_utils::tlm_quantumkeeper m_qk;
+  /// The standard keeper, with its next sync point readable so a transaction can skip it cheaply.
+  struct QuantumKeeper : tlm_utils::tlm_quantumkeeper {
+    const sc_core::sc_time& next_sync_point() const { return m_next_sync_point; }
+  };
+  QuantumKeeper m_qk;
   tlm_utils::peq_with_cb_and_phase<MemoryPort> m_peq;
   std::vector<unsigned char> m_scratch;
   std::vector<Slot> m_slots;
   Ticket m_next = 0;
   Bytes m_boundary = ~Bytes{0};  ///< read from the target on first use (after elaboration)
+  Picos m_sync_at = 0;           ///< the quantum keeper's next sync point
 
   // AT state: the request channel is busy from BEGIN_REQ until END_REQ (or BEGIN_RESP).
   tlm::tlm_generic_payload* m_req_busy = nullptr;

@@ -96,18 +96,7 @@ tlm::tlm_sync_enum ProtocolChecker::nb_transport_fw(tlm::tlm_generic_payload& p,
   }
   const tlm::tlm_phase sent = phase;
   const tlm::tlm_sync_enum r = initiator->nb_transport_fw(p, phase, delay);
-  switch (r) {
-    case tlm::TLM_ACCEPTED:
-      if (phase != sent) violation("phase.sequence", "TLM_ACCEPTED returned with a changed phase", &p);
-      break;
-    case tlm::TLM_UPDATED:
-      if (phase == sent) violation("phase.sequence", "TLM_UPDATED returned without a new phase", &p);
-      else if (m_tx.count(&p)) advance(p, phase, true, "the return of nb_transport_fw");
-      break;
-    case tlm::TLM_COMPLETED:
-      if (m_tx.count(&p)) completed(p, true, "the return of nb_transport_fw");
-      break;
-  }
+  returned(p, r, sent, phase, true, "the return of nb_transport_fw");
   return r;
 }
 
@@ -121,19 +110,24 @@ tlm::tlm_sync_enum ProtocolChecker::nb_transport_bw(tlm::tlm_generic_payload& p,
   advance(p, phase, true, "nb_transport_bw");
   const tlm::tlm_phase sent = phase;
   const tlm::tlm_sync_enum r = target->nb_transport_bw(p, phase, delay);
+  returned(p, r, sent, phase, false, "the return of nb_transport_bw");
+  return r;
+}
+
+void ProtocolChecker::returned(tlm::tlm_generic_payload& p, tlm::tlm_sync_enum r, const tlm::tlm_phase& sent,
+                               const tlm::tlm_phase& now, bool callee_is_target, const char* where) {
   switch (r) {
     case tlm::TLM_ACCEPTED:
-      if (phase != sent) violation("phase.sequence", "TLM_ACCEPTED returned with a changed phase", &p);
+      if (now != sent) violation("phase.sequence", "TLM_ACCEPTED returned with a changed phase", &p);
       break;
     case tlm::TLM_UPDATED:
-      if (phase == sent) violation("phase.sequence", "TLM_UPDATED returned without a new phase", &p);
-      else if (m_tx.count(&p)) advance(p, phase, false, "the return of nb_transport_bw");
+      if (now == sent) violation("phase.sequence", "TLM_UPDATED returned without a new phase", &p);
+      else if (m_tx.count(&p)) advance(p, now, callee_is_target, where);
       break;
     case tlm::TLM_COMPLETED:
-      if (m_tx.count(&p)) completed(p, false, "the return of nb_transport_bw");
+      if (m_tx.count(&p)) completed(p, callee_is_target, where);
       break;
   }
-  return r;
 }
 
 void ProtocolChecker::advance(tlm::tlm_generic_payload& p, const tlm::tlm_phase& phase, bool from_target,

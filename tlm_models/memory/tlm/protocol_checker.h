@@ -81,6 +81,9 @@ class ProtocolChecker : public sc_core::sc_module {
   /// Applies a phase reported by `from_target` (true: bw call or fw return) to the transaction.
   void advance(tlm::tlm_generic_payload& p, const tlm::tlm_phase& phase, bool from_target, const char* where);
   void completed(tlm::tlm_generic_payload& p, bool by_target, const char* where);
+  /// Checks what a callee returned: `r` with the phase `now` after sending `sent`.
+  void returned(tlm::tlm_generic_payload& p, tlm::tlm_sync_enum r, const tlm::tlm_phase& sent,
+                const tlm::tlm_phase& now, bool callee_is_target, const char* where);
 
   std::function<void(const std::string&)> m_on_violation;
   std::unordered_map<const tlm::tlm_generic_payload*, Tx> m_tx;
