@@ -13,7 +13,7 @@ PACKAGES := build-essential cmake ninja-build pkg-config git \
             libcli11-dev nlohmann-json3-dev libbenchmark-dev \
             slurm-wlm munge gnuplot-nox python3 clang libclang-rt-14-dev
 
-.PHONY: all deps build demo test bench clean test-sanitize fuzz install docs
+.PHONY: all deps build demo test golden bench clean test-sanitize fuzz install docs
 
 all: build
 
@@ -42,6 +42,10 @@ demo: build
 
 test: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 600
+
+# Rewrites tests/golden/ from this build's outputs. Commit the change with the reason for it.
+golden: build
+	DECODESIM_GOLDEN_UPDATE=1 $(BUILD)/tests/golden/golden_test
 
 # Every executable under build/bench/<component>/ prints its figures; none asserts timing.
 bench: build

@@ -47,3 +47,16 @@ function(decodesim_add_quiet_test)
     FAIL_REGULAR_EXPRESSION "Copyright|SystemC 2\\.3|stopped by user"
     LABELS quiet)
 endfunction()
+
+# decodesim_add_memory_target(name SOURCES ... [LIBS ...])
+# Builds a user memory target into the decodesim binary (and the test binaries that link
+# decodesim::memory_targets). Its sources register a factory with
+# decodesim::memory::register_memory_target; `memory.impl: external`, `memory.external: <key>`
+# selects it. Object files are linked whole, so the static registration always runs.
+# Folders named in -DDECODESIM_MEMORY_TARGET_DIRS=a;b are added before the binary is linked.
+function(decodesim_add_memory_target name)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  add_library(${name} OBJECT ${T_SOURCES})
+  target_link_libraries(${name} PUBLIC decodesim::memory_tlm ${T_LIBS})
+  target_link_libraries(decodesim_memory_targets INTERFACE ${name} $<TARGET_OBJECTS:${name}>)
+endfunction()

@@ -52,10 +52,10 @@ struct Top : sc_core::sc_module {
   bool done = false;
 
   Top(sc_core::sc_module_name n, const system::SystemConfig& c, Bytes stream, GemmShape g)
-      : sc_module(n), hbm("hbm", c.hbm), tile("sm_cluster", c.gpu, c.hbm.peak_bytes_per_s(), 0), cfg(c),
+      : sc_module(n), hbm("hbm", c.hbm), tile("sm_cluster", c.gpu, memory::TlmSettings{}, 0), cfg(c),
         stream_bytes(stream), gemm(g) {
     // Connect
-    tile.mem.socket.bind(hbm.target);
+    memory::bind_memory(tile.mem, hbm);
     SC_HAS_PROCESS(Top);
     SC_THREAD(bench);
   }

@@ -28,7 +28,7 @@ struct Top : sc_core::sc_module {
   DmaEngine dma;
   Top(sc_core::sc_module_name n, const HbmConfig& h, const DmaConfig& d) : sc_module(n), hbm("hbm", h), dma("dma", d) {
     // Connect
-    dma.socket.bind(hbm.target);
+    bind_memory(dma, hbm);
   }
 };
 

@@ -92,8 +92,8 @@ int sc_main(int argc, char** argv) {
 
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
   memory::Hbm hbm("hbm", cfg.hbm);
-  tpu::TpuTile tile("tile", cfg.tpu, cfg.dma, cfg.hbm.peak_bytes_per_s(), 0);
-  tile.dma.socket.bind(hbm.target);
+  tpu::TpuTile tile("tile", cfg.tpu, cfg.dma, memory::TlmSettings{}, 0);
+  memory::bind_memory(tile.dma, hbm);
   TraceWriter trace;
   trace.enable(!trace_file.empty());
   if (!trace_file.empty()) {

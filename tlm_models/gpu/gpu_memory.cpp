@@ -36,15 +36,17 @@ std::uint64_t mix(std::uint64_t x) {
 
 }  // namespace
 
-GpuMemory::GpuMemory(sc_core::sc_module_name name, const GpuConfig& cfg)
+GpuMemory::GpuMemory(sc_core::sc_module_name name, const GpuConfig& cfg, const memory::TlmSettings& tlm)
     : sc_core::sc_module(name),
       socket("socket"),
+      target_info("target_info"),
       m_cfg(cfg),
       m_clock(cfg.clock_ghz),
       m_slices_per_partition(cfg.l2.slices / cfg.l2.partitions),
       m_block(cfg.l2.block_bytes),
-      m_scratch(cfg.l2.block_bytes, 0),
+      m_port(this->name(), socket, target_info, tlm, 1, cfg.l2.block_bytes),
       m_stats(basename()) {
+  socket.register_nb_transport_bw(this, &GpuMemory::nb_transport_bw);
   m_l1_lat = cycles(cfg.l1.latency_cycles);
   m_noc_near_half = cycles(cfg.noc.near_cycles) / 2;
   m_noc_far_half = cycles(cfg.noc.near_cycles + cfg.noc.far_extra_cycles) / 2;
@@ -63,26 +65,14 @@ std::uint32_t GpuMemory::slice_of(Bytes addr) const {
 }
 
 Picos GpuMemory::hbm(Bytes addr, Bytes len, bool write, Picos arrival) {
-  const Picos now = memory::to_picos(sc_core::sc_time_stamp());
-  m_payload.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  m_payload.set_address(addr);
-  m_payload.set_data_ptr(m_scratch.data());
-  m_payload.set_data_length(static_cast<unsigned>(len));
-  m_payload.set_streaming_width(static_cast<unsigned>(len));
-  m_payload.set_byte_enable_ptr(nullptr);
-  m_payload.set_dmi_allowed(false);
-  m_payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_core::sc_time delay = memory::to_sc_time(arrival >= now ? arrival - now : 0);
-  socket->b_transport(m_payload, delay);
-  if (m_payload.is_response_error())
-    throw std::runtime_error(std::string(name()) + ": " + m_payload.get_response_string() + " for [" +
-                             std::to_string(addr) + ", +" + std::to_string(len) + ")");
+  const Picos done = m_port.transport(write, addr, len, arrival, m_issue);
   (write ? m_hbm_write : m_hbm_read) += len;
-  return now + memory::to_picos(delay);
+  return done;
 }
 
 AccessResult GpuMemory::read(std::uint32_t sm, Bytes addr, Bytes len, Traffic t, Picos issue) {
   AccessResult r;
+  m_issue = issue;
   ++m_requests;
   const std::uint64_t block = addr / m_block;
   const Bytes off = addr % m_block;
@@ -154,6 +144,7 @@ AccessResult GpuMemory::read(std::uint32_t sm, Bytes addr, Bytes len, Traffic t,
 
 AccessResult GpuMemory::write(std::uint32_t sm, Bytes addr, Bytes len, Traffic t, Picos issue) {
   AccessResult r;
+  m_issue = issue;
   ++m_requests;
   const std::uint64_t block = addr / m_block;
   const Bytes off = addr % m_block;

@@ -1,6 +1,7 @@
 // The GPU memory path below the SMs' load/store units: per-SM L1, the NoC to the L2 slices
 // (two partitions, far partition costs extra latency), the slices' tags and data bandwidth,
-// and the HBM behind an initiator socket (any TLM-2.0 target may sit there).
+// and the HBM behind an initiator socket (any TLM-2.0 target may sit there; L2 misses and
+// write-backs go out through a memory::MemoryPort, in LT).
 //
 // One call serves one SM request (at most one L2 block, so one slice) in closed form:
 //   arrive   = issue + L1 latency + NoC one way (near)
@@ -21,6 +22,7 @@
 #include "common/base/units.h"
 #include "gpu/block_cache.h"
 #include "gpu/gpu_config.h"
+#include "memory/tlm/memory_port.h"
 
 namespace decodesim::gpu {
 
@@ -41,8 +43,9 @@ struct AccessResult {
 class GpuMemory : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<GpuMemory> socket;  ///< to HBM; the parent binds it
+  sc_core::sc_port<memory::MemoryInfoIf> target_info;   ///< the memory's capability and stats
 
-  GpuMemory(sc_core::sc_module_name name, const GpuConfig& cfg);
+  GpuMemory(sc_core::sc_module_name name, const GpuConfig& cfg, const memory::TlmSettings& tlm = {});
 
   /// One request of `len` bytes (within one L2 block) from SM `sm`, issued at `issue`.
   AccessResult read(std::uint32_t sm, Bytes addr, Bytes len, Traffic t, Picos issue);
@@ -68,10 +71,17 @@ class GpuMemory : public sc_core::sc_module {
   Bytes l2_write_bytes() const { return m_l2_write; }
   std::uint64_t far_requests() const { return m_far; }
   std::uint64_t requests() const { return m_requests; }
+  /// Refresh stall the memory attributed to this front end's transactions (summed over the
+  /// memory's refresh units) and that unit count; 0 when the memory does not report refresh.
+  Picos refresh_stall() const { return m_port.refresh_stall(); }
+  std::uint32_t refresh_units() const { return m_port.refresh_units(); }
   const StatGroup& stats() const;
 
  private:
   Picos hbm(Bytes addr, Bytes len, bool write, Picos arrival);
+  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& p, tlm::tlm_phase& ph, sc_core::sc_time& d) {
+    return m_port.nb_transport_bw(p, ph, d);
+  }
   Picos cycles(Cycles c) const { return m_clock.to_picos(c); }
 
   GpuConfig m_cfg;
@@ -83,8 +93,8 @@ class GpuMemory : public sc_core::sc_module {
   std::vector<BlockCache> m_l2;
   std::vector<Picos> m_slice_free;
   std::vector<Picos> m_slice_busy;
-  tlm::tlm_generic_payload m_payload;
-  std::vector<unsigned char> m_scratch;
+  memory::MemoryPort m_port;
+  Picos m_issue = 0;  ///< issue time of the SM request being served: the front end's own clock
 
   Bytes m_l2_hit = 0, m_l2_miss = 0, m_l1_hit = 0, m_hbm_read = 0, m_hbm_write = 0, m_l2_write = 0;
   std::uint64_t m_far = 0, m_requests = 0, m_writebacks = 0;

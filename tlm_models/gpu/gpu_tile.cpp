@@ -61,12 +61,11 @@ struct GpuTile::SmState {
   bool ran = false;
 };
 
-GpuTile::GpuTile(sc_core::sc_module_name name, const GpuConfig& cfg, double peak_mem_bytes_per_s, std::uint32_t chip)
+GpuTile::GpuTile(sc_core::sc_module_name name, const GpuConfig& cfg, const memory::TlmSettings& tlm, std::uint32_t chip)
     : sc_core::sc_module(name),
-      mem("mem", cfg),
+      mem("mem", cfg, tlm),
       m_cfg(cfg),
       m_clock(cfg.clock_ghz),
-      m_peak_mem_bw(peak_mem_bytes_per_s),
       m_chip(chip),
       m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), "gpu.matmul.impl")),
       m_stats("sm_cluster") {
@@ -372,7 +371,7 @@ KernelRecord GpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
   r.flops = k.flops;
   r.vector_ops = k.vector_ops;
   const Bytes hbm_before = mem.hbm_read_bytes() + mem.hbm_write_bytes();
-  const Picos refresh_before = m_refresh_probe ? m_refresh_probe() : 0;
+  const Picos refresh_before = mem.refresh_stall();
   m_acct = GridAcct{};
   Picos launch = 0, link = 0, t = prev_end, first = 0;
   const bool first_of_token = index == 0;
@@ -415,7 +414,8 @@ KernelRecord GpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
     return got;
   };
   const Picos stream = static_cast<Picos>(static_cast<double>(r.mem_bytes) / m_peak_mem_bw * kPicosPerSecond);
-  const Picos refresh = m_refresh_probe && m_pcs ? (m_refresh_probe() - refresh_before) / m_pcs : 0;
+  // Refresh as the memory attributed it to this kernel's own transactions, per refresh unit.
+  const Picos refresh = mem.refresh_units() ? (mem.refresh_stall() - refresh_before) / mem.refresh_units() : 0;
   const Picos hbm_stream = take(stream);
   const Picos link_part = take(link);
   const Picos refresh_part = take(refresh);
@@ -435,6 +435,7 @@ KernelRecord GpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
 }
 
 void GpuTile::run() {
+  m_peak_mem_bw = mem.target_info->peak_bytes_per_s();
   m_now = sc_now_picos();
   // Layer reuse as in the TPU tile, through the same loop (docs/reuse.md): layer 0 warms L2 and
   // HBM rows, layer 1 is the template, identical later layers replay its records shifted in time.

@@ -38,20 +38,15 @@ inline constexpr const char* kLossKeys[] = {"hbm_stream", "refresh", "low_mlp", 
 
 class GpuTile : public sc_core::sc_module {
  public:
-  GpuMemory mem;  ///< its `socket` is the GPU's HBM port
+  GpuMemory mem;  ///< its `socket` and `target_info` are the GPU's memory port; the parent binds them
 
-  GpuTile(sc_core::sc_module_name name, const GpuConfig& cfg, double peak_mem_bytes_per_s, std::uint32_t chip);
+  GpuTile(sc_core::sc_module_name name, const GpuConfig& cfg, const memory::TlmSettings& tlm, std::uint32_t chip);
 
   /// Kernel graphs (one per token) and where weights/KV live; activations go above `plan.total_bytes`.
   void load(std::vector<KernelGraph> tokens, MemoryPlan plan);
   void set_collective(CollectiveFn fn) { m_collective = std::move(fn); }
   void set_trace(TraceWriter* t);
   void set_reuse(bool on) { m_reuse = on; }
-  /// HBM refresh stall so far (ps summed over pseudo-channels) and the PC count, for the breakdown.
-  void set_refresh_probe(std::function<Picos()> probe, std::uint32_t pcs) {
-    m_refresh_probe = std::move(probe);
-    m_pcs = pcs;
-  }
   /// Bytes above the memory plan this tile uses for activations and partial results.
   static Bytes on_chip_region_bytes(const GpuConfig& cfg, const std::vector<KernelGraph>& tokens);
 
@@ -87,7 +82,7 @@ class GpuTile : public sc_core::sc_module {
 
   GpuConfig m_cfg;
   ClockDomain m_clock;
-  double m_peak_mem_bw;
+  double m_peak_mem_bw = 0;  ///< the memory's, read through mem.target_info when the run starts
   std::uint32_t m_chip;
   std::unique_ptr<matmul::MatmulCore> m_core;
   std::map<std::pair<std::uint32_t, std::uint64_t>, Cycles> m_tile_cycles;  ///< run_tiles per (rows, tiles), this kernel
@@ -97,8 +92,6 @@ class GpuTile : public sc_core::sc_module {
   Bytes m_act_base[2] = {0, 0};
   Bytes m_scratch_base = 0;
   CollectiveFn m_collective;
-  std::function<Picos()> m_refresh_probe;
-  std::uint32_t m_pcs = 1;
   TraceWriter* m_trace = nullptr;
   int m_track_kernel = -1, m_track_sm0 = -1, m_track_launch = -1;
   const Kernel* m_running = nullptr;  ///< the kernel execute() is simulating, for trace slices

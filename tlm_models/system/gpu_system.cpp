@@ -7,9 +7,9 @@
 
 #include "common/base/sc_time_conv.h"
 #include "gpu/gpu_tile.h"
-#include "memory/hbm/hbm.h"
 #include "memory/link/collective.h"
 #include "memory/link/link.h"
+#include "system/memory_edge.h"
 #include "system/tensor_parallel.h"
 
 namespace decodesim::system {
@@ -17,19 +17,20 @@ namespace {
 
 class GpuChip : public sc_core::sc_module {
  public:
-  memory::Hbm hbm;
+  std::unique_ptr<memory::MemoryTarget> hbm;  ///< built-in HBM or an external target (memory.impl)
   gpu::GpuTile tile;
   memory::Link link_x;  ///< this GPU's NVLink port (ring over the switch, or x of a torus)
   memory::Link link_y;
+  std::unique_ptr<memory::ProtocolChecker> checker;  ///< on the L2 → memory binding (sim.check_protocol)
 
   GpuChip(sc_core::sc_module_name name, const SystemConfig& cfg, std::uint32_t chip)
       : sc_core::sc_module(name),
-        hbm("hbm", cfg.hbm),
-        tile("sm_cluster", cfg.gpu, cfg.hbm.peak_bytes_per_s(), chip),
+        hbm(make_memory("hbm", cfg)),
+        tile("sm_cluster", cfg.gpu, tlm_settings(cfg.sim), chip),
         link_x(std::string(name) + ".link_x", cfg.link),
         link_y(std::string(name) + ".link_y", cfg.link) {
     // Connect
-    tile.mem.socket.bind(hbm.target);
+    connect_memory(tile.mem, *hbm, cfg, checker, "mem_checker");
   }
 };
 
@@ -63,18 +64,14 @@ RunResult simulate_gpu(const RunRequest& req) {
   trace.enable(req.trace);
   std::vector<std::unique_ptr<GpuChip>> chips;
   Barrier barrier(simulated);
-  const std::uint32_t refresh_units = cfg.hbm.refresh == memory::RefreshMode::PerBank
-                                          ? cfg.hbm.pseudo_channel_count() * cfg.hbm.banks_per_pc()
-                                          : cfg.hbm.pseudo_channel_count();
   for (std::uint32_t c = 0; c < simulated; ++c) {
     chips.push_back(std::make_unique<GpuChip>(("gpu" + std::to_string(c)).c_str(), cfg, c));
     GpuChip& chip = *chips.back();
     chip.tile.load(tokens, plan);
     chip.tile.set_reuse(reuse);
-    chip.tile.set_refresh_probe([&chip] { return chip.hbm.refresh_stall(); }, refresh_units);
     if (req.trace) {
       chip.tile.set_trace(&trace);
-      chip.hbm.set_trace(&trace, static_cast<int>(c));
+      chip.hbm->set_trace(&trace, static_cast<int>(c));
     }
     chip.tile.set_collective([&cfg, &barrier, &chip](const Kernel& k, Picos ready, Bytes* sent) {
       return chip_all_reduce(cfg, barrier, chip.link_x, chip.link_y, k, ready, sent);
@@ -87,7 +84,7 @@ RunResult simulate_gpu(const RunRequest& req) {
   RunResult res;
   res.chips = tp;
   res.simulated_chips = simulated;
-  res.peak_mem_bytes_per_s = cfg.hbm.peak_bytes_per_s();
+  res.peak_mem_bytes_per_s = chips[0]->hbm->peak_bytes_per_s();
   res.peak_flops = cfg.gpu.peak_flops(gpu::mma_dtype(req.scenario.weight_dtype, req.scenario.act_dtype));
   res.link_bytes_per_s = cfg.link.bandwidth_gbytes_per_s * 1e9;
   for (auto& chip : chips)
@@ -100,13 +97,13 @@ RunResult simulate_gpu(const RunRequest& req) {
     totals.macs += chip.tile.macs();
     totals.vector_ops += chip.tile.cuda_ops();
     StatGroup& g = res.stats.group(std::string(chip.name()));
-    g.group("hbm") = chip.hbm.stats();
+    g.group("hbm") = chip.hbm->stats();
     g.group("sm_cluster") = chip.tile.stats();
     if (tp > 1) g.group("link_x") = chip.link_x.stats();
     if (cfg.system.topology == Topology::Torus2d) g.group("link_y") = chip.link_y.stats();
   }
   res.reused_layers = chips[0]->tile.reused_layers();
-  res.memory_served_bytes = chips[0]->hbm.bytes_read() + chips[0]->hbm.bytes_written();
+  res.memory_served_bytes = chips[0]->hbm->bytes_served();
   finish_hbm_run(req, tokens, totals, "GPU", res);
   if (req.trace) res.trace_json = trace.to_json();
   const auto& m = chips[0]->tile.mem;

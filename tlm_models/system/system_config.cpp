@@ -50,7 +50,15 @@ const config::Schema<SimConfig>& SimConfig::schema() {
                          .flag("reuse", &SimConfig::reuse, true,
                                "replay identical decoder layers and symmetric shards (see docs/reuse.md)")
                          .num("max_simulated_s", &SimConfig::max_simulated_s, "s", 60.0, 1e-9, 1e6,
-                              "watchdog: stop with exit status 3 if the run has not finished by this simulated time");
+                              "watchdog: stop with exit status 3 if the run has not finished by this simulated time")
+                         .choice("tlm_mode", &SimConfig::tlm_mode,
+                                 {{"lt", memory::TlmMode::Lt}, {"at", memory::TlmMode::At}}, memory::TlmMode::Lt,
+                                 "memory protocol: lt (b_transport + quantum keeper) or at (4-phase nb_transport); "
+                                 "docs/memory.md")
+                         .num("quantum_ns", &SimConfig::quantum_ns, "ns", 100000.0, 1.0, 1e9,
+                              "LT: how far an initiator runs ahead of SystemC time before it syncs (tlm_quantumkeeper)")
+                         .flag("check_protocol", &SimConfig::check_protocol, false,
+                               "check the TLM-2.0 base protocol on every memory socket binding (IEEE 1666-2011)");
   return s;
 }
 
@@ -58,6 +66,7 @@ const config::Schema<SystemConfig>& SystemConfig::schema() {
   using S = config::Schema<SystemConfig>;
   static const S s = S("a simulated system")
                          .section("system", &SystemConfig::system)
+                         .section("memory", &SystemConfig::memory)
                          .section("hbm", &SystemConfig::hbm)
                          .section("dma", &SystemConfig::dma)
                          .section("link", &SystemConfig::link)
@@ -100,6 +109,11 @@ void SystemConfig::validate(const config::Node* n, const std::string&) const {
                                "keys of the sections " + allowed);
     }
   }
+  if (system.arch == Arch::Gpu && sim.tlm_mode == memory::TlmMode::At)
+    // The SM cluster computes each L2 miss's completion in closed form as it issues it; AT
+    // would need those completions to arrive as events (docs/memory.md, "AT mode").
+    config::fail_at(n ? n->find("sim") : nullptr, "sim", "tlm_mode",
+                    "the GPU's memory front end issues in LT only for now", "at", "lt for arch gpu");
   if (system.arch == Arch::Lpu) {
     // The LPU's network is its own (lpu.c2c): nodes of directly linked chips, global ports between.
     const config::Node* sys = n ? n->find("system") : nullptr;

@@ -12,6 +12,8 @@
 #include "memory/dma/dma_engine.h"
 #include "memory/hbm/hbm_config.h"
 #include "memory/link/link.h"
+#include "memory/tlm/target_registry.h"
+#include "memory/tlm/tlm_settings.h"
 #include "lpu/lpu_config.h"
 #include "gpu/gpu_config.h"
 #include "tpu/tpu_config.h"
@@ -38,12 +40,16 @@ struct SimConfig {
   std::uint64_t seed = 1;
   bool reuse = true;  ///< replay identical layers and symmetric tensor-parallel shards
   double max_simulated_s = 60;  ///< watchdog: a run that has not finished by then failed
+  memory::TlmMode tlm_mode = memory::TlmMode::Lt;  ///< how initiators talk to memory
+  double quantum_ns = 100000;   ///< LT global quantum
+  bool check_protocol = false;  ///< a base-protocol checker on every memory socket binding
   static const config::Schema<SimConfig>& schema();
   void validate(const config::Node*, const std::string&) const {}
 };
 
 struct SystemConfig {
   SystemSection system;
+  memory::MemorySection memory;
   memory::HbmConfig hbm;
   memory::DmaConfig dma;
   memory::LinkConfig link;

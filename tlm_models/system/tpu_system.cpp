@@ -5,9 +5,9 @@
 #include <memory>
 
 #include "common/base/sc_time_conv.h"
-#include "memory/hbm/hbm.h"
 #include "memory/link/collective.h"
 #include "memory/link/link.h"
+#include "system/memory_edge.h"
 #include "system/tensor_parallel.h"
 #include "tpu/tpu_tile.h"
 
@@ -16,19 +16,20 @@ namespace {
 
 class TpuChip : public sc_core::sc_module {
  public:
-  memory::Hbm hbm;
+  std::unique_ptr<memory::MemoryTarget> hbm;  ///< built-in HBM or an external target (memory.impl)
   tpu::TpuTile tile;
   memory::Link link_x;  ///< this chip's outgoing link along x (ring or torus)
   memory::Link link_y;  ///< along y (torus2d only)
+  std::unique_ptr<memory::ProtocolChecker> checker;  ///< on the DMA → memory binding (sim.check_protocol)
 
   TpuChip(sc_core::sc_module_name name, const SystemConfig& cfg, std::uint32_t chip)
       : sc_core::sc_module(name),
-        hbm("hbm", cfg.hbm),
-        tile("tile", cfg.tpu, cfg.dma, cfg.hbm.peak_bytes_per_s(), chip),
+        hbm(make_memory("hbm", cfg)),
+        tile("tile", cfg.tpu, cfg.dma, tlm_settings(cfg.sim), chip),
         link_x(std::string(name) + ".link_x", cfg.link),
         link_y(std::string(name) + ".link_y", cfg.link) {
     // Connect
-    tile.dma.socket.bind(hbm.target);
+    connect_memory(tile.dma, *hbm, cfg, checker, "dma_checker");
   }
 };
 
@@ -66,7 +67,7 @@ RunResult simulate_tpu(const RunRequest& req) {
     chip.tile.set_reuse(reuse);
     if (req.trace) {
       chip.tile.set_trace(&trace);
-      chip.hbm.set_trace(&trace, static_cast<int>(c));
+      chip.hbm->set_trace(&trace, static_cast<int>(c));
     }
     chip.tile.set_collective([&cfg, &barrier, &chip](const Kernel& k, Picos ready, Bytes* sent) {
       return chip_all_reduce(cfg, barrier, chip.link_x, chip.link_y, k, ready, sent);
@@ -79,7 +80,7 @@ RunResult simulate_tpu(const RunRequest& req) {
   RunResult res;
   res.chips = tp;
   res.simulated_chips = simulated;
-  res.peak_mem_bytes_per_s = cfg.hbm.peak_bytes_per_s();
+  res.peak_mem_bytes_per_s = chips[0]->hbm->peak_bytes_per_s();
   res.peak_flops = cfg.tpu.peak_flops();
   res.link_bytes_per_s = cfg.link.bandwidth_gbytes_per_s * 1e9;
   for (auto& chip : chips)
@@ -92,13 +93,13 @@ RunResult simulate_tpu(const RunRequest& req) {
     totals.macs += chip.tile.macs();
     totals.vector_ops += chip.tile.vector_ops();
     StatGroup& g = res.stats.group(std::string(chip.name()));
-    g.group("hbm") = chip.hbm.stats();
+    g.group("hbm") = chip.hbm->stats();
     g.group("dma") = chip.tile.dma.stats();
     g.group("link_x") = chip.link_x.stats();
     if (cfg.system.topology == Topology::Torus2d) g.group("link_y") = chip.link_y.stats();
   }
   res.reused_layers = chips[0]->tile.reused_layers();
-  res.memory_served_bytes = chips[0]->hbm.bytes_read() + chips[0]->hbm.bytes_written();
+  res.memory_served_bytes = chips[0]->hbm->bytes_served();
   finish_hbm_run(req, tokens, totals, "chip", res);
   if (req.trace) res.trace_json = trace.to_json();
   return res;

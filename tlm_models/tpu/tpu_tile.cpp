@@ -19,12 +19,11 @@ Picos now_ps() { return sc_now_picos(); }
 
 
 TpuTile::TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, const memory::DmaConfig& dma_cfg,
-                 double peak_mem_bytes_per_s, std::uint32_t chip)
+                 const memory::TlmSettings& tlm, std::uint32_t chip)
     : sc_core::sc_module(name),
-      dma("dma", dma_cfg),
+      dma("dma", dma_cfg, tlm),
       m_cfg(cfg),
       m_clock(cfg.clock_ghz),
-      m_peak_mem_bw(peak_mem_bytes_per_s),
       m_chip(chip),
       m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), "tpu.matmul.impl")),
       m_vmem(std::string(name) + ".vmem", cfg.vmem),
@@ -135,33 +134,65 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
                                                 matmul::TileShape{m32, R, n_last}, matmul::TileShape{m32, k_last, n_last}};
   std::vector<std::array<std::uint64_t, 4>> per_mxu(mxus);
 
-  Picos end = compute_ready;
+  const auto tile_shape = [&](std::uint64_t t) {
+    const bool pk = (t % tiles_k) == tiles_k - 1 && k_last != R;
+    const bool pn = (t / tiles_k) == tiles_n - 1 && n_last != C;
+    return (pk ? 1 : 0) + (pn ? 2 : 0);
+  };
+  // Where each block's bytes start: block b is [cut[b], cut[b+1]).
+  const std::uint64_t blocks = ceil_div<std::uint64_t>(tiles, tiles_per_block);
+  std::vector<Bytes> cut(blocks + 1, 0);
   std::uint64_t bits_done = 0;
   // Quantisation scales sit in front of the matrix's elements and arrive with its first block.
   const Bytes scales = scale_bytes_before(k, k, n, dtype);
-  for (std::uint64_t first = 0; first < tiles; first += tiles_per_block) {
+  for (std::uint64_t t = 0; t < tiles; ++t) {
+    const int s = tile_shape(t);
+    bits_done += std::uint64_t{shapes[s].k} * shapes[s].n * bits;
+    if ((t + 1) % tiles_per_block == 0 || t + 1 == tiles) cut[t / tiles_per_block + 1] = scales + bits_done / 8;
+  }
+
+  // DMA into the next VMEM buffer of the ring, once that buffer has been consumed. A block is
+  // queued on the DMA engine as soon as its buffer's release is known (up to vmem_buffers
+  // ahead), before the tile waits for the current block's data: in AT the engine then keeps
+  // streaming while the tile waits, as a descriptor queue does.
+  struct Queued {
+    memory::DmaEngine::Handle h = 0;
+    Picos start = 0;
+    std::size_t slot = 0;
+  };
+  std::vector<Queued> queued(blocks);
+  std::uint64_t submitted = 0;
+  const auto queue_blocks = [&](std::uint64_t upto) {
+    for (; submitted < std::min(upto, blocks); ++submitted) {
+      Queued& q = queued[submitted];
+      q.slot = m_block_seq++ % m_slot_free.size();
+      q.start = m_slot_free[q.slot];
+      if (!m_cfg.prefetch_across_kernels) q.start = std::max(q.start, compute_ready);
+      q.start = std::max(q.start, now_ps());
+      acc.first_activity = std::min(acc.first_activity, q.start);
+      // No later DMA start is earlier than the oldest buffer's release (KV and embedding
+      // transfers start after this kernel): LT may sync SystemC time up to there, no further.
+      dma.set_start_floor(*std::min_element(m_slot_free.begin(), m_slot_free.end()));
+      q.h = dma.start_transfer(addr + cut[submitted], cut[submitted + 1] - cut[submitted], false, q.start);
+    }
+  };
+
+  Picos end = compute_ready;
+  for (std::uint64_t b = 0; b < blocks; ++b) {
+    const std::uint64_t first = b * tiles_per_block;
     const std::uint64_t last = std::min(tiles, first + tiles_per_block);
     for (auto& c : per_mxu) c = {0, 0, 0, 0};
-    std::uint64_t block_bits = 0, block_macs = 0;
+    std::uint64_t block_macs = 0;
     for (std::uint64_t t = first; t < last; ++t) {
-      const bool pk = (t % tiles_k) == tiles_k - 1 && k_last != R;
-      const bool pn = (t / tiles_k) == tiles_n - 1 && n_last != C;
-      const int s = (pk ? 1 : 0) + (pn ? 2 : 0);
+      const int s = tile_shape(t);
       ++per_mxu[(t - first) % mxus][s];
-      block_bits += std::uint64_t{shapes[s].k} * shapes[s].n * bits;
       block_macs += std::uint64_t{shapes[s].k} * shapes[s].n * m;
     }
-    const Bytes offset = first == 0 ? 0 : scales + bits_done / 8;
-    const Bytes bytes = scales + (bits_done + block_bits) / 8 - offset;
-    bits_done += block_bits;
-
-    // DMA into the next VMEM buffer of the ring, once that buffer has been consumed.
-    const std::size_t slot = m_block_seq++ % m_slot_free.size();
-    Picos dma_start = m_slot_free[slot];
-    if (!m_cfg.prefetch_across_kernels) dma_start = std::max(dma_start, compute_ready);
-    dma_start = std::max(dma_start, now_ps());
-    acc.first_activity = std::min(acc.first_activity, dma_start);
-    const Picos dma_done = traced_dma(addr + offset, bytes, false, dma_start, "weights");
+    const Bytes bytes = cut[b + 1] - cut[b];
+    queue_blocks(b + m_slot_free.size());
+    const std::size_t slot = queued[b].slot;
+    const Picos dma_done = dma.wait_transfer(queued[b].h);
+    trace_dma("weights", queued[b].start, dma_done, bytes);
 
     // A block whose data is already in VMEM while the arrays are still busy continues their
     // tile stream (weight double-buffering hides the next load); otherwise the arrays went
@@ -488,6 +519,10 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
 }
 
 void TpuTile::run() {
+  m_peak_mem_bw = dma.target_info->peak_bytes_per_s();
+  // Every DMA start is at or after the oldest VMEM buffer's release (stream_matmul keeps this
+  // floor current): the LT quantum keeper never syncs past it.
+  dma.set_start_floor(*std::min_element(m_slot_free.begin(), m_slot_free.end()));
   m_now = now_ps();
   // Layer reuse (docs/reuse.md): the loop is shared with the GPU tile; what is TPU-specific is
   // which timelines a replayed layer moves forward and which counters it adds again.

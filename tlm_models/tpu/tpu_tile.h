@@ -36,10 +36,10 @@ using CollectiveFn = std::function<Picos(const Kernel&, Picos ready, Bytes* link
 
 class TpuTile : public sc_core::sc_module {
  public:
-  memory::DmaEngine dma;  ///< its `socket` is the tile's memory port; the parent binds it to HBM
+  memory::DmaEngine dma;  ///< its `socket` and `target_info` are the tile's memory port; the parent binds them
 
   TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, const memory::DmaConfig& dma_cfg,
-          double peak_mem_bytes_per_s, std::uint32_t chip);
+          const memory::TlmSettings& tlm, std::uint32_t chip);
 
   /// Kernel graphs (one per decoded token) to run when simulation starts.
   void load(std::vector<KernelGraph> tokens, MemoryPlan plan);
@@ -115,7 +115,7 @@ class TpuTile : public sc_core::sc_module {
 
   TpuConfig m_cfg;
   ClockDomain m_clock;
-  double m_peak_mem_bw;
+  double m_peak_mem_bw = 0;  ///< the memory's, read through dma.target_info when the run starts
   std::uint32_t m_chip;
   std::unique_ptr<matmul::MatmulCore> m_core;
   std::map<std::uint64_t, StreamCost> m_stream_costs;  ///< by tile shape

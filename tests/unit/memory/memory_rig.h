@@ -35,7 +35,7 @@ struct Rig : sc_core::sc_module {
   Rig(sc_core::sc_module_name n, const config::Node& root)
       : sc_module(n), hcfg(HbmConfig::from(root)), dcfg(DmaConfig::from(root)), hbm("hbm", hcfg), dma("dma", dcfg) {
     // Connect
-    dma.socket.bind(hbm.target);
+    bind_memory(dma, hbm);
   }
   /// Streams `bytes` from address 0 starting at t = 0; returns the achieved fraction of peak.
   double stream_fraction(Bytes bytes) {

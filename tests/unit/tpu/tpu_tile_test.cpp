@@ -33,8 +33,8 @@ Kernel gemm(std::uint64_t m, std::uint64_t k, std::uint64_t n) {
 std::vector<KernelRecord> run_graph(const system::SystemConfig& cfg, KernelGraph g, Bytes* served = nullptr) {
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
   memory::Hbm hbm("hbm", cfg.hbm);
-  tpu::TpuTile tile("tile", cfg.tpu, cfg.dma, cfg.hbm.peak_bytes_per_s(), 0);
-  tile.dma.socket.bind(hbm.target);
+  tpu::TpuTile tile("tile", cfg.tpu, cfg.dma, memory::TlmSettings{}, 0);
+  memory::bind_memory(tile.dma, hbm);
   const auto plan = plan_memory(g, 1);
   tile.load({g}, plan);
   sc_core::sc_start();

@@ -29,59 +29,82 @@ DmaConfig DmaConfig::from(const config::Node& root, const std::string& key) {
   return c;
 }
 
-DmaEngine::DmaEngine(sc_core::sc_module_name name, const DmaConfig& cfg)
+DmaEngine::DmaEngine(sc_core::sc_module_name name, const DmaConfig& cfg, const TlmSettings& tlm)
     : sc_core::sc_module(name),
       socket("socket"),
+      target_info("target_info"),
       m_cfg(cfg),
       m_interval(ns_to_picos(cfg.issue_interval_ns)),
       m_return(ns_to_picos(cfg.return_latency_ns)),
-      m_window(cfg.max_outstanding, 0),
-      m_scratch(cfg.chunk_bytes, 0),
-      m_stats(basename()) {}
+      m_port(this->name(), socket, target_info, tlm, cfg.max_outstanding, cfg.chunk_bytes),
+      m_window(cfg.max_outstanding),
+      m_stats(basename()) {
+  socket.register_nb_transport_bw(this, &DmaEngine::nb_transport_bw);
+}
 
-Picos DmaEngine::issue_chunk(Bytes addr, Bytes len, bool write, Picos earliest) {
-  const Picos slot_free = m_window[m_head];
-  const Picos issue = std::max({earliest, m_next_issue, slot_free});
-  if (slot_free > std::max(earliest, m_next_issue)) m_window_stall += slot_free - std::max(earliest, m_next_issue);
+Picos DmaEngine::slot_done(std::size_t i) {
+  Slot& w = m_window[i];
+  if (w.busy) {
+    w.done = m_port.finish(w.ticket) + m_return;
+    w.busy = false;
+    m_latency_sum += w.done - w.issue;
+    m_last_done = std::max(m_last_done, w.done);
+    if (Open* o = open_of(w.transfer)) o->done = std::max(o->done, w.done);
+  }
+  return w.done;
+}
 
-  const Picos now = to_picos(sc_core::sc_time_stamp());
-  m_payload.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  m_payload.set_address(addr);
-  m_payload.set_data_ptr(m_scratch.data());
-  m_payload.set_data_length(static_cast<unsigned>(len));
-  m_payload.set_streaming_width(static_cast<unsigned>(len));
-  m_payload.set_byte_enable_ptr(nullptr);
-  m_payload.set_dmi_allowed(false);
-  m_payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_core::sc_time delay = to_sc_time(issue >= now ? issue - now : 0);
-  socket->b_transport(m_payload, delay);
-  if (m_payload.is_response_error())
-    throw std::runtime_error(std::string(name()) + ": " + m_payload.get_response_string() + " for [" +
-                             std::to_string(addr) + ", +" + std::to_string(len) + ")");
-  const Picos done = now + to_picos(delay) + m_return;
+void DmaEngine::issue(Handle h, Bytes addr, Bytes len, bool write, Picos start) {
+  for (Bytes off = 0; off < len; off += m_cfg.chunk_bytes) {
+    const Bytes n = std::min<Bytes>(m_cfg.chunk_bytes, len - off);
+    // The window: this chunk takes the slot of the chunk max_outstanding places earlier.
+    const Picos slot_free = slot_done(m_head);
+    const Picos ready = std::max(start, m_next_issue);
+    const Picos at = std::max(ready, slot_free);
+    if (slot_free > ready) m_window_stall += slot_free - ready;
+    const MemoryPort::Ticket t = m_port.begin(write, addr + off, n, at, std::min(at, m_start_floor));
+    m_window[m_head] = Slot{t, h, true, at, n, 0};
+    m_head = (m_head + 1) % m_window.size();
+    m_next_issue = at + m_interval;
+    m_bytes += n;
+    ++m_chunks;
+    m_first_issue = std::min(m_first_issue, at);
+  }
+}
 
-  m_window[m_head] = done;
-  m_head = (m_head + 1) % m_window.size();
-  m_next_issue = issue + m_interval;
-  m_bytes += len;
-  ++m_chunks;
-  m_latency_sum += done - issue;
-  m_first_issue = std::min(m_first_issue, issue);
-  m_last_done = std::max(m_last_done, done);
+DmaEngine::Handle DmaEngine::open_transfer(Picos start) {
+  m_open.push_back(Open{start, 0, false});
+  return m_open_base + m_open.size() - 1;
+}
+
+DmaEngine::Handle DmaEngine::start_transfer(Bytes addr, Bytes len, bool write, Picos start) {
+  const Handle h = open_transfer(start);
+  issue(h, addr, len, write, start);
+  return h;
+}
+
+Picos DmaEngine::wait_transfer(Handle h) {
+  for (std::size_t i = 0; i < m_window.size(); ++i)
+    if (m_window[i].busy && m_window[i].transfer == h) slot_done(i);
+  Open& o = *open_of(h);
+  o.waited = true;
+  const Picos done = std::max(o.start, o.done);
+  while (!m_open.empty() && m_open.front().waited) {
+    m_open.pop_front();
+    ++m_open_base;
+  }
   return done;
 }
 
 Picos DmaEngine::transfer(Bytes addr, Bytes len, bool write, Picos start) {
-  Picos last = start;
-  for (Bytes off = 0; off < len; off += m_cfg.chunk_bytes)
-    last = std::max(last, issue_chunk(addr + off, std::min<Bytes>(m_cfg.chunk_bytes, len - off), write, start));
-  return last;
+  return wait_transfer(start_transfer(addr, len, write, start));
 }
 
 Picos DmaEngine::transfer(const std::vector<DmaDescriptor>& descriptors, Picos start) {
-  Picos last = start;
-  for (const auto& d : descriptors) last = std::max(last, transfer(d.addr, d.len, d.write, start));
-  return last;
+  // One window over all descriptors: in AT nothing waits until the last one is issued.
+  const Handle h = open_transfer(start);
+  for (const auto& d : descriptors) issue(h, d.addr, d.len, d.write, start);
+  return wait_transfer(h);
 }
 
 double DmaEngine::mean_chunk_latency_ns() const {

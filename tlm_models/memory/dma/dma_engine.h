@@ -1,6 +1,6 @@
 // DMA engine: splits a transfer into chunks and issues them to any TLM-2.0 target with at most
-// max_outstanding chunks in flight. Achieved bandwidth is whatever latency × concurrency allows
-// (Little's law); nothing here sets a bandwidth.
+// max_outstanding chunks in flight, in LT or AT (memory::MemoryPort). Achieved bandwidth is
+// whatever latency × concurrency allows (Little's law); nothing here sets a bandwidth.
 #pragma once
 
 #include <systemc>
@@ -9,11 +9,13 @@
 
 #include <cstdint>
 #include <string>
+#include <deque>
 #include <vector>
 
 #include "common/base/stats.h"
 #include "common/base/units.h"
 #include "common/config/schema.h"
+#include "memory/tlm/memory_port.h"
 
 namespace decodesim::memory {
 
@@ -39,18 +41,33 @@ struct DmaDescriptor {
 class DmaEngine : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<DmaEngine> socket;
+  sc_core::sc_port<MemoryInfoIf> target_info;  ///< the memory's capability and stats
 
-  DmaEngine(sc_core::sc_module_name name, const DmaConfig& cfg);
+  DmaEngine(sc_core::sc_module_name name, const DmaConfig& cfg, const TlmSettings& tlm = {});
 
   /// Moves [addr, addr + len). Chunk i issues at max(issue of chunk i-1 + issue interval,
   /// completion of chunk i - max_outstanding); the first chunk issues at `start` when the engine
-  /// is idle (the window and issue interval carry over from earlier calls). One b_transport per
-  /// chunk with timing annotation; the engine never wait()s (temporal decoupling). Returns the
-  /// completion time of the last chunk. Throws std::runtime_error on a TLM error response.
+  /// is idle (the window and issue interval carry over from earlier calls). LT: one b_transport
+  /// per chunk piece with timing annotation, synced only by the quantum keeper. AT: the 4-phase
+  /// protocol, waiting in SystemC time for END_REQ, for the window, and for the last response.
+  /// Returns the completion time of the last chunk. Throws std::runtime_error on a TLM error
+  /// response.
   Picos transfer(Bytes addr, Bytes len, bool write, Picos start);
 
   /// Scatter/gather: the descriptors are chunked one after another through one window.
   Picos transfer(const std::vector<DmaDescriptor>& descriptors, Picos start);
+
+  /// Split phase: transfer() is wait_transfer(start_transfer(...)). Issuing the next transfers
+  /// before waiting for this one keeps the window full in AT (in LT the results are the same).
+  using Handle = std::uint64_t;
+  Handle start_transfer(Bytes addr, Bytes len, bool write, Picos start);
+  /// Completion of the transfer's last chunk (at least its start); waits for it in AT. Once.
+  Picos wait_transfer(Handle h);
+
+  /// The caller's promise that it will not ask for a start earlier than `t` any more: LT syncs
+  /// SystemC time up to min(t, chunk issue) only, so no later request is sent in the past.
+  /// Default (never set): the chunk issue time itself.
+  void set_start_floor(Picos t) { m_start_floor = t; }
 
   const DmaConfig& config() const { return m_cfg; }
   Bytes bytes_moved() const { return m_bytes; }
@@ -60,15 +77,38 @@ class DmaEngine : public sc_core::sc_module {
   const StatGroup& stats() const;
 
  private:
-  Picos issue_chunk(Bytes addr, Bytes len, bool write, Picos earliest);
+  /// Issues every chunk of [addr, addr + len) as part of transfer `h`.
+  void issue(Handle h, Bytes addr, Bytes len, bool write, Picos start);
+  Handle open_transfer(Picos start);
+  /// Completion of the chunk in window slot `i` (waits for it in AT); 0 for an empty slot.
+  Picos slot_done(std::size_t i);
+  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& p, tlm::tlm_phase& ph, sc_core::sc_time& d) {
+    return m_port.nb_transport_bw(p, ph, d);
+  }
 
+  struct Slot {
+    MemoryPort::Ticket ticket = 0;
+    Handle transfer = 0;
+    bool busy = false;   ///< ticket not finished yet
+    Picos issue = 0;
+    Bytes len = 0;
+    Picos done = 0;      ///< completion (+ return latency) once finished
+  };
   DmaConfig m_cfg;
   Picos m_interval, m_return;
-  std::vector<Picos> m_window;   ///< completion times of the last max_outstanding chunks (ring)
+  MemoryPort m_port;
+  std::vector<Slot> m_window;    ///< the last max_outstanding chunks (ring)
   std::size_t m_head = 0;
   Picos m_next_issue = 0;        ///< earliest issue allowed by the issue interval
-  std::vector<unsigned char> m_scratch;  ///< data buffer the payload points at (timing-only targets ignore it)
-  tlm::tlm_generic_payload m_payload;
+  Picos m_start_floor = ~Picos{0};
+  struct Open {
+    Picos start = 0;
+    Picos done = 0;  ///< latest completion of its chunks finished so far
+    bool waited = false;
+  };
+  std::deque<Open> m_open;  ///< transfers m_open_base, m_open_base + 1, ...; waited ones leave from the front
+  Handle m_open_base = 0;
+  Open* open_of(Handle h) { return h >= m_open_base && h - m_open_base < m_open.size() ? &m_open[h - m_open_base] : nullptr; }
 
   Bytes m_bytes = 0;
   std::uint64_t m_chunks = 0;

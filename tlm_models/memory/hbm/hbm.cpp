@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "memory/tlm/stall_extension.h"
 #include "memory/tlm_time.h"
 
 namespace decodesim::memory {
@@ -19,7 +20,7 @@ Bytes align_up(Bytes v, Bytes a) { return (v + a - 1) / a * a; }
 }  // namespace
 
 Hbm::Hbm(sc_core::sc_module_name name, const HbmConfig& cfg)
-    : sc_core::sc_module(name),
+    : MemoryTarget(name),
       target("target"),
       m_cfg(cfg),
       m_pcs(cfg.pseudo_channel_count()),
@@ -31,6 +32,8 @@ Hbm::Hbm(sc_core::sc_module_name name, const HbmConfig& cfg)
       m_burst_bytes(cfg.burst_bytes()),
       m_interleave_shift(log2_exact(cfg.interleave_bytes)),
       m_row_shift(log2_exact(cfg.row_bytes)),
+      m_peq(this, &Hbm::peq_cb),
+      m_at_capacity(static_cast<std::size_t>(cfg.pseudo_channel_count()) * cfg.queue_depth),
       m_stats(basename()) {
   const Picos burst = cfg.burst_picos();
   m_t.rcd = ns_to_picos(cfg.tRCD_ns);
@@ -64,27 +67,91 @@ Hbm::Hbm(sc_core::sc_module_name name, const HbmConfig& cfg)
     m_bank[i].next_ref = m_t.refi * (i % m_banks + 1) / m_banks;
 
   target.register_b_transport(this, &Hbm::b_transport);
+  target.register_nb_transport_fw(this, &Hbm::nb_transport_fw);
 }
 
-void Hbm::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
-  const Picos now = to_picos(sc_core::sc_time_stamp());
-  const Picos arrival = now + to_picos(delay);
+Picos Hbm::serve(tlm::tlm_generic_payload& p, Picos arrival) {
   if (p.get_byte_enable_ptr() != nullptr) {
     p.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    return;
+    return arrival;
   }
   const Bytes addr = p.get_address(), len = p.get_data_length();
   if (addr >= m_capacity || len > m_capacity - addr) {
     p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
+    return arrival;
   }
-  if (p.get_command() == tlm::TLM_IGNORE_COMMAND) {
-    p.set_response_status(tlm::TLM_OK_RESPONSE);
-    return;
-  }
-  const Picos done = access(addr, len, p.get_command() == tlm::TLM_WRITE_COMMAND, arrival);
-  delay = to_sc_time(done - now);
   p.set_response_status(tlm::TLM_OK_RESPONSE);
+  if (p.get_command() == tlm::TLM_IGNORE_COMMAND) return arrival;
+  const Picos stall_before = m_refresh_stall;
+  const Picos done = access(addr, len, p.get_command() == tlm::TLM_WRITE_COMMAND, arrival);
+  if (auto* ext = p.get_extension<StallExtension>()) {
+    ext->refresh_stall = m_refresh_stall - stall_before;
+    ext->refresh_units = m_cfg.refresh == RefreshMode::PerBank ? m_pcs * m_banks : m_pcs;
+  }
+  return done;
+}
+
+void Hbm::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+  const Picos now = to_picos(sc_core::sc_time_stamp());
+  const Picos done = serve(p, now + to_picos(delay));
+  if (!p.is_response_error()) delay = to_sc_time(done - now);
+}
+
+tlm::tlm_sync_enum Hbm::nb_transport_fw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase, sc_core::sc_time& delay) {
+  if (phase == tlm::BEGIN_REQ) {
+    p.acquire();
+    m_peq.notify(p, phase, delay);  // arrives at its annotated time
+    return tlm::TLM_ACCEPTED;
+  }
+  if (phase == tlm::END_RESP) {
+    m_at_resp_busy = nullptr;
+    p.release();
+    send_responses();
+    return tlm::TLM_COMPLETED;
+  }
+  SC_REPORT_ERROR(name(), "nb_transport_fw: only BEGIN_REQ and END_RESP come from an initiator");
+  return tlm::TLM_COMPLETED;
+}
+
+void Hbm::peq_cb(tlm::tlm_generic_payload& p, const tlm::tlm_phase& phase) {
+  if (phase == tlm::BEGIN_REQ) {
+    // Back-pressure: the controller front end holds pseudo-channels × queue_depth requests.
+    if (m_at_in_flight < m_at_capacity) accept(p);
+    else m_at_held.push_back(&p);
+  } else {  // BEGIN_RESP, queued by accept() for the completion time
+    m_at_responses.push_back(&p);
+    send_responses();
+  }
+}
+
+void Hbm::accept(tlm::tlm_generic_payload& p) {
+  ++m_at_in_flight;
+  tlm::tlm_phase end_req = tlm::END_REQ;
+  sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
+  target->nb_transport_bw(p, end_req, zero);
+  const Picos now = to_picos(sc_core::sc_time_stamp());
+  m_peq.notify(p, tlm::BEGIN_RESP, to_sc_time(serve(p, now) - now));
+}
+
+void Hbm::send_responses() {
+  while (!m_at_resp_busy && !m_at_responses.empty()) {
+    tlm::tlm_generic_payload& p = *m_at_responses.front();
+    m_at_responses.pop_front();
+    --m_at_in_flight;
+    if (!m_at_held.empty()) {
+      tlm::tlm_generic_payload* next = m_at_held.front();
+      m_at_held.pop_front();
+      accept(*next);
+    }
+    tlm::tlm_phase ph = tlm::BEGIN_RESP;
+    sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
+    m_at_resp_busy = &p;
+    const tlm::tlm_sync_enum r = target->nb_transport_bw(p, ph, zero);
+    if (r == tlm::TLM_COMPLETED || (r == tlm::TLM_UPDATED && ph == tlm::END_RESP)) {
+      m_at_resp_busy = nullptr;
+      p.release();
+    }
+  }
 }
 
 Picos Hbm::access(Bytes addr, Bytes len, bool write, Picos arrival) {

@@ -1,26 +1,34 @@
-// HBM device + controller as timelines: a TLM-2.0 target whose b_transport serves a whole
-// request (a DMA chunk) in closed form. See README.md in this folder for the timing model.
+// HBM device + controller as timelines: a TLM-2.0 target that serves a whole request (a DMA
+// chunk) in closed form, through b_transport (LT) or the 4-phase nb_transport (AT). See
+// README.md in this folder for the timing model and the AT phases.
 #pragma once
 
 #include <systemc>
 #include <tlm>
+#include <tlm_utils/peq_with_cb_and_phase.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "common/base/stats.h"
 #include "common/base/trace.h"
 #include "common/base/units.h"
 #include "memory/hbm/hbm_config.h"
+#include "memory/tlm/memory_target.h"
 
 namespace decodesim::memory {
 
-class Hbm : public sc_core::sc_module {
+class Hbm : public MemoryTarget {
  public:
   /// Any TLM-2.0 initiator may bind here. b_transport takes arrival = sc_time_stamp() + delay and
-  /// returns with delay set so that sc_time_stamp() + delay is the completion time. Timing only:
-  /// data is not stored, byte enables are refused, addresses past capacity get an address error.
+  /// returns with delay set so that sc_time_stamp() + delay is the completion time.
+  /// nb_transport_fw: BEGIN_REQ is accepted (END_REQ) while fewer than pseudo-channels ×
+  /// queue_depth requests are in flight, otherwise END_REQ waits for a response to leave;
+  /// BEGIN_RESP is sent at the completion time, one response at a time. Timing only: data is not
+  /// stored, byte enables are refused, addresses past capacity get an address error. A
+  /// StallExtension on the payload receives the refresh stall the request caused.
   tlm_utils::simple_target_socket<Hbm> target;
 
   Hbm(sc_core::sc_module_name name, const HbmConfig& cfg);
@@ -30,6 +38,13 @@ class Hbm : public sc_core::sc_module {
   /// earlier than work already booked waits behind it (see README.md, "Out-of-order arrivals").
   /// Throws std::out_of_range past capacity.
   Picos access(Bytes addr, Bytes len, bool write, Picos arrival);
+
+  // MemoryInfoIf: the capability and stats provider initiators see.
+  double peak_bytes_per_s() const override { return m_cfg.peak_bytes_per_s(); }
+  /// The closed form splits a request over pseudo-channels itself, so any span is fine.
+  Bytes boundary_bytes() const override { return 0; }
+  Bytes bytes_served() const override { return m_bytes_read + m_bytes_written; }
+  tlm::tlm_target_socket<>& target_socket() override { return target; }
 
   const HbmConfig& config() const { return m_cfg; }
   Bytes bytes_read() const { return m_bytes_read; }
@@ -46,10 +61,11 @@ class Hbm : public sc_core::sc_module {
 
   /// The stats tree (named like the module): bytes, requests, activates, row hits/misses/conflicts,
   /// refreshes, refresh stall, latency, and per-pseudo-channel busy time in child groups pcN.
-  const StatGroup& stats() const;
+  const StatGroup& stats() const override;
 
   /// Adds HBM bandwidth and busy-pseudo-channel counters to `trace`, one sample per `window` of simulated time.
-  void set_trace(TraceWriter* trace, int chip, Picos window = 1000 * kPicosPerNs);
+  void set_trace(TraceWriter* trace, int chip, Picos window);
+  void set_trace(TraceWriter* trace, int chip) override { set_trace(trace, chip, 1000 * kPicosPerNs); }
 
  private:
   static constexpr std::uint64_t kClosed = ~std::uint64_t{0};
@@ -73,6 +89,13 @@ class Hbm : public sc_core::sc_module {
   };
 
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase, sc_core::sc_time& delay);
+  void peq_cb(tlm::tlm_generic_payload& p, const tlm::tlm_phase& phase);
+  /// Checks and serves `p` arriving at `arrival`: sets its response status and StallExtension.
+  /// Returns the completion time (the arrival when the request is refused).
+  Picos serve(tlm::tlm_generic_payload& p, Picos arrival);
+  void accept(tlm::tlm_generic_payload& p);
+  void send_responses();
   Picos serve_piece(std::uint32_t pc, Bytes local, Bytes len, bool write, Picos ready);
   Picos serve_segment(std::uint32_t pc, std::uint32_t bank, std::uint64_t row, std::uint64_t bursts, bool write,
                       Picos ready);
@@ -102,6 +125,13 @@ class Hbm : public sc_core::sc_module {
   Picos m_trace_window = 0, m_trace_bin = 0;
   Bytes m_trace_bytes = 0;
   Picos m_trace_busy = 0;
+
+  // AT: requests in flight (accepted, response not yet sent), requests whose END_REQ is held
+  // back, responses due and not yet sent (response exclusion: one BEGIN_RESP at a time).
+  tlm_utils::peq_with_cb_and_phase<Hbm> m_peq;
+  std::size_t m_at_capacity, m_at_in_flight = 0;
+  std::deque<tlm::tlm_generic_payload*> m_at_held, m_at_responses;
+  tlm::tlm_generic_payload* m_at_resp_busy = nullptr;
 
   mutable StatGroup m_stats;
 };
