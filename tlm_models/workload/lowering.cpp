@@ -271,17 +271,27 @@ KernelGraph lower(const ModelSpec& model, const Scenario& scenario, std::uint32_
   return Lowering(model, scenario, shard, token_index).run();
 }
 
-Bytes resident_bytes_per_chip(const ModelSpec& model, const Scenario& scenario, std::uint32_t tensor_parallel) {
+ResidentParams resident_params(const ModelSpec& model, std::uint32_t tensor_parallel) {
   const TensorParallelShard s = shard_model(model, tensor_parallel);
   const std::uint64_t h = model.hidden, d = model.head_size();
-  const std::uint64_t per_layer = 2 * h                                    // two norm gains
-                                  + prod({h, s.heads + 2ULL * s.kv_heads, d})  // Wq, Wk, Wv shard
-                                  + prod({s.heads, d, h})                  // Wo shard
-                                  + prod({h, model.experts})               // router (replicated)
-                                  + prod({std::max<std::uint64_t>(model.experts, 1), 3, h, s.ffn});
-  const std::uint64_t weights = prod({model.vocab, h})                     // embedding, replicated
-                                + (model.tied_embeddings ? 0 : prod({s.vocab, h}))  // LM head shard
-                                + prod({model.layers, per_layer}) + h;     // + final norm
+  ResidentParams r;
+  r.embedding = prod({model.vocab, h});
+  r.per_layer = 2 * h                                                 // two norm gains
+                + prod({h, s.heads + 2ULL * s.kv_heads, d})           // Wq, Wk, Wv shard
+                + prod({s.heads, d, h})                               // Wo shard
+                + prod({h, model.experts})                            // router (replicated)
+                + prod({std::max<std::uint64_t>(model.experts, 1), 3, h, s.ffn});  // all experts
+  r.lm_head = model.tied_embeddings ? 0 : prod({s.vocab, h});
+  r.final_norm = h;
+  return r;
+}
+
+Bytes resident_bytes_per_chip(const ModelSpec& model, const Scenario& scenario, std::uint32_t tensor_parallel) {
+  const TensorParallelShard s = shard_model(model, tensor_parallel);
+  const std::uint64_t d = model.head_size();
+  const ResidentParams r = resident_params(model, tensor_parallel);
+  // The HBM systems replicate the embedding table on every chip.
+  const std::uint64_t weights = r.embedding + r.lm_head + prod({model.layers, r.per_layer}) + r.final_norm;
   const std::uint64_t kv_elements = prod({model.layers, scenario.batch, scenario.max_context(), 2, s.kv_heads, d});
   Bytes total = 0;
   if (__builtin_add_overflow(bytes_of(weights, scenario.weight_dtype), bytes_of(kv_elements, scenario.kv_dtype),

@@ -86,3 +86,16 @@ TEST(LpuPlacement, ProgramsReadEveryWeightExactlyOncePerToken) {
   const Bytes expected = b.attention + b.ffn + b.lm_head + b.norms * p.group + m.hidden;  // int8: 1 B each
   EXPECT_EQ(read, expected);
 }
+
+TEST(LpuPlacement, MoePlacementHoldsEveryExpertNotOnlyTheRoutedOnes) {
+  // Mixtral 8x7B's int8 weights are ~46.7 GB; 72 chips hold 16.6 GB. A token reads only its top-2
+  // experts, but every expert must be resident, so the placement must refuse the run.
+  const auto sc = scenario(1, 2048, DType::INT8);
+  const std::string e = error_of([&] { place_on("lpu_llama2_7b", "mixtral_8x7b", sc); });
+  EXPECT_NE(e.find("model does not fit in SRAM: mixtral_8x7b needs"), std::string::npos) << e;
+  const Footprint f = footprint(model("mixtral_8x7b"), sc, 8);
+  Bytes weights = (f.embedding + f.head) * 8;
+  for (Bytes w : f.layer_weights) weights += w * 8;
+  EXPECT_GT(static_cast<double>(weights), 46.0e9) << "all eight experts of every layer";
+  EXPECT_LT(static_cast<double>(weights), 47.5e9);
+}
