@@ -19,18 +19,18 @@ Placement place_on(const std::string& sys, const std::string& m, const workload:
 
 }  // namespace
 
-TEST(LpuPlacement, Llama70bInt8On576ChipsUsesEveryStageAndFits) {
+TEST(LpuPlacement, Llama70bInt8On576ChipsUsesEveryStageOfFourNodesAndFits) {
   const Placement p = place_on("lpu_llama2_70b", "llama2_70b", scenario(1, 4096, DType::INT8));
-  EXPECT_EQ(p.group, 8u);
-  ASSERT_EQ(p.stages, 72u);
-  ASSERT_EQ(p.stage.size(), 72u);
+  EXPECT_EQ(p.group, 32u);
+  ASSERT_EQ(p.stages, 18u);
+  ASSERT_EQ(p.stage.size(), 18u);
   EXPECT_TRUE(p.stage.front().embedding);
   EXPECT_TRUE(p.stage.back().head);
   int layers = 0, prev_end = 0;
   for (const auto& s : p.stage) {
     EXPECT_LE(s.resident(), p.capacity) << "stage " << s.index;
     EXPECT_EQ(s.first_layer, prev_end) << "stages must take consecutive layers";
-    EXPECT_EQ(s.first_chip, s.index * 8);
+    EXPECT_EQ(s.first_chip, s.index * 32);
     prev_end = s.end_layer;
     layers += s.end_layer - s.first_layer;
   }
