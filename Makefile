@@ -14,7 +14,7 @@ PACKAGES := build-essential cmake ninja-build pkg-config git \
             libcli11-dev nlohmann-json3-dev libbenchmark-dev \
             slurm-wlm munge gnuplot-nox
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test bench clean validation-table
 
 all: build
 
@@ -49,6 +49,11 @@ bench: build
 	@for exe in $(BUILD)/bench/*/*; do \
 	  if [ -f "$$exe" ] && [ -x "$$exe" ]; then echo "== $$exe"; "$$exe" || exit 1; echo; fi; \
 	done
+
+# Runs every calibration point (tests/validation/points.yaml) and rewrites docs/VALIDATION.md;
+# exits non-zero when a point leaves its band (the document is written either way).
+validation-table: build
+	$(BUILD)/apps/decodesim/decodesim validate --bin-dir $(BUILD) --markdown docs/VALIDATION.md -j $(JOBS)
 
 clean:
 	rm -rf $(BUILD)
