@@ -103,7 +103,8 @@ int sc_main(int argc, char** argv) {
   report_cmd->add_option("--plot", rep.plot, "draw the front into this .svg or .png (gnuplot)");
 
   decodesim::validation::ValidateOptions val;
-  auto* val_cmd = app.add_subcommand("validate", "run every calibration point (tests/validation/points.yaml) against its band");
+  auto* val_cmd =
+      app.add_subcommand("validate", "run every calibration point (tests/validation/points.yaml) against its band");
   val_cmd->add_option("--points", val.points_file, "points file (default: tests/validation/points.yaml)");
   val_cmd->add_option("--bin-dir", val.bin_dir, "build folder holding testbenches/ (for gpu_tb and hbm_tb points)");
   val_cmd->add_option("--markdown", val.markdown, "write the results table here (docs/VALIDATION.md)");

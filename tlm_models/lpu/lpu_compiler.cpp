@@ -158,7 +158,8 @@ Placement place(const workload::ModelSpec& model, const workload::Scenario& sc, 
       // Tensor groups are one node, or whole nodes joined through one global port per counterpart.
       std::vector<std::uint32_t> groups;
       for (std::uint32_t g = 2; g <= cfg.c2c.node_chips; ++g) groups.push_back(g);
-      for (std::uint32_t nodes = 2; nodes <= cfg.c2c.global_links + 1; ++nodes) groups.push_back(nodes * cfg.c2c.node_chips);
+      for (std::uint32_t nodes = 2; nodes <= cfg.c2c.global_links + 1; ++nodes)
+        groups.push_back(nodes * cfg.c2c.node_chips);
       for (std::uint32_t g : groups) {
         try {
           workload::shard_model(model, g);
@@ -171,8 +172,9 @@ Placement place(const workload::ModelSpec& model, const workload::Scenario& sc, 
           best_group = g;
         }
       }
-      allowed = best ? "at least " + std::to_string(best) + " chips with partition: tensor, tensor_parallel: " +
-                           std::to_string(best_group) + " (a single layer or table exceeds one chip)"
+      allowed = best ? "at least " + std::to_string(best) +
+                           " chips with partition: tensor, tensor_parallel: " + std::to_string(best_group) +
+                           " (a single layer or table exceeds one chip)"
                      : "no chip count up to 4096: a single layer exceeds the widest tensor group of " +
                            std::to_string(groups.back()) + " chips";
     }

@@ -182,8 +182,8 @@ Picos ChipScheduler::mem_stream(const std::string& name, Bytes bytes, Picos read
   return end;
 }
 
-Picos ChipScheduler::exchange(const std::string& name, Bytes piece, std::uint32_t peers, bool across_nodes,
-                              Picos ready, Acc& acc) {
+Picos ChipScheduler::exchange(const std::string& name, Bytes piece, std::uint32_t peers, bool across_nodes, Picos ready,
+                              Acc& acc) {
   // One message to every peer at once, each on its own port(s): identical traffic, so one link
   // timeline stands for all of them. Node-mates are joined by links_per_peer local ports; a
   // counterpart chip in another node by one global port.

@@ -242,9 +242,10 @@ RunResult simulate_lpu(const RunRequest& req) {
     res.notes.push_back("tensor shards are symmetric: the first chip of each stage was simulated and stands for its " +
                         std::to_string(group) + " chips (exact; --no-reuse elaborates every chip)");
   if (req.scenario.weight_dtype == DType::BF16)
-    res.notes.push_back("bf16 weights run at the MXM's int8 rate here; the TSP's fp16 rate is about 1/4 of int8 "
-                        "(188 TFLOPS fp16 vs 750 TOPS int8), so this is optimistic: use "
-                        "--weight-dtype int8 or fp8 for LPU figures");
+    res.notes.push_back(
+        "bf16 weights run at the MXM's int8 rate here; the TSP's fp16 rate is about 1/4 of int8 "
+        "(188 TFLOPS fp16 vs 750 TOPS int8), so this is optimistic: use "
+        "--weight-dtype int8 or fp8 for LPU figures");
   return res;
 }
 

@@ -59,17 +59,21 @@ std::string fmt(double v) {
   // Enough digits to see a change, few enough to read: 3 significant figures, at least 1 decimal below 100.
   char b[32];
   const double a = std::fabs(v);
-  if (a >= 1000) std::snprintf(b, sizeof b, "%.0f", v);
-  else if (a >= 100) std::snprintf(b, sizeof b, "%.1f", v);
-  else if (a >= 10) std::snprintf(b, sizeof b, "%.2f", v);
-  else std::snprintf(b, sizeof b, "%.3f", v);
+  if (a >= 1000)
+    std::snprintf(b, sizeof b, "%.0f", v);
+  else if (a >= 100)
+    std::snprintf(b, sizeof b, "%.1f", v);
+  else if (a >= 10)
+    std::snprintf(b, sizeof b, "%.2f", v);
+  else
+    std::snprintf(b, sizeof b, "%.3f", v);
   return b;
 }
 
 Point parse_point(const Node& n) {
   if (!n.is_map()) throw InputError(n.loc, n.path, "expected a map (one point)", n.render());
-  static const char* const kKeys[] = {"id",     "chip",   "workload", "conditions", "published", "published_text",
-                                      "unit",   "source", "band",     "measure",    "note"};
+  static const char* const kKeys[] = {"id",   "chip",   "workload", "conditions", "published", "published_text",
+                                      "unit", "source", "band",     "measure",    "note"};
   for (const auto& [k, v] : n.map) {
     bool known = false;
     for (const char* key : kKeys) known = known || k == key;
@@ -114,12 +118,17 @@ Point parse_point(const Node& n) {
 
   const Node& m = need(n, "measure");
   const std::string tool = text(m, "tool");
-  if (tool == "run") p.tool = Tool::Run;
-  else if (tool == "batch_scaling") p.tool = Tool::BatchScaling;
-  else if (tool == "gpu_tb") p.tool = Tool::GpuTb;
-  else if (tool == "hbm_tb") p.tool = Tool::HbmTb;
-  else throw InputError(need(m, "tool").loc, m.path + ".tool", "unknown tool", "'" + tool + "'",
-                        "run, batch_scaling, gpu_tb, hbm_tb");
+  if (tool == "run")
+    p.tool = Tool::Run;
+  else if (tool == "batch_scaling")
+    p.tool = Tool::BatchScaling;
+  else if (tool == "gpu_tb")
+    p.tool = Tool::GpuTb;
+  else if (tool == "hbm_tb")
+    p.tool = Tool::HbmTb;
+  else
+    throw InputError(need(m, "tool").loc, m.path + ".tool", "unknown tool", "'" + tool + "'",
+                     "run, batch_scaling, gpu_tb, hbm_tb");
   const Node& args = need(m, "args");
   if (!args.is_seq()) throw InputError(args.loc, args.path, "expected a list of arguments", args.render());
   for (const Node& a : args.items) {
@@ -236,9 +245,9 @@ std::string render_markdown(const std::vector<Point>& points, const std::vector<
       notes.push_back(p.note);
       status += " [" + std::to_string(notes.size()) + "]";
     }
-    o << "| " << cell(p.chip) << " | " << cell(p.workload) << " | " << cell(p.conditions) << " | " << cell(pub)
-      << ", " << cell(src) << " | " << cell(model) << " | " << err << " | " << cell(p.band_text) << " | "
-      << cell(status) << " |\n";
+    o << "| " << cell(p.chip) << " | " << cell(p.workload) << " | " << cell(p.conditions) << " | " << cell(pub) << ", "
+      << cell(src) << " | " << cell(model) << " | " << err << " | " << cell(p.band_text) << " | " << cell(status)
+      << " |\n";
   }
   if (!notes.empty()) {
     o << "\n";
@@ -273,8 +282,10 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
   fs::create_directories(scratch);
   auto expand = [&](std::vector<std::string> args) {
     for (auto& a : args) {
-      if (a.rfind("{configs}", 0) == 0) a = paths.configs_dir + a.substr(9);
-      else if (a.rfind("{tests}", 0) == 0) a = home + "/tests" + a.substr(7);
+      if (a.rfind("{configs}", 0) == 0)
+        a = paths.configs_dir + a.substr(9);
+      else if (a.rfind("{tests}", 0) == 0)
+        a = home + "/tests" + a.substr(7);
     }
     return args;
   };
@@ -306,7 +317,9 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
   for (std::size_t i = 0; i < points.size(); ++i) {
     const Point& p = points[i];
     switch (p.tool) {
-      case Tool::Run: uses[i] = {command(run_argv(expand(p.args)), false)}; break;
+      case Tool::Run:
+        uses[i] = {command(run_argv(expand(p.args)), false)};
+        break;
       case Tool::BatchScaling:
         for (std::uint32_t b : {p.base_batch, p.batch}) {
           auto a = expand(p.args);

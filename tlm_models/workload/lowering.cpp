@@ -276,10 +276,10 @@ ResidentParams resident_params(const ModelSpec& model, std::uint32_t tensor_para
   const std::uint64_t h = model.hidden, d = model.head_size();
   ResidentParams r;
   r.embedding = prod({model.vocab, h});
-  r.per_layer = 2 * h                                                 // two norm gains
-                + prod({h, s.heads + 2ULL * s.kv_heads, d})           // Wq, Wk, Wv shard
-                + prod({s.heads, d, h})                               // Wo shard
-                + prod({h, model.experts})                            // router (replicated)
+  r.per_layer = 2 * h                                                              // two norm gains
+                + prod({h, s.heads + 2ULL * s.kv_heads, d})                        // Wq, Wk, Wv shard
+                + prod({s.heads, d, h})                                            // Wo shard
+                + prod({h, model.experts})                                         // router (replicated)
                 + prod({std::max<std::uint64_t>(model.experts, 1), 3, h, s.ffn});  // all experts
   r.lm_head = model.tied_embeddings ? 0 : prod({s.vocab, h});
   r.final_norm = h;
