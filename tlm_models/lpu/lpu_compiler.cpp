@@ -35,12 +35,13 @@ Footprint footprint(const workload::ModelSpec& model, const workload::Scenario& 
   const workload::TensorParallelShard shard = workload::shard_model(model, group);
   // Resident, not touched: every expert of an MoE layer stays in SRAM whichever top_k a token
   // picks. The same count serves the HBM systems' capacity check.
-  const workload::ResidentParams r = workload::resident_params(model, group);
+  const workload::ResidentBytes r = workload::resident_weight_bytes(model, group, sc.weight_dtype);
   Footprint f;
-  f.layer_weights.assign(model.layers, workload::bytes_of(r.per_layer, sc.weight_dtype));
+  f.layer_weights.assign(model.layers, r.per_layer);
   // The LM head shard needs its own copy when tied: the table sits on stage 0, the head on the last.
-  const std::uint64_t head = model.tied_embeddings ? std::uint64_t{shard.vocab} * model.hidden : r.lm_head;
-  f.head = workload::bytes_of(head + r.final_norm, sc.weight_dtype);
+  const Bytes tied_copy =
+      model.tied_embeddings ? workload::bytes_of(std::uint64_t{shard.vocab} * model.hidden, sc.weight_dtype) : 0;
+  f.head = tied_copy + r.lm_head + r.final_norm;
   // The table is resident in full (column-sharded over the stage's chips); a token reads one row.
   const std::uint64_t cols = (std::uint64_t{model.hidden} + group - 1) / group;
   f.embedding = workload::bytes_of(std::uint64_t{model.vocab} * cols, sc.weight_dtype);

@@ -140,7 +140,6 @@ Point parse_point(const Node& n) {
     p.batch = static_cast<std::uint32_t>(number(need(m, "batch")));
   } else {
     p.metric = text(m, "metric");
-    p.kernel = text(m, "kernel", false);
   }
   if (const Node* s = m.find("scale")) p.scale = number(*s);
   return p;
@@ -158,25 +157,6 @@ nlohmann::json read_json(const std::string& file) {
   std::ifstream in(file);
   if (!in) return nullptr;
   return nlohmann::json::parse(in, nullptr, false);
-}
-
-/// A kernel record's field (first record of that name: chip 0, token 0); flops_per_s is
-/// derived as flops over the kernel's span.
-bool lookup_kernel(const nlohmann::json& doc, const std::string& kernel, const std::string& field, double* v) {
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("kernels")) return false;
-  for (const auto& k : doc["kernels"]) {
-    if (!k.contains("name") || k["name"] != kernel) continue;
-    if (field == "flops_per_s") {
-      const double span = k.value("span_s", 0.0);
-      if (span <= 0) return false;
-      *v = k.value("flops", 0.0) / span;
-      return true;
-    }
-    if (!k.contains(field) || !k[field].is_number()) return false;
-    *v = k[field].get<double>();
-    return true;
-  }
-  return false;
 }
 
 bool lookup(const nlohmann::json& doc, const std::string& dotted, double* v) {
@@ -281,12 +261,8 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
   const fs::path scratch = fs::temp_directory_path() / ("decodesim-validate-" + std::to_string(::getpid()));
   fs::create_directories(scratch);
   auto expand = [&](std::vector<std::string> args) {
-    for (auto& a : args) {
-      if (a.rfind("{configs}", 0) == 0)
-        a = paths.configs_dir + a.substr(9);
-      else if (a.rfind("{tests}", 0) == 0)
-        a = home + "/tests" + a.substr(7);
-    }
+    for (auto& a : args)
+      if (a.rfind("{configs}", 0) == 0) a = paths.configs_dir + a.substr(9);
     return args;
   };
   // Every distinct command once; points point into this list.
@@ -371,8 +347,8 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
       }
       // Tokens/s grows by tps_b/tps_a; the roofline's tokens/s (batch / roofline latency) by the other ratio.
       v = (tps_b / tps_a) / ((p.batch / roof_b) / (p.base_batch / roof_a));
-    } else if (!(p.kernel.empty() ? lookup(docs[0], p.metric, &v) : lookup_kernel(docs[0], p.kernel, p.metric, &v))) {
-      r.error = "no '" + p.metric + "'" + (p.kernel.empty() ? "" : " for kernel " + p.kernel) + " in the output";
+    } else if (!lookup(docs[0], p.metric, &v)) {
+      r.error = "no '" + p.metric + "' in the output";
       continue;
     }
     r.model = v * p.scale;

@@ -3,10 +3,9 @@
 //
 // Each point names the chip, workload, conditions, the published figure and its public source,
 // the band the model figure must fall in, and how to measure the model figure: a `decodesim run`
-// (a JSON path into its result.json, or a field of one kernel's record), a pair of runs (batch
-// scaling against the roofline's), or a testbench that prints JSON (gpu_tb, hbm_tb). Identical
-// commands run once; every command is a child process, so each SystemC simulation elaborates in
-// its own process.
+// (a JSON path into its result.json), a pair of runs (batch scaling against the roofline's), or a
+// testbench that prints JSON (gpu_tb, hbm_tb). Identical commands run once; every command is a
+// child process, so each SystemC simulation elaborates in its own process.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +37,6 @@ struct Point {
   Tool tool = Tool::Run;
   std::vector<std::string> args;
   std::string metric;  ///< dotted path into the JSON the tool writes
-  std::string kernel;  ///< Run: read `metric` from this kernel's record (flops_per_s = flops / span)
   double scale = 1;    ///< model figure = metric × scale
   std::uint32_t base_batch = 1, batch = 1;  ///< BatchScaling
   std::string note;                         ///< shown under the table (e.g. which change a failing point waits for)

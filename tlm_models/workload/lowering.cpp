@@ -87,7 +87,8 @@ class Lowering {
     g.n = n;
     g.k = k;
     g.groups = groups;
-    g.weight_bytes = wgt(prod({groups, k, n}));
+    prod({groups, k, n});  // element count in range, so matrix_bytes cannot overflow below
+    g.weight_bytes = prod({groups, matrix_bytes(k, n, m_sc.weight_dtype)});
     g.act_in_bytes = act(prod({rows, k}));
     g.act_out_bytes = act(prod({rows, n}));
     g.flops = prod({2, rows, n, k});
@@ -271,31 +272,40 @@ KernelGraph lower(const ModelSpec& model, const Scenario& scenario, std::uint32_
   return Lowering(model, scenario, shard, token_index).run();
 }
 
-ResidentParams resident_params(const ModelSpec& model, std::uint32_t tensor_parallel) {
+ResidentBytes resident_weight_bytes(const ModelSpec& model, std::uint32_t tensor_parallel, DType wd) {
   const TensorParallelShard s = shard_model(model, tensor_parallel);
   const std::uint64_t h = model.hidden, d = model.head_size();
-  ResidentParams r;
-  r.embedding = prod({model.vocab, h});
-  r.per_layer = 2 * h                                                              // two norm gains
-                + prod({h, s.heads + 2ULL * s.kv_heads, d})                        // Wq, Wk, Wv shard
-                + prod({s.heads, d, h})                                            // Wo shard
-                + prod({h, model.experts})                                         // router (replicated)
-                + prod({std::max<std::uint64_t>(model.experts, 1), 3, h, s.ffn});  // all experts
-  r.lm_head = model.tied_embeddings ? 0 : prod({s.vocab, h});
-  r.final_norm = h;
+  const std::uint64_t experts = std::max<std::uint64_t>(model.experts, 1);
+  // Quantisation scales of every matrix (the lowering's GEMMs count the same through
+  // matrix_bytes); gathered embedding rows and norm gains carry none.
+  auto scales = [wd](std::uint64_t k, std::uint64_t n) { return scale_bytes_before(k, k, n, wd); };
+  const std::uint64_t layer_params = 2 * h                                    // two norm gains
+                                     + prod({h, s.heads + 2ULL * s.kv_heads, d})  // Wq, Wk, Wv shard
+                                     + prod({s.heads, d, h})                  // Wo shard
+                                     + prod({h, model.experts})               // router (replicated)
+                                     + prod({experts, 3, h, s.ffn});          // every expert
+  const std::uint64_t layer_scales = scales(h, (s.heads + 2ULL * s.kv_heads) * d) + scales(s.heads * d, h) +
+                                     scales(h, model.experts) + experts * (scales(h, 2 * s.ffn) + scales(s.ffn, h));
+  ResidentBytes r;
+  r.embedding = bytes_of(prod({model.vocab, h}), wd);
+  r.per_layer = bytes_of(layer_params, wd) + layer_scales;
+  r.lm_head = (model.tied_embeddings ? 0 : bytes_of(prod({s.vocab, h}), wd)) + scales(h, s.vocab);
+  r.final_norm = bytes_of(h, wd);
   return r;
 }
 
 Bytes resident_bytes_per_chip(const ModelSpec& model, const Scenario& scenario, std::uint32_t tensor_parallel) {
   const TensorParallelShard s = shard_model(model, tensor_parallel);
   const std::uint64_t d = model.head_size();
-  const ResidentParams r = resident_params(model, tensor_parallel);
+  const ResidentBytes r = resident_weight_bytes(model, tensor_parallel, scenario.weight_dtype);
   // The HBM systems replicate the embedding table on every chip.
-  const std::uint64_t weights = r.embedding + r.lm_head + prod({model.layers, r.per_layer}) + r.final_norm;
+  Bytes weights = 0;
+  if (__builtin_mul_overflow(Bytes{model.layers}, r.per_layer, &weights) ||
+      __builtin_add_overflow(weights, r.embedding + r.lm_head + r.final_norm, &weights))
+    throw config::InputError(config::SourceLoc{"<workload>", 0, 0}, "", "resident bytes exceed 2^64");
   const std::uint64_t kv_elements = prod({model.layers, scenario.batch, scenario.max_context(), 2, s.kv_heads, d});
   Bytes total = 0;
-  if (__builtin_add_overflow(bytes_of(weights, scenario.weight_dtype), bytes_of(kv_elements, scenario.kv_dtype),
-                             &total))
+  if (__builtin_add_overflow(weights, bytes_of(kv_elements, scenario.kv_dtype), &total))
     throw config::InputError(config::SourceLoc{"<workload>", 0, 0}, "", "resident bytes exceed 2^64");
   return total;
 }
