@@ -36,8 +36,8 @@ struct Point {
   std::string band_text;  ///< "±25%" or "0.90–0.95"
   Tool tool = Tool::Run;
   std::vector<std::string> args;
-  std::string metric;  ///< dotted path into the JSON the tool writes
-  double scale = 1;    ///< model figure = metric × scale
+  std::string metric;                       ///< dotted path into the JSON the tool writes
+  double scale = 1;                         ///< model figure = metric × scale
   std::uint32_t base_batch = 1, batch = 1;  ///< BatchScaling
   std::string note;                         ///< shown under the table (e.g. which change a failing point waits for)
   config::SourceLoc loc;

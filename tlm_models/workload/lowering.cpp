@@ -279,11 +279,11 @@ ResidentBytes resident_weight_bytes(const ModelSpec& model, std::uint32_t tensor
   // Quantisation scales of every matrix (the lowering's GEMMs count the same through
   // matrix_bytes); gathered embedding rows and norm gains carry none.
   auto scales = [wd](std::uint64_t k, std::uint64_t n) { return scale_bytes_before(k, k, n, wd); };
-  const std::uint64_t layer_params = 2 * h                                    // two norm gains
+  const std::uint64_t layer_params = 2 * h                                        // two norm gains
                                      + prod({h, s.heads + 2ULL * s.kv_heads, d})  // Wq, Wk, Wv shard
-                                     + prod({s.heads, d, h})                  // Wo shard
-                                     + prod({h, model.experts})               // router (replicated)
-                                     + prod({experts, 3, h, s.ffn});          // every expert
+                                     + prod({s.heads, d, h})                      // Wo shard
+                                     + prod({h, model.experts})                   // router (replicated)
+                                     + prod({experts, 3, h, s.ffn});              // every expert
   const std::uint64_t layer_scales = scales(h, (s.heads + 2ULL * s.kv_heads) * d) + scales(s.heads * d, h) +
                                      scales(h, model.experts) + experts * (scales(h, 2 * s.ffn) + scales(s.ffn, h));
   ResidentBytes r;

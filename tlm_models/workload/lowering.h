@@ -46,9 +46,9 @@ KernelGraph lower(const ModelSpec& model, const Scenario& scenario, std::uint32_
 /// token reads only its top_k, but any token may pick any expert, so all of them stay resident.
 /// The one count behind every capacity check (HBM and SRAM).
 struct ResidentBytes {
-  Bytes embedding = 0;   ///< the whole table, vocab × hidden (replicated or column-sharded by the caller)
-  Bytes per_layer = 0;   ///< norm gains, attention shard, router, every expert's FFN shard, their scales
-  Bytes lm_head = 0;     ///< LM-head shard (none with tied embeddings) and its scales
+  Bytes embedding = 0;  ///< the whole table, vocab × hidden (replicated or column-sharded by the caller)
+  Bytes per_layer = 0;  ///< norm gains, attention shard, router, every expert's FFN shard, their scales
+  Bytes lm_head = 0;    ///< LM-head shard (none with tied embeddings) and its scales
   Bytes final_norm = 0;
 };
 ResidentBytes resident_weight_bytes(const ModelSpec& model, std::uint32_t tensor_parallel, DType weight_dtype);
