@@ -13,7 +13,7 @@ PACKAGES := build-essential cmake ninja-build pkg-config git \
             libcli11-dev nlohmann-json3-dev libbenchmark-dev \
             slurm-wlm munge gnuplot-nox python3 clang libclang-rt-14-dev
 
-.PHONY: all deps build demo test golden bench clean test-sanitize fuzz install docs
+.PHONY: all deps build demo test golden bench clean test-sanitize fuzz install docs validation-table
 
 all: build
 
@@ -62,6 +62,11 @@ install: build
 # place (tools/doccheck.py). The docs_current test fails while any block is stale.
 docs: build
 	python3 tools/doccheck.py --write --build $(BUILD)
+
+# Runs every calibration point (tests/validation/points.yaml) and rewrites docs/VALIDATION.md;
+# exits non-zero when a point leaves its band (the document is written either way).
+validation-table: build
+	$(BUILD)/apps/decodesim/decodesim validate --bin-dir $(BUILD) --markdown docs/VALIDATION.md -j $(JOBS)
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

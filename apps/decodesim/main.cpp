@@ -9,6 +9,7 @@
 #include "driver/commands.h"
 #include "report/report.h"
 #include "sweep/sweep_commands.h"
+#include "validation/validation.h"
 
 namespace {
 
@@ -103,6 +104,15 @@ int sc_main(int argc, char** argv) {
   report_cmd->add_option("--pareto", rep.pareto, "front of two objectives, e.g. tokens_per_s:max,energy_per_token_j:min");
   report_cmd->add_option("--plot", rep.plot, "draw the front into this .svg or .png (gnuplot)");
 
+  decodesim::validation::ValidateOptions val;
+  auto* val_cmd =
+      app.add_subcommand("validate", "run every calibration point (tests/validation/points.yaml) against its band");
+  val_cmd->add_option("--points", val.points_file, "points file (default: tests/validation/points.yaml)");
+  val_cmd->add_option("--bin-dir", val.bin_dir, "build folder holding testbenches/ (for gpu_tb and hbm_tb points)");
+  val_cmd->add_option("--markdown", val.markdown, "write the results table here (docs/VALIDATION.md)");
+  val_cmd->add_option("--only", val.only, "run only points whose id contains this text");
+  val_cmd->add_option("-j,--jobs", val.jobs, "child processes at a time (default 1)");
+
   auto* version = app.add_subcommand("version", "print the version");
 
   try {
@@ -126,6 +136,7 @@ int sc_main(int argc, char** argv) {
     if (*explain) return cmd_config_explain(section, markdown, std::cout, std::cerr);
     if (*show) return cmd_config_show(show_system, show_sets, std::cout, std::cerr);
     if (*vr_cmd) return cmd_validate_rtl(vr, vr_sizes, vr_tiles, std::cout, std::cerr);
+    if (*val_cmd) return decodesim::validation::cmd_validate(val, std::cout, std::cerr);
     if (*version) {
       const auto paths = decodesim::driver::Paths::from_env();
       std::cout << "decodesim " << decodesim::report::version_string() << "\n"

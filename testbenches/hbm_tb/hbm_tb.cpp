@@ -1,10 +1,11 @@
 // hbm_tb: drive a DMA engine into an HBM model and report what the memory system achieves.
 //
 //   hbm_tb --config configs/components/hbm2e.yaml
-//       --pattern seq --bytes 1GiB --outstanding 16 --chunk 65536 [--set hbm.refresh=off]
+//       --pattern seq --bytes 1GiB --outstanding 16 --chunk 65536 [--set hbm.refresh=off] [--json]
 //
 // Exit status: 0 success, 2 bad input, 3 simulation failure.
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <systemc>
 
 #include <algorithm>
@@ -64,6 +65,8 @@ int sc_main(int argc, char* argv[]) {
   app.add_option("--outstanding", outstanding, "overrides dma.max_outstanding");
   app.add_option("--chunk", chunk, "overrides dma.chunk_bytes");
   app.add_option("--seed", seed, "random pattern seed");
+  bool json = false;
+  app.add_flag("--json", json, "print one JSON object instead of the table (decodesim validate reads it)");
   CLI11_PARSE(app, argc, argv);
 
   HbmConfig hcfg;
@@ -111,6 +114,15 @@ int sc_main(int argc, char* argv[]) {
   const double seconds = picos_to_seconds(done);
   const double bw = static_cast<double>(top.dma.bytes_moved()) / seconds;
   const StatGroup& s = top.hbm.stats();
+  if (json) {
+    const nlohmann::json j = {{"achieved_bytes_per_s", bw},
+                              {"peak_bytes_per_s", hcfg.peak_bytes_per_s()},
+                              {"of_peak", bw / hcfg.peak_bytes_per_s()},
+                              {"row_miss_rate", s.get("row_miss_rate")},
+                              {"refresh_stall_share", s.get("refresh_stall_share")}};
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
   std::printf("config          %s\n", config_file.c_str());
   std::printf("pattern         %s, %llu bytes, chunk %u B, %u outstanding\n", pattern.c_str(),
               static_cast<unsigned long long>(top.dma.bytes_moved()), dcfg.chunk_bytes, dcfg.max_outstanding);

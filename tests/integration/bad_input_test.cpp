@@ -73,6 +73,14 @@ TEST(BadInput, ModelTooLargeForHbmNamesChipsNeeded) {
                                                          "16 chips (system.chips"});
 }
 
+TEST(BadInput, MoeModelCountsEveryExpertAgainstGpuHbm) {
+  // Mixtral's bf16 weights are ~93 GB with all eight experts; a token touches only two (~26 GB).
+  // Every expert must be resident, so an 80 GB A100 refuses it.
+  ScratchDir d("bad8moe");
+  expect_rejected(d, run_args("gpu_a100", "mixtral_8x7b"),
+                  {"hbm: model does not fit in HBM", "mixtral_8x7b", "at least 2 GPUs"});
+}
+
 TEST(BadInput, BatchZero) {
   ScratchDir d("bad9");
   auto a = run_args("tpu_v5e");

@@ -93,10 +93,12 @@ TEST(LpuBadInput, MoreLinksThanTheChipHas) {
                   {"lpu.c2c.links_per_peer: more links than the chip has", "= 25", "link.links_per_chip = 16"});
 }
 
-TEST(LpuBadInput, TensorGroupLargerThanANode) {
+TEST(LpuBadInput, TensorGroupNotWholeNodes) {
+  // 12 chips would be a node and a half: the cross-node step pairs whole nodes' counterparts.
   ScratchDir d("lpu-bad4");
-  expect_rejected(d, {"run", "--system", "lpu_llama2_70b", "--model", "llama2_70b", "--set", "lpu.tensor_parallel=16"},
-                  {"lpu.tensor_parallel: a tensor group must be directly linked", "at most lpu.c2c.node_chips = 8"});
+  expect_rejected(d, {"run", "--system", "lpu_llama2_70b", "--model", "llama2_70b", "--set", "lpu.tensor_parallel=12"},
+                  {"lpu.tensor_parallel: a tensor group is one node or whole nodes", "got 12",
+                   "a multiple of it up to (global_links + 1) x node_chips = 40"});
 }
 
 TEST(LpuCli, CompareIncludesTheLpu) {

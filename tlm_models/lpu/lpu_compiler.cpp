@@ -33,15 +33,15 @@ std::vector<Bytes> units_of(const Footprint& f) {
 
 Footprint footprint(const workload::ModelSpec& model, const workload::Scenario& sc, std::uint32_t group) {
   const workload::TensorParallelShard shard = workload::shard_model(model, group);
-  workload::Scenario first = sc;
-  first.tokens = 1;
-  const KernelGraph g = workload::lower(model, first, 0, group);
+  // Resident, not touched: every expert of an MoE layer stays in SRAM whichever top_k a token
+  // picks. The same count serves the HBM systems' capacity check.
+  const workload::ResidentBytes r = workload::resident_weight_bytes(model, group, sc.weight_dtype);
   Footprint f;
-  f.layer_weights.assign(model.layers, 0);
-  for (const Kernel& k : g.kernels) {
-    if (k.layer >= 0) f.layer_weights[static_cast<std::size_t>(k.layer)] += k.weight_bytes;
-    else if (k.kind != KernelKind::Embedding) f.head += k.weight_bytes;  // final norm gain + LM head shard
-  }
+  f.layer_weights.assign(model.layers, r.per_layer);
+  // The LM head shard needs its own copy when tied: the table sits on stage 0, the head on the last.
+  const Bytes tied_copy =
+      model.tied_embeddings ? workload::bytes_of(std::uint64_t{shard.vocab} * model.hidden, sc.weight_dtype) : 0;
+  f.head = tied_copy + r.lm_head + r.final_norm;
   // The table is resident in full (column-sharded over the stage's chips); a token reads one row.
   const std::uint64_t cols = (std::uint64_t{model.hidden} + group - 1) / group;
   f.embedding = workload::bytes_of(std::uint64_t{model.vocab} * cols, sc.weight_dtype);
@@ -156,8 +156,12 @@ Placement place(const workload::ModelSpec& model, const workload::Scenario& sc, 
     else {
       // One unit is larger than a chip in this partitioning: find the smallest tensor group that fits.
       std::uint32_t best = 0, best_group = 0;
-      // Tensor groups must sit inside one node (directly linked chips).
-      for (std::uint32_t g = 2; g <= cfg.c2c.node_chips; ++g) {
+      // Tensor groups are one node, or whole nodes joined through one global port per counterpart.
+      std::vector<std::uint32_t> groups;
+      for (std::uint32_t g = 2; g <= cfg.c2c.node_chips; ++g) groups.push_back(g);
+      for (std::uint32_t nodes = 2; nodes <= cfg.c2c.global_links + 1; ++nodes)
+        groups.push_back(nodes * cfg.c2c.node_chips);
+      for (std::uint32_t g : groups) {
         try {
           workload::shard_model(model, g);
         } catch (const config::InputError&) {
@@ -169,10 +173,11 @@ Placement place(const workload::ModelSpec& model, const workload::Scenario& sc, 
           best_group = g;
         }
       }
-      allowed = best ? "at least " + std::to_string(best) + " chips with partition: tensor, tensor_parallel: " +
-                           std::to_string(best_group) + " (a single layer or table exceeds one chip)"
-                     : "no chip count up to 4096: a single layer exceeds a node of " +
-                           std::to_string(cfg.c2c.node_chips) + " chips (lpu.c2c.node_chips)";
+      allowed = best ? "at least " + std::to_string(best) +
+                           " chips with partition: tensor, tensor_parallel: " + std::to_string(best_group) +
+                           " (a single layer or table exceeds one chip)"
+                     : "no chip count up to 4096: a single layer exceeds the widest tensor group of " +
+                           std::to_string(groups.back()) + " chips";
     }
     throw config::InputError(chips_loc, "system.chips", what, std::to_string(chips) + " chips", allowed);
   }

@@ -89,11 +89,12 @@ const config::Schema<LpuConfig>& LpuConfig::schema() {
           .section("vxm", &LpuConfig::vxm)
           .section("sxm", &LpuConfig::sxm)
           .section("c2c", &LpuConfig::c2c)
-          .choice("partition", &LpuConfig::partition, {{"pipeline", Partition::Pipeline}, {"tensor", Partition::Tensor}},
-                  Partition::Pipeline,
+          .choice("partition", &LpuConfig::partition,
+                  {{"pipeline", Partition::Pipeline}, {"tensor", Partition::Tensor}}, Partition::Pipeline,
                   "pipeline: consecutive layers per chip; tensor: each layer group shared by tensor_parallel chips")
           .num("tensor_parallel", &LpuConfig::tensor_parallel, "chips", 1u, 1u, 64u,
-               "partition tensor: chips per layer group (a divisor of system.chips, at most c2c.node_chips)");
+               "partition tensor: chips per layer group (a divisor of system.chips; one node, or whole nodes up to "
+               "(c2c.global_links + 1) x c2c.node_chips)");
   return s;
 }
 

@@ -182,14 +182,17 @@ Picos ChipScheduler::mem_stream(const std::string& name, Bytes bytes, Picos read
   return end;
 }
 
-Picos ChipScheduler::exchange(const std::string& name, Bytes piece, Picos ready, Acc& acc) {
-  // One message to every node-mate at once, each on its own port(s): identical traffic, so one
-  // link timeline stands for all of them.
-  const Bytes per_link = ceil_div<Bytes>(piece, m_cfg.c2c.links_per_peer);
-  const Picos done = m_peer.transfer(per_link, ready);
+Picos ChipScheduler::exchange(const std::string& name, Bytes piece, std::uint32_t peers, bool across_nodes, Picos ready,
+                              Acc& acc) {
+  // One message to every peer at once, each on its own port(s): identical traffic, so one link
+  // timeline stands for all of them. Node-mates are joined by links_per_peer local ports; a
+  // counterpart chip in another node by one global port.
+  memory::Link& link = across_nodes ? m_global : m_peer;
+  const Bytes per_link = across_nodes ? piece : ceil_div<Bytes>(piece, m_cfg.c2c.links_per_peer);
+  const Picos done = link.transfer(per_link, ready);
   acc.active(ready);
   acc.link += done - ready;
-  acc.link_bytes += piece * (m_group - 1);
+  acc.link_bytes += piece * peers;
   acc.path.c2c += done - ready;
   if (m_events) m_events->push_back({Unit::C2c, name, ready, done});
   return done;
@@ -234,14 +237,28 @@ KernelRecord ChipScheduler::execute(const Kernel& k, std::uint32_t token, Picos 
       break;
     case KernelKind::AllReduce: {
       if (m_group <= 1) break;
-      const Bytes piece = ceil_div<Bytes>(k.collective_bytes, m_group);
+      // A group of whole nodes reduces hierarchically: within the node over the local links,
+      // then the node's share across nodes between counterpart chips over global ports, then
+      // back. One node is the special case nodes == 1.
+      const std::uint32_t local = std::min(m_group, m_cfg.c2c.node_chips), nodes = m_group / local;
+      const Bytes piece = ceil_div<Bytes>(k.collective_bytes, local);
+      const Bytes far_piece = ceil_div<Bytes>(piece, nodes);
+      const Bytes elem = std::max<Bytes>(1, act_bytes);
       if (k.op == "all_gather") {
-        end = exchange(k.name, piece, ready, acc);
+        // Each chip holds 1/group: gather its node's share from the counterparts, then the node.
+        Picos t = ready;
+        if (nodes > 1) t = exchange(k.name + ".across_nodes", far_piece, nodes - 1, true, t, acc);
+        end = exchange(k.name, piece, local - 1, false, t, acc);
       } else {
-        // Reduce-scatter, add the group-1 partial pieces on the VXM, all-gather.
-        const Picos rs = exchange(k.name + ".reduce_scatter", piece, ready, acc);
-        const Picos added = vector(k.name + ".add", (m_group - 1) * (piece / std::max<Bytes>(1, act_bytes)), rs, acc);
-        end = exchange(k.name + ".all_gather", piece, added, acc);
+        // Reduce-scatter, add the partial pieces on the VXM, all-gather; across nodes in between.
+        Picos t = exchange(k.name + ".reduce_scatter", piece, local - 1, false, ready, acc);
+        t = vector(k.name + ".add", (local - 1) * (piece / elem), t, acc);
+        if (nodes > 1) {
+          t = exchange(k.name + ".reduce_scatter_nodes", far_piece, nodes - 1, true, t, acc);
+          t = vector(k.name + ".add_nodes", (nodes - 1) * (far_piece / elem), t, acc);
+          t = exchange(k.name + ".all_gather_nodes", far_piece, nodes - 1, true, t, acc);
+        }
+        end = exchange(k.name + ".all_gather", piece, local - 1, false, t, acc);
       }
       break;
     }

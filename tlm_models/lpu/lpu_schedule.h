@@ -103,7 +103,7 @@ class ChipScheduler {
   Picos vector(const std::string& name, std::uint64_t ops, Picos ready, Acc& acc);
   Picos permute(const std::string& name, Bytes bytes, Picos ready, Acc& acc);
   Picos mem_stream(const std::string& name, Bytes bytes, Picos ready, Acc& acc);
-  Picos exchange(const std::string& name, Bytes piece, Picos ready, Acc& acc);
+  Picos exchange(const std::string& name, Bytes piece, std::uint32_t peers, bool across_nodes, Picos ready, Acc& acc);
   KernelRecord execute(const Kernel& k, std::uint32_t token, Picos ready, StageRun& run);
 
   LpuConfig m_cfg;
@@ -112,7 +112,7 @@ class ChipScheduler {
   std::unique_ptr<matmul::MatmulCore> m_core;
   std::map<std::uint64_t, StreamCost> m_stream_costs;  ///< by tile shape
   memory::Link m_peer;    ///< stands for each of the parallel node-mate links (identical traffic)
-  memory::Link m_global;  ///< stands for each global port (the hand-off is striped evenly)
+  memory::Link m_global;  ///< stands for each global port (stage hand-offs striped evenly; cross-node reduction)
   Picos m_mxm_free = 0, m_vxm_free = 0, m_sxm_free = 0;
   Picos m_transit = 0;    ///< hemisphere crossing, ps
   std::vector<UnitEvent>* m_events = nullptr;

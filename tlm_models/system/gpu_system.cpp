@@ -2,6 +2,7 @@
 
 #include <systemc>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -45,11 +46,13 @@ RunResult simulate_gpu(const RunRequest& req) {
   for (std::uint32_t t = 0; t < req.scenario.tokens; ++t)
     tokens.push_back(workload::lower(req.model, req.scenario, t, tp));
   const MemoryPlan plan = plan_memory(tokens.front(), req.scenario.context + req.scenario.tokens);
-  // Weights + KV as laid out, plus the activation and partial-result buffers above them.
-  const Bytes need = plan.total_bytes + gpu::GpuTile::on_chip_region_bytes(cfg.gpu, tokens);
+  // Weights + KV as laid out, plus the activation and partial-result buffers above them. The
+  // plan lays out what the simulated tokens touch; an MoE model keeps every expert resident, so
+  // the resident count (all experts) is the floor.
+  const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
+  const Bytes need = std::max(plan.total_bytes, resident) + gpu::GpuTile::on_chip_region_bytes(cfg.gpu, tokens);
   if (need > cfg.hbm.capacity_bytes()) {
     // Activation buffers shrink with more GPUs; today's share is a safe bound for the estimate.
-    const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
     const Bytes extra = need > resident ? need - resident : 0;
     throw_hbm_too_small(req, need, "weights + KV cache + activations", "GPU", [&](std::uint32_t chips) {
       return workload::resident_bytes_per_chip(req.model, req.scenario, chips) + extra;

@@ -130,12 +130,16 @@ void SystemConfig::validate(const config::Node* n, const std::string&) const {
                       std::to_string(lpu.c2c.links_per_peer),
                       "a total of at most link.links_per_chip = " + std::to_string(link.links_per_chip));
     }
-    // Tensor groups exchange partial sums directly, so a group must sit inside one node.
-    if (lpu.group_chips() > lpu.c2c.node_chips)
+    // A tensor group is one node, or whole nodes whose counterpart chips reach each other
+    // directly over one global port each (the hierarchical all-reduce's cross-node step).
+    const std::uint32_t g = lpu.group_chips(), node = lpu.c2c.node_chips;
+    if (g > node && (g % node != 0 || g / node - 1 > lpu.c2c.global_links))
       config::fail_at(n ? n->find("lpu") : nullptr, "lpu", "tensor_parallel",
-                      "a tensor group must be directly linked: more chips than a node has",
+                      "a tensor group is one node or whole nodes, each chip reaching its counterparts in the "
+                      "other nodes over its own global port",
                       std::to_string(lpu.tensor_parallel),
-                      "at most lpu.c2c.node_chips = " + std::to_string(lpu.c2c.node_chips));
+                      "at most lpu.c2c.node_chips = " + std::to_string(node) + ", or a multiple of it up to (" +
+                          "global_links + 1) x node_chips = " + std::to_string((lpu.c2c.global_links + 1) * node));
   }
 }
 

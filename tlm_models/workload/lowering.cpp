@@ -272,30 +272,40 @@ KernelGraph lower(const ModelSpec& model, const Scenario& scenario, std::uint32_
   return Lowering(model, scenario, shard, token_index).run();
 }
 
-Bytes resident_bytes_per_chip(const ModelSpec& model, const Scenario& scenario, std::uint32_t tensor_parallel) {
+ResidentBytes resident_weight_bytes(const ModelSpec& model, std::uint32_t tensor_parallel, DType wd) {
   const TensorParallelShard s = shard_model(model, tensor_parallel);
   const std::uint64_t h = model.hidden, d = model.head_size();
-  const std::uint64_t per_layer = 2 * h                                    // two norm gains
-                                  + prod({h, s.heads + 2ULL * s.kv_heads, d})  // Wq, Wk, Wv shard
-                                  + prod({s.heads, d, h})                  // Wo shard
-                                  + prod({h, model.experts})               // router (replicated)
-                                  + prod({std::max<std::uint64_t>(model.experts, 1), 3, h, s.ffn});
-  const std::uint64_t weights = prod({model.vocab, h})                     // embedding, replicated
-                                + (model.tied_embeddings ? 0 : prod({s.vocab, h}))  // LM head shard
-                                + prod({model.layers, per_layer}) + h;     // + final norm
+  const std::uint64_t experts = std::max<std::uint64_t>(model.experts, 1);
   // Quantisation scales of every matrix (the lowering's GEMMs count the same through
   // matrix_bytes); gathered embedding rows and norm gains carry none.
-  const DType wd = scenario.weight_dtype;
   auto scales = [wd](std::uint64_t k, std::uint64_t n) { return scale_bytes_before(k, k, n, wd); };
+  const std::uint64_t layer_params = 2 * h                                        // two norm gains
+                                     + prod({h, s.heads + 2ULL * s.kv_heads, d})  // Wq, Wk, Wv shard
+                                     + prod({s.heads, d, h})                      // Wo shard
+                                     + prod({h, model.experts})                   // router (replicated)
+                                     + prod({experts, 3, h, s.ffn});              // every expert
   const std::uint64_t layer_scales = scales(h, (s.heads + 2ULL * s.kv_heads) * d) + scales(s.heads * d, h) +
-                                     scales(h, model.experts) +
-                                     std::max<std::uint64_t>(model.experts, 1) * (scales(h, 2 * s.ffn) + scales(s.ffn, h));
-  const std::uint64_t scale_bytes = prod({model.layers, layer_scales}) + scales(h, s.vocab);
+                                     scales(h, model.experts) + experts * (scales(h, 2 * s.ffn) + scales(s.ffn, h));
+  ResidentBytes r;
+  r.embedding = bytes_of(prod({model.vocab, h}), wd);
+  r.per_layer = bytes_of(layer_params, wd) + layer_scales;
+  r.lm_head = (model.tied_embeddings ? 0 : bytes_of(prod({s.vocab, h}), wd)) + scales(h, s.vocab);
+  r.final_norm = bytes_of(h, wd);
+  return r;
+}
+
+Bytes resident_bytes_per_chip(const ModelSpec& model, const Scenario& scenario, std::uint32_t tensor_parallel) {
+  const TensorParallelShard s = shard_model(model, tensor_parallel);
+  const std::uint64_t d = model.head_size();
+  const ResidentBytes r = resident_weight_bytes(model, tensor_parallel, scenario.weight_dtype);
+  // The HBM systems replicate the embedding table on every chip.
+  Bytes weights = 0;
+  if (__builtin_mul_overflow(Bytes{model.layers}, r.per_layer, &weights) ||
+      __builtin_add_overflow(weights, r.embedding + r.lm_head + r.final_norm, &weights))
+    throw config::InputError(config::SourceLoc{"<workload>", 0, 0}, "", "resident bytes exceed 2^64");
   const std::uint64_t kv_elements = prod({model.layers, scenario.batch, scenario.max_context(), 2, s.kv_heads, d});
   Bytes total = 0;
-  if (__builtin_add_overflow(bytes_of(weights, scenario.weight_dtype), bytes_of(kv_elements, scenario.kv_dtype),
-                             &total) ||
-      __builtin_add_overflow(total, scale_bytes, &total))
+  if (__builtin_add_overflow(weights, bytes_of(kv_elements, scenario.kv_dtype), &total))
     throw config::InputError(config::SourceLoc{"<workload>", 0, 0}, "", "resident bytes exceed 2^64");
   return total;
 }

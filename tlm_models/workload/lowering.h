@@ -41,6 +41,18 @@ TensorParallelShard shard_model(const ModelSpec& model, std::uint32_t tensor_par
 KernelGraph lower(const ModelSpec& model, const Scenario& scenario, std::uint32_t token_index,
                   std::uint32_t tensor_parallel);
 
+/// Weight bytes one chip of a `tensor_parallel` group must hold, by placement unit, in storage
+/// format `weight_dtype` with its quantisation scales. Every expert of an MoE layer is counted: a
+/// token reads only its top_k, but any token may pick any expert, so all of them stay resident.
+/// The one count behind every capacity check (HBM and SRAM).
+struct ResidentBytes {
+  Bytes embedding = 0;  ///< the whole table, vocab × hidden (replicated or column-sharded by the caller)
+  Bytes per_layer = 0;  ///< norm gains, attention shard, router, every expert's FFN shard, their scales
+  Bytes lm_head = 0;    ///< LM-head shard (none with tied embeddings) and its scales
+  Bytes final_norm = 0;
+};
+ResidentBytes resident_weight_bytes(const ModelSpec& model, std::uint32_t tensor_parallel, DType weight_dtype);
+
 /// Bytes one chip keeps resident: its weights (embedding table replicated, everything else
 /// as sharded by lower()) plus its KV cache at the largest context of the scenario
 /// (context + tokens - 1 positions for every sequence). Activations are not counted.

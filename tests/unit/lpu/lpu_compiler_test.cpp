@@ -19,18 +19,18 @@ Placement place_on(const std::string& sys, const std::string& m, const workload:
 
 }  // namespace
 
-TEST(LpuPlacement, Llama70bInt8On576ChipsUsesEveryStageAndFits) {
+TEST(LpuPlacement, Llama70bInt8On576ChipsUsesEveryStageOfFourNodesAndFits) {
   const Placement p = place_on("lpu_llama2_70b", "llama2_70b", scenario(1, 4096, DType::INT8));
-  EXPECT_EQ(p.group, 8u);
-  ASSERT_EQ(p.stages, 72u);
-  ASSERT_EQ(p.stage.size(), 72u);
+  EXPECT_EQ(p.group, 32u);
+  ASSERT_EQ(p.stages, 18u);
+  ASSERT_EQ(p.stage.size(), 18u);
   EXPECT_TRUE(p.stage.front().embedding);
   EXPECT_TRUE(p.stage.back().head);
   int layers = 0, prev_end = 0;
   for (const auto& s : p.stage) {
     EXPECT_LE(s.resident(), p.capacity) << "stage " << s.index;
     EXPECT_EQ(s.first_layer, prev_end) << "stages must take consecutive layers";
-    EXPECT_EQ(s.first_chip, s.index * 8);
+    EXPECT_EQ(s.first_chip, s.index * 32);
     prev_end = s.end_layer;
     layers += s.end_layer - s.first_layer;
   }
@@ -90,4 +90,17 @@ TEST(LpuPlacement, ProgramsReadEveryWeightExactlyOncePerToken) {
   const Bytes col_channels = (12288 + 22016) * 32 + 32000, row_channels = (4096 + 4096) * 32;
   expected += 2 * col_channels + 2 * row_channels * p.group;
   EXPECT_EQ(read, expected);
+}
+
+TEST(LpuPlacement, MoePlacementHoldsEveryExpertNotOnlyTheRoutedOnes) {
+  // Mixtral 8x7B's int8 weights are ~46.7 GB; 72 chips hold 16.6 GB. A token reads only its top-2
+  // experts, but every expert must be resident, so the placement must refuse the run.
+  const auto sc = scenario(1, 2048, DType::INT8);
+  const std::string e = error_of([&] { place_on("lpu_llama2_7b", "mixtral_8x7b", sc); });
+  EXPECT_NE(e.find("model does not fit in SRAM: mixtral_8x7b needs"), std::string::npos) << e;
+  const Footprint f = footprint(model("mixtral_8x7b"), sc, 8);
+  Bytes weights = (f.embedding + f.head) * 8;
+  for (Bytes w : f.layer_weights) weights += w * 8;
+  EXPECT_GT(static_cast<double>(weights), 46.0e9) << "all eight experts of every layer";
+  EXPECT_LT(static_cast<double>(weights), 47.5e9);
 }

@@ -102,3 +102,25 @@ TEST(LpuSchedule, GemmAtBatchOneIsBoundByWeightInstallAndTheSlotCountsIt) {
   EXPECT_EQ(r.mem_bytes, k.weight_bytes);
   EXPECT_EQ(run.weight_bytes_read, k.weight_bytes);
 }
+
+TEST(LpuSchedule, AllReduceAcrossNodesAddsOneGlobalRoundTripOfTheNodesShare) {
+  // 32 chips = 4 nodes of 8: reduce-scatter in the node (1/8 to each of 7 mates), then 1/4 of
+  // that across the 4 nodes over global ports and back, then all-gather in the node. Every
+  // message is one link latency plus its serialisation; the adds run on the VXM in between.
+  const auto cfg = load_sys("lpu_llama2_70b", {"lpu.tensor_parallel=32"});
+  Kernel k;
+  k.name = "ar";
+  k.kind = KernelKind::AllReduce;
+  k.op = "all_reduce";
+  k.collective_bytes = 8192 * 2;  // one bf16 hidden vector of Llama-2-70B
+  k.act_dtype = k.weight_dtype = k.kv_dtype = DType::BF16;
+  ChipScheduler node(cfg.lpu, cfg.link, 0, 8), wide(cfg.lpu, cfg.link, 0, 32);
+  const StageRun one = node.run_stage({k}, 0, 0, 0, "send");
+  const StageRun four = wide.run_stage({k}, 0, 0, 0, "send");
+  const memory::LinkConfig& l = cfg.link;
+  const Picos msg_far = ns_to_picos(l.latency_ns + l.per_hop_ns) + l.serialization(8192 * 2 / 8 / 4);
+  const Picos vxm = node.cycles(1 + cfg.lpu.vxm.latency_cycles) + node.cycles(cfg.lpu.hemisphere_transit_cycles());
+  EXPECT_EQ(four.end - one.end, 2 * msg_far + vxm) << "one reduce-scatter, one add, one all-gather across nodes";
+  EXPECT_EQ(four.records[0].link_bytes, one.records[0].link_bytes + 2 * 3 * (8192 * 2 / 8 / 4));
+  EXPECT_GE(four.end, four.roofline);
+}
