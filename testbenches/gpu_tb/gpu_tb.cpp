@@ -1,4 +1,4 @@
-// gpu_tb: the gpu-benches microbenchmarks (REFERENCE.md) on a GPU system config.
+// gpu_tb: the microbenchmarks of te42kyfo/gpu-benches (github.com/te42kyfo/gpu-benches) on a GPU system config.
 //
 //   gpu_tb --system configs/systems/gpu_h100.yaml [--json]
 //       [--set gpu.sm.max_inflight_bytes=8192] [--stream-bytes 1GiB]
@@ -252,7 +252,7 @@ int sc_main(int argc, char* argv[]) {
                           {"l2_over_hbm", r.l2_bps / r.stream_bps}, {"hbm_spec_bytes_per_s", spec}};
       std::cout << j.dump() << "\n";
     } else {
-      std::printf("%-22s %10s %12s\n", "microbenchmark", "model", "REFERENCE.md");
+      std::printf("%-22s %10s %12s\n", "microbenchmark", "model", "published");
       std::printf("%-22s %10.1f %12s\n", "L1 hit (cycles)", r.l1, "34");
       std::printf("%-22s %10.1f %12s\n", "L2 near (cycles)", r.near, "~265");
       std::printf("%-22s %10.1f %12s\n", "L2 far (cycles)", r.far, "~470");

@@ -78,7 +78,7 @@ TEST(BadInput, MoeModelCountsEveryExpertAgainstGpuHbm) {
   // Every expert must be resident, so an 80 GB A100 refuses it.
   ScratchDir d("bad8moe");
   expect_rejected(d, run_args("gpu_a100", "mixtral_8x7b"),
-                  {"hbm: model does not fit in HBM", "mixtral_8x7b", "at least 2 GPUs"});
+                  {"hbm: model does not fit in HBM", "mixtral_8x7b", "allowed 2 GPUs"});
 }
 
 TEST(BadInput, BatchZero) {

@@ -366,7 +366,8 @@ TEST(Hostile, CompareUsesAnUnpredictableTemporaryFolder) {
   ScopedEnv env("TMPDIR", d.path());
   // Killed while its child runs: what is left must not be decodesim-compare-<pid>.
   const auto r = decodesim::driver::run_child(
-      {decodesim_binary(), "compare", "--model", "llama2_7b", "--systems", "tpu_v5e", "--no-reuse"}, {}, 1.0);
+      {decodesim_binary(), "compare", "--model", "llama2_7b", "--systems", "tpu_v5e", "--no-reuse", "--tokens", "16"},
+      {}, 1.0);  // 16 tokens without reuse: several seconds even on an idle machine, so the kill lands mid-run
   EXPECT_EQ(r.exit_code, 124);
   // The orphaned `decodesim run` still writes under TMPDIR: stop it (its argv names the folder).
   for (const auto& p : fs::directory_iterator("/proc")) {

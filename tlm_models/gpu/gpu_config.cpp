@@ -218,7 +218,7 @@ void GpuConfig::validate(const config::Node* n, const std::string& path) const {
 
 std::uint32_t k_per_tile(const TensorCoreConfig& tc, DType d) {
   // Narrow operands pack into the 16-bit lanes: int8/fp8 twice, int4 four times (A100 dense
-  // int8 = 2x bf16, int4 = 4x; REFERENCE.md / NVIDIA A100 whitepaper ratios).
+  // int8 = 2x bf16, int4 = 4x; NVIDIA A100 whitepaper ratios).
   return tc.rows * (16 / dtype_bits(d));
 }
 

@@ -80,9 +80,10 @@ const config::Schema<SystemConfig>& SystemConfig::schema() {
 
 std::vector<std::string> applicable_sections(Arch a) {
   switch (a) {
-    case Arch::Tpu: return {"system", "hbm", "dma", "link", "tpu", "energy", "sim"};
+    // memory: which target sits behind the memory socket (the built-in HBM or an external one).
+    case Arch::Tpu: return {"system", "hbm", "memory", "dma", "link", "tpu", "energy", "sim"};
     case Arch::Lpu: return {"system", "link", "lpu", "energy", "sim"};  // SRAM only: no HBM, no DMA
-    case Arch::Gpu: return {"system", "hbm", "link", "gpu", "energy", "sim"};  // SMs load through L2
+    case Arch::Gpu: return {"system", "hbm", "memory", "link", "gpu", "energy", "sim"};  // SMs load through L2
   }
   return {};
 }

@@ -40,6 +40,7 @@ struct Point {
   double scale = 1;                         ///< model figure = metric × scale
   std::uint32_t base_batch = 1, batch = 1;  ///< BatchScaling
   std::string note;                         ///< shown under the table (e.g. which change a failing point waits for)
+  bool known_gap = false;                   ///< out of band on purpose, explained in `note`: reported, not failed
   config::SourceLoc loc;
 };
 
