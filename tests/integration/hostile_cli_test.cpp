@@ -92,7 +92,7 @@ TEST(Hostile, KeyOfAnotherArchitectureViaSetIsAnError) {
   ScratchDir d("h-arch1");
   expect_rejected(d, with(run_args("tpu_v5e"), {"--set", "gpu.sms=132"}),
                   {"--set:1:", "gpu.sms: does not apply to a system of arch tpu",
-                   "allowed keys of the sections system, hbm, dma, link, tpu, energy, sim"});
+                   "allowed keys of the sections system, hbm, memory, dma, link, tpu, energy, sim"});
 }
 
 TEST(Hostile, SectionOfAnotherArchitectureInAFileIsAnError) {
