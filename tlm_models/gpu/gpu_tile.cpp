@@ -343,15 +343,7 @@ KernelAddresses GpuTile::addresses(const Kernel& k, std::size_t index, std::uint
 
 KernelRecord GpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t token, Picos prev_end) {
   ++m_kernels;
-  KernelRecord r;
-  r.name = k.name;
-  r.kind = k.kind;
-  r.op = k.op;
-  r.layer = k.layer;
-  r.token = token;
-  r.chip = m_chip;
-  r.flops = k.flops;
-  r.vector_ops = k.vector_ops;
+  KernelRecord r = record_for(k, token, m_chip);
   const Bytes hbm_before = mem.hbm_read_bytes() + mem.hbm_write_bytes();
   const Picos refresh_before = m_refresh_probe ? m_refresh_probe() : 0;
   m_acct = GridAcct{};

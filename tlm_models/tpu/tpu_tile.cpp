@@ -174,15 +174,7 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
 }
 
 KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t token) {
-  KernelRecord r;
-  r.name = k.name;
-  r.kind = k.kind;
-  r.op = k.op;
-  r.layer = k.layer;
-  r.token = token;
-  r.chip = m_chip;
-  r.flops = k.flops;
-  r.vector_ops = k.vector_ops;
+  KernelRecord r = record_for(k, token, m_chip);
   r.start = m_now;
   const Picos ready = m_now + cycles_to_ps(m_cfg.kernel_overhead_cycles);
   const Bytes bytes_before = dma.bytes_moved();
