@@ -12,7 +12,9 @@
 
 #include <unistd.h>
 
+#include "driver/progress.h"
 #include "driver/spawn.h"
+#include "report/html.h"
 #include "report/report.h"
 #include "system/run.h"
 #include "workload/lowering.h"
@@ -41,9 +43,6 @@ std::vector<std::string> ScenarioFlags::to_args() const {
   return a;
 }
 
-namespace {
-
-/// Builds the `scenario:` section from flags, each value located at its flag.
 workload::Scenario scenario_from_flags(const ScenarioFlags& f, std::uint64_t seed) {
   config::Node root;
   root.kind = config::Node::Kind::Map;
@@ -75,6 +74,8 @@ workload::Scenario scenario_from_flags(const ScenarioFlags& f, std::uint64_t see
   return s;
 }
 
+namespace {
+
 system::RunRequest build_request(const RunOptions& o, const Paths& paths) {
   std::vector<std::string> sets = o.sets;
   if (o.scenario.seed) sets.push_back("sim.seed=" + *o.scenario.seed);
@@ -85,7 +86,8 @@ system::RunRequest build_request(const RunOptions& o, const Paths& paths) {
   ScenarioFlags flags = o.scenario;
   flags.seed.reset();
   req.scenario = scenario_from_flags(flags, req.cfg.sim.seed);
-  req.trace = !o.trace_file.empty();
+  // The HTML timeline is drawn from the trace's events.
+  req.trace = !o.trace_file.empty() || !o.html_file.empty();
   return req;
 }
 
@@ -98,6 +100,8 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     if (!o.out_dir.empty() && fs::exists(o.out_dir) && !fs::is_directory(o.out_dir))
       throw config::InputError(config::SourceLoc{"--out", 1, 1}, "out", "not a directory", "'" + o.out_dir + "'",
                                "a directory path");
+    if (!o.html_file.empty()) check_output_file("--html", o.html_file);
+    if (!o.trace_file.empty()) check_output_file("--trace", o.trace_file);
     const system::RunResult res = system::simulate(req);
     const report::Summary s = report::summarize(req, res);
     if (!o.quiet) report::print_console(out, req, res, s);
@@ -109,6 +113,8 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
       report::write_file_atomic((fs::path(o.out_dir) / "kernels.csv").string(), report::kernels_csv(res));
     }
     if (!o.trace_file.empty()) report::write_file_atomic(o.trace_file, res.trace_json);
+    if (!o.html_file.empty())
+      report::write_file_atomic(o.html_file, report::run_html(report::result_json(req, res, s), res.trace_json));
     return kExitOk;
   } catch (const config::InputError& e) {
     err << "decodesim: error: " << e.what() << "\n";
@@ -134,9 +140,33 @@ std::vector<std::string> run_child_argv(const RunOptions& o) {
     argv.push_back("--trace");
     argv.push_back(o.trace_file);
   }
+  if (!o.html_file.empty()) {
+    argv.push_back("--html");
+    argv.push_back(o.html_file);
+  }
   if (o.no_reuse) argv.push_back("--no-reuse");
   if (o.quiet) argv.push_back("--quiet");
   return argv;
+}
+
+std::vector<ChildResult> run_children(const std::vector<RunOptions>& runs, unsigned jobs, Progress* progress) {
+  std::vector<ChildResult> results(runs.size());
+  parallel_for(runs.size(), jobs, [&](std::size_t i) {
+    results[i] = run_child(run_child_argv(runs[i]));
+    if (progress) progress->point_done(results[i].exit_code != 0);
+  });
+  return results;
+}
+
+void check_output_file(const std::string& flag, const std::string& path) {
+  const fs::path p(path);
+  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  if (p.filename().empty() || fs::is_directory(p))
+    throw config::InputError(config::SourceLoc{flag, 1, 1}, "", "is a folder, not a file", "'" + path + "'",
+                             "a file path");
+  if (!fs::is_directory(dir))
+    throw config::InputError(config::SourceLoc{flag, 1, 1}, "", "folder does not exist", "'" + dir.string() + "'",
+                             "a file in an existing folder");
 }
 
 namespace {
@@ -159,12 +189,20 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
   fs::path base = keep ? fs::path(o.out_dir) : fs::temp_directory_path() / ("decodesim-compare-" + std::to_string(::getpid()));
   fs::create_directories(base);
 
-  std::vector<ChildResult> results(o.systems.size());
+  if (!o.html_file.empty()) {
+    try {
+      check_output_file("--html", o.html_file);
+    } catch (const config::InputError& e) {
+      err << "decodesim: error: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+  }
   std::vector<std::string> dirs(o.systems.size());
-  parallel_for(o.systems.size(), o.jobs, [&](std::size_t i) {
+  std::vector<RunOptions> runs(o.systems.size());
+  for (std::size_t i = 0; i < o.systems.size(); ++i) {
     const std::string label = fs::path(o.systems[i]).stem().string();
     dirs[i] = (base / (std::to_string(i) + "_" + label)).string();
-    RunOptions run;
+    RunOptions& run = runs[i];
     run.system = o.systems[i];
     run.model = o.model;
     run.scenario = o.scenario;
@@ -172,8 +210,8 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
     run.out_dir = dirs[i];
     run.no_reuse = o.no_reuse;
     run.quiet = true;
-    results[i] = run_child(run_child_argv(run));
-  });
+  }
+  const std::vector<ChildResult> results = run_children(runs, o.jobs, nullptr);
 
   int status = kExitOk;
   std::vector<nlohmann::json> docs(o.systems.size());
@@ -224,6 +262,19 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
     });
   }
   row_out("bottleneck", [](const nlohmann::json& d) { return d["summary"]["bottleneck"].get<std::string>(); });
+  if (!o.html_file.empty()) {
+    nlohmann::json runs_data = nlohmann::json::array();
+    for (std::size_t i = 0; i < o.systems.size(); ++i) {
+      nlohmann::json r = {{"label", fs::path(o.systems[i]).stem().string()}};
+      if (docs[i].is_null()) r["error"] = child_error_line(results[i].stderr_text);
+      else r["result"] = report::for_page(docs[i]);
+      runs_data.push_back(r);
+    }
+    const nlohmann::json data = {{"kind", "compare"}, {"model", o.model}, {"version", report::version_string()},
+                                 {"runs", runs_data}};
+    report::write_file_atomic(o.html_file, report::html_page("decodesim compare: " + o.model, data));
+    out << "html: " << o.html_file << "\n";
+  }
   if (keep) out << "results: " << base.string() << "/<n>_<system>/result.json\n";
   else fs::remove_all(base);
   return status;

@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "driver/progress.h"
+#include "driver/spawn.h"
 #include "matmul/validate_rtl.h"
+#include "workload/scenario.h"
 
 namespace decodesim::driver {
 
@@ -31,6 +34,10 @@ struct ScenarioFlags {
   std::vector<std::string> to_args() const;
 };
 
+/// The scenario the flags describe (unset flags take the schema's defaults), each value's
+/// error located at its flag. Throws config::InputError.
+workload::Scenario scenario_from_flags(const ScenarioFlags& f, std::uint64_t seed);
+
 struct RunOptions {
   std::string system;
   std::string model;
@@ -38,6 +45,7 @@ struct RunOptions {
   std::vector<std::string> sets;
   std::string out_dir;     ///< empty: no files
   std::string trace_file;  ///< empty: no trace
+  std::string html_file;   ///< empty: no HTML report
   bool no_reuse = false;
   bool quiet = false;      ///< no console table
 };
@@ -47,16 +55,25 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err);
 /// sweep spawn, so both start points the same way a user would type them.
 std::vector<std::string> run_child_argv(const RunOptions& o);
 
+/// Runs every `runs[i]` as a child `decodesim run`, `jobs` at a time, reporting each finished
+/// child (failed: non-zero exit) to `progress` when given. compare and portfolio share it.
+std::vector<ChildResult> run_children(const std::vector<RunOptions>& runs, unsigned jobs, Progress* progress);
+
 struct CompareOptions {
   std::string model;
   std::vector<std::string> systems;
   ScenarioFlags scenario;
   std::vector<std::string> sets;
   std::string out_dir;  ///< keep each system's result here (<out>/<system>/); empty: temporary
+  std::string html_file;  ///< empty: no HTML report
   unsigned jobs = 1;
   bool no_reuse = false;
 };
 int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err);
+
+/// An output file given by `flag` must be writable where it is: its folder exists and the path
+/// is not a folder. Throws config::InputError (exit 2) before any simulation runs.
+void check_output_file(const std::string& flag, const std::string& path);
 
 /// `config explain [section]`: every key with type, unit, default, allowed and description.
 int cmd_config_explain(const std::string& section, bool markdown, std::ostream& out, std::ostream& err);

@@ -12,6 +12,7 @@
 #include "common/config/error.h"
 #include "driver/commands.h"
 #include "driver/spawn.h"
+#include "report/html.h"
 #include "report/report.h"
 #include "sweep/result_store.h"
 #include "sweep/sweep_commands.h"
@@ -89,6 +90,7 @@ int cmd_sweep_report(const ReportOptions& o, std::ostream& out, std::ostream& er
   try {
     std::ifstream in(fs::path(o.dir) / "sweep.json");
     if (!in) throw config::InputError(config::SourceLoc{o.dir, 0, 0}, "", "not a sweep folder (no sweep.json)");
+    if (!o.html.empty()) driver::check_output_file("--html", o.html);
     const json manifest = json::parse(in);
     const std::vector<json> rows = read_ledger(o.dir);
     std::vector<const json*> ok;
@@ -190,6 +192,17 @@ int cmd_sweep_report(const ReportOptions& o, std::ostream& out, std::ostream& er
       }
     } else if (!o.plot.empty()) {
       throw config::InputError(config::SourceLoc{"--plot", 1, 1}, "", "--plot draws the front: give --pareto x:dir,y:dir");
+    }
+    if (!o.html.empty()) {
+      const json data = {{"kind", "sweep"},
+                         {"name", manifest.value("name", "sweep")},
+                         {"dir", o.dir},
+                         {"points", manifest["points"]},
+                         {"columns", manifest["columns"]},
+                         {"param_keys", manifest["param_keys"]},
+                         {"rows", rows}};
+      report::write_file_atomic(o.html, report::html_page("decodesim sweep " + data["name"].get<std::string>(), data));
+      out << "html: " << o.html << "\n";
     }
     return driver::kExitOk;
   } catch (const config::InputError& e) {

@@ -39,16 +39,15 @@ RunResult simulate_gpu(const RunRequest& req) {
   const SystemConfig& cfg = req.cfg;
   const std::uint32_t tp = cfg.system.chips;
 
-  workload::shard_model(req.model, tp, config::loc_of(cfg.tree.find("system"), "chips"), "system.chips");
-  std::vector<KernelGraph> tokens;
-  for (std::uint32_t t = 0; t < req.scenario.tokens; ++t)
-    tokens.push_back(workload::lower(req.model, req.scenario, t, tp));
+  if (req.graphs.empty())
+    workload::shard_model(req.model, tp, config::loc_of(cfg.tree.find("system"), "chips"), "system.chips");
+  const std::vector<KernelGraph> tokens = token_graphs(req, tp);
   const MemoryPlan plan = plan_memory(tokens.front(), req.scenario.context + req.scenario.tokens);
   // Weights + KV as laid out, plus the activation and partial-result buffers above them.
   const Bytes need = plan.total_bytes + gpu::GpuTile::on_chip_region_bytes(cfg.gpu, tokens);
   if (need > cfg.hbm.capacity_bytes()) {
     const Bytes cap = cfg.hbm.capacity_bytes();
-    const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
+    const Bytes resident = req.graphs.empty() ? workload::resident_bytes_per_chip(req.model, req.scenario, tp) : need;
     throw_hbm_too_small(req, need, "weights + KV cache + activations", "GPU",
                         std::max<std::uint64_t>((resident * tp + cap - 1) / cap, tp + 1));
   }

@@ -38,16 +38,16 @@ RunResult simulate_tpu(const RunRequest& req) {
   const SystemConfig& cfg = req.cfg;
   const std::uint32_t tp = cfg.system.chips;
 
-  // Sharding errors point at system.chips, where the user chose the degree.
-  workload::shard_model(req.model, tp, config::loc_of(cfg.tree.find("system"), "chips"), "system.chips");
-  const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
-  if (resident > cfg.hbm.capacity_bytes())
-    throw_hbm_too_small(req, resident, "weights + KV cache", "chip",
-                        (resident * tp + cfg.hbm.capacity_bytes() - 1) / cfg.hbm.capacity_bytes());
+  if (req.graphs.empty()) {
+    // Sharding errors point at system.chips, where the user chose the degree.
+    workload::shard_model(req.model, tp, config::loc_of(cfg.tree.find("system"), "chips"), "system.chips");
+    const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
+    if (resident > cfg.hbm.capacity_bytes())
+      throw_hbm_too_small(req, resident, "weights + KV cache", "chip",
+                          (resident * tp + cfg.hbm.capacity_bytes() - 1) / cfg.hbm.capacity_bytes());
+  }
 
-  std::vector<KernelGraph> tokens;
-  for (std::uint32_t t = 0; t < req.scenario.tokens; ++t)
-    tokens.push_back(workload::lower(req.model, req.scenario, t, tp));
+  const std::vector<KernelGraph> tokens = token_graphs(req, tp);
   const MemoryPlan plan = plan_memory(tokens.front(), req.scenario.context + req.scenario.tokens);
 
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
