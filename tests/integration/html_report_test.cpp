@@ -45,6 +45,24 @@ std::size_t csv_rows(const std::string& path) {
   return static_cast<std::size_t>(std::count(t.begin(), t.end(), '\n')) - 1;
 }
 
+// The checks themselves must be able to fail: a page that logs an error, throws and fetches.
+TEST_F(HtmlReport, BrowserHarnessSeesConsoleErrorsExceptionsAndRequests) {
+  ScratchDir d("html-neg");
+  const std::string page = d.write("bad.html",
+                                   "<!DOCTYPE html><html><body><img src=\"http://127.0.0.1:9/x.png\">"
+                                   "<script>console.error('boom'); setTimeout(() => { throw new Error('late'); }, 0);"
+                                   "</script></body></html>");
+  HeadlessBrowser browser(m_chromium);
+  const PageVisit v = browser.visit(page, "document.images.length");
+  EXPECT_EQ(v.check, 1);
+  ASSERT_FALSE(v.requests.empty());
+  EXPECT_EQ(v.requests[0], "http://127.0.0.1:9/x.png");
+  std::string errors;
+  for (const auto& e : v.console_errors) errors += e + "\n";
+  EXPECT_NE(errors.find("boom"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("late"), std::string::npos) << errors;
+}
+
 const char* kRunCheck = R"({
   kind: document.body.dataset.rendered,
   points: document.querySelectorAll('svg.roofline circle.kpt').length,
@@ -89,10 +107,10 @@ TEST_F(HtmlReport, GemmReportHasItsOneKernel) {
 TEST_F(HtmlReport, CompareReportDrawsEverySystemsKernels) {
   ScratchDir d("html-compare");
   const CliRun r = run_cli({"compare", "--model", "tiny", "--context", "256", "--systems", "tpu_v5e", "gpu_h100",
-                            "lpu_llama2_7b", "-j", "2", "--out", d.path("o"), "--html", d.path("compare.html")}, d);
+                            "lpu_groq", "-j", "2", "--out", d.path("o"), "--html", d.path("compare.html")}, d);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::size_t kernels = 0;
-  for (const char* dir : {"o/0_tpu_v5e", "o/1_gpu_h100", "o/2_lpu_llama2_7b"}) kernels += csv_rows(d.path(dir) + "/kernels.csv");
+  for (const char* dir : {"o/0_tpu_v5e", "o/1_gpu_h100", "o/2_lpu_groq"}) kernels += csv_rows(d.path(dir) + "/kernels.csv");
   const json c = open(d.path("compare.html"), R"({
     kind: document.body.dataset.rendered,
     rooflines: document.querySelectorAll('svg.roofline').length,
@@ -134,9 +152,9 @@ TEST_F(HtmlReport, SweepReportHasTableLinesAndFront) {
 
 TEST_F(HtmlReport, PortfolioDrawsOneCurvePerSystemAndMarksWhatDoesNotFit) {
   ScratchDir d("html-portfolio");
-  // 10 MiB of HBM holds tiny's weights and a few sequences' KV cache, not 64 sequences'.
+  // 17.5 MiB of HBM (a whole number of rows on both chips) holds tiny's weights and a few sequences' KV cache, not 64 sequences'.
   const CliRun r = run_cli({"portfolio", "--model", "tiny", "--context", "256", "--systems", "tpu_v5e", "gpu_h100",
-                            "--batches", "1,4,64", "--set", "hbm.capacity_gib=0.01", "-j", "2", "--html",
+                            "--batches", "1,4,64", "--set", "hbm.capacity_gib=0.01708984375", "-j", "2", "--html",
                             d.path("p.html"), "--csv", d.path("p.csv")}, d);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("portfolio: 6/6 done"), std::string::npos) << r.err;

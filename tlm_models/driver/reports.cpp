@@ -76,7 +76,16 @@ int cmd_gemm(const GemmOptions& o, std::ostream& out, std::ostream& err) {
     flags.weight_dtype = o.dtype;
     flags.act_dtype = o.dtype;
     flags.context = "1";
-    req.scenario = scenario_from_flags(flags, req.cfg.sim.seed);
+    try {
+      req.scenario = scenario_from_flags(flags, req.cfg.sim.seed);
+    } catch (const config::InputError& e) {
+      // The dtype is the only value the user gave: point at the flag they typed, keeping the
+      // schema's list of allowed values.
+      const std::string w = e.what();
+      const auto at = w.find("allowed ");
+      throw config::InputError(config::SourceLoc{"--dtype", 1, 1}, "", "unknown dtype", "'" + o.dtype + "'",
+                               at == std::string::npos ? std::string() : w.substr(at + 8));
+    }
     req.model.name = "gemm";
     req.graphs = {workload::lower_gemm(req.scenario, o.m, o.n, o.k)};
     req.trace = !o.trace_file.empty() || !o.html_file.empty();

@@ -184,6 +184,17 @@ json timeline_from_trace(const std::string& trace_json, std::size_t budget_bytes
 json for_page(const json& result) {
   json r = result;
   r.erase("stats");
+  // Kernels as a table of the fields the pages draw: a 70B run on 8 chips has ~9000 kernels,
+  // and one object each with its breakdown would take most of the 5 MB page budget.
+  static const char* kCols[] = {"name", "kind", "op", "chip", "token", "span_s", "time_s", "bytes", "flops", "bound",
+                                "reused", "m", "n", "k", "groups", "weight_dtype", "act_dtype", "kv_dtype"};
+  json rows = json::array();
+  for (const auto& k : result.value("kernels", json::array())) {
+    json row = json::array();
+    for (const char* c : kCols) row.push_back(k.contains(c) ? k[c] : json());
+    rows.push_back(std::move(row));
+  }
+  r["kernels"] = {{"cols", kCols}, {"rows", rows}};
   return r;
 }
 

@@ -170,7 +170,8 @@ function drawRoofline(parent, res, opts) {
   const finiteI = pts.filter(p => isFinite(p.I) && p.I > 0).map(p => p.I);
   const ridge = peakF / bw;
   let [x0, x1] = extent(finiteI.concat([ridge / 10, ridge * 10]), true);
-  let [y0, y1] = extent(pts.map(p => p.P).filter(v => v > 0).concat([peakF * 2, peakF / 1e3]), true);
+  let [y0, y1] = extent(pts.map(p => p.P).filter(v => v > 0).concat([peakF * 2]), true);
+  if (y1 / y0 < 1e3) y0 = y1 / 1e3;
   const f = frame(parent, { width: (opts && opts.width) || 720, height: (opts && opts.height) || 430, x: [x0, x1], y: [y0, y1],
     xlog: true, ylog: true, xlabel: "arithmetic intensity (FLOP per main-memory byte)", ylabel: "achieved FLOP/s (per chip)",
     title: opts && opts.title, cls: "roofline" });
@@ -288,7 +289,9 @@ function drawSummary(parent, res) {
     ["memory BW per chip", `${si(s.achieved_hbm_bw_bytes_per_s, "B/s")} (${pct(s.achieved_hbm_bw_bytes_per_s / s.peak_hbm_bw_bytes_per_s)})`],
     ["bottleneck", s.bottleneck]]);
   const rows = Object.entries(s).filter(([k, v]) => typeof v !== "object").map(([k, v]) => [k, num(v)]);
-  table(parent, ["summary field", "value"], rows, { left: [1] });
+  const fields = el("details", {}, el("summary", { text: "Every summary field (as in result.json)" }));
+  table(fields, ["summary field", "value"], rows, { left: [1] });
+  parent.append(fields);
   const notes = res.notes || [];
   if (notes.length) {
     parent.append(el("h3", { text: "Notes and warnings" }));
@@ -321,7 +324,7 @@ function drawTimeline(parent, tl) {
     for (const t of tl.tracks.filter(t => t.chip === c)) rows.push({ label: `chip ${c} ${t.name}`, track: t, h: 18 });
     for (const k of tl.counters.filter(k => k.chip === c)) rows.push({ label: `chip ${c} ${k.name}`, counter: k, h: 44 });
   }
-  const labelW = 170, W = Math.max(700, Math.min(1340, (parent.clientWidth || 1000) - 10));
+  const labelW = 170, W = Math.max(700, (parent.clientWidth || 1000) - 40);
   const H = rows.reduce((a, r) => a + r.h + 2, 0) + 26;
   const cv = el("canvas", { class: "timeline", id: "timeline", width: W, height: H });
   parent.append(cv);
@@ -659,9 +662,18 @@ function renderPortfolio(D) {
   s3.append(el("div", { class: "note", text: "tokens/s per kW divides total tokens/s by the run's simulated average power (energy / time, all chips)." }));
 }
 
+// Kernels travel as {cols, rows} to keep large runs small; the charts want objects.
+function expandKernels(res) {
+  if (res && res.kernels && res.kernels.cols) {
+    const cols = res.kernels.cols;
+    res.kernels = res.kernels.rows.map(r => Object.fromEntries(cols.map((c, i) => [c, r[i]])));
+  }
+}
 function main() {
   setupTooltip();
   const D = JSON.parse(document.getElementById("data").textContent);
+  expandKernels(D.result);
+  for (const r of D.runs || []) expandKernels(r.result);
   const render = { run: renderRun, gemm: renderRun, compare: renderCompare, sweep: renderSweep, portfolio: renderPortfolio }[D.kind];
   render(D);
   document.body.setAttribute("data-rendered", D.kind);
