@@ -86,17 +86,17 @@ system::RunRequest build_request(const RunOptions& o, const Paths& paths) {
   ScenarioFlags flags = o.scenario;
   flags.seed.reset();
   req.scenario = scenario_from_flags(flags, req.cfg.sim.seed);
-  // The HTML timeline is drawn from the trace's events.
-  req.trace = !o.trace_file.empty() || !o.html_file.empty();
   return req;
 }
 
 }  // namespace
 
-int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
+int simulate_and_report(const std::function<system::RunRequest()>& build, const RunOutputs& o, const std::string& kind,
+                        const ConsoleFn& console, const nlohmann::json& extra, std::ostream& out, std::ostream& err) {
   try {
-    const Paths paths = Paths::from_env();
-    const system::RunRequest req = build_request(o, paths);
+    system::RunRequest req = build();
+    // The HTML timeline is drawn from the trace's events.
+    req.trace = !o.trace_file.empty() || !o.html_file.empty();
     if (!o.out_dir.empty() && fs::exists(o.out_dir) && !fs::is_directory(o.out_dir))
       throw config::InputError(config::SourceLoc{"--out", 1, 1}, "out", "not a directory", "'" + o.out_dir + "'",
                                "a directory path");
@@ -104,17 +104,17 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     if (!o.trace_file.empty()) check_output_file("--trace", o.trace_file);
     const system::RunResult res = system::simulate(req);
     const report::Summary s = report::summarize(req, res);
-    if (!o.quiet) report::print_console(out, req, res, s);
+    if (!o.quiet) console(out, req, res, s);
+    nlohmann::json j = report::result_json(req, res, s);
+    for (const auto& [k, v] : extra.items()) j[k] = v;
     // Outputs appear only after the simulation succeeded, each file atomically.
     if (!o.out_dir.empty()) {
       fs::create_directories(o.out_dir);
-      report::write_file_atomic((fs::path(o.out_dir) / "result.json").string(),
-                                report::result_json(req, res, s).dump(1) + "\n");
+      report::write_file_atomic((fs::path(o.out_dir) / "result.json").string(), j.dump(1) + "\n");
       report::write_file_atomic((fs::path(o.out_dir) / "kernels.csv").string(), report::kernels_csv(res));
     }
     if (!o.trace_file.empty()) report::write_file_atomic(o.trace_file, res.trace_json);
-    if (!o.html_file.empty())
-      report::write_file_atomic(o.html_file, report::run_html(report::result_json(req, res, s), res.trace_json));
+    if (!o.html_file.empty()) report::write_file_atomic(o.html_file, report::run_html(j, res.trace_json, kind));
     return kExitOk;
   } catch (const config::InputError& e) {
     err << "decodesim: error: " << e.what() << "\n";
@@ -123,6 +123,12 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     err << "decodesim: simulation failed: " << e.what() << "\n";
     return kExitSimFailure;
   }
+}
+
+int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
+  return simulate_and_report([&] { return build_request(o, Paths::from_env()); },
+                             {o.out_dir, o.trace_file, o.html_file, o.quiet}, "run", report::print_console,
+                             nlohmann::json::object(), out, err);
 }
 
 std::vector<std::string> run_child_argv(const RunOptions& o) {

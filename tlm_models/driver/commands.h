@@ -8,9 +8,15 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include <functional>
+
 #include "driver/progress.h"
 #include "driver/spawn.h"
 #include "matmul/validate_rtl.h"
+#include "report/report.h"
+#include "system/run.h"
 #include "workload/scenario.h"
 
 namespace decodesim::driver {
@@ -50,6 +56,19 @@ struct RunOptions {
   bool quiet = false;      ///< no console table
 };
 int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err);
+
+/// The files one simulation writes, and whether it prints its console block.
+struct RunOutputs {
+  std::string out_dir, trace_file, html_file;
+  bool quiet = false;
+};
+using ConsoleFn = std::function<void(std::ostream&, const system::RunRequest&, const system::RunResult&,
+                                     const report::Summary&)>;
+/// What `run` and `gemm` share: builds the request (`build` may throw config::InputError),
+/// checks the output paths, simulates, prints with `console`, and writes result.json (with
+/// `extra`'s keys added), kernels.csv, the trace and the HTML page of `kind` ("run", "gemm").
+int simulate_and_report(const std::function<system::RunRequest()>& build, const RunOutputs& o, const std::string& kind,
+                        const ConsoleFn& console, const nlohmann::json& extra, std::ostream& out, std::ostream& err);
 
 /// The argument vector of a child `decodesim run` (this executable) for `o`: what compare and
 /// sweep spawn, so both start points the same way a user would type them.

@@ -58,16 +58,15 @@ std::string fmt(const char* f, double v) {
 }  // namespace
 
 int cmd_gemm(const GemmOptions& o, std::ostream& out, std::ostream& err) {
-  try {
+  const auto build = [&] {
     check_positive("--m", o.m);
     check_positive("--k", o.k);
     check_positive("--n", o.n);
-    const Paths paths = Paths::from_env();
     // One chip: no shards, no collectives; every layer-reuse shortcut off (there is one kernel).
     std::vector<std::string> sets = o.sets;
     for (const char* s : {"system.chips=1", "system.topology=ring", "sim.reuse=false"}) sets.push_back(s);
     system::RunRequest req;
-    req.cfg = system::load_system(o.system, paths.configs_dir, sets);
+    req.cfg = system::load_system(o.system, Paths::from_env().configs_dir, sets);
     if (req.cfg.system.arch == system::Arch::Lpu)
       throw config::InputError(config::SourceLoc{"--system", 1, 1}, "", "gemm runs on one TPU or GPU chip",
                                "'" + o.system + "' (lpu)",
@@ -88,33 +87,11 @@ int cmd_gemm(const GemmOptions& o, std::ostream& out, std::ostream& err) {
     }
     req.model.name = "gemm";
     req.graphs = {workload::lower_gemm(req.scenario, o.m, o.n, o.k)};
-    req.trace = !o.trace_file.empty() || !o.html_file.empty();
-    if (!o.out_dir.empty() && fs::exists(o.out_dir) && !fs::is_directory(o.out_dir))
-      throw config::InputError(config::SourceLoc{"--out", 1, 1}, "out", "not a directory", "'" + o.out_dir + "'",
-                               "a directory path");
-    if (!o.html_file.empty()) check_output_file("--html", o.html_file);
-    if (!o.trace_file.empty()) check_output_file("--trace", o.trace_file);
-
-    const system::RunResult res = system::simulate(req);
-    const report::Summary s = report::summarize(req, res);
-    if (!o.quiet) report::print_gemm(out, req, res, s);
-    json j = report::result_json(req, res, s);
-    j["gemm"] = {{"m", o.m}, {"k", o.k}, {"n", o.n}, {"dtype", o.dtype}};
-    if (!o.out_dir.empty()) {
-      fs::create_directories(o.out_dir);
-      report::write_file_atomic((fs::path(o.out_dir) / "result.json").string(), j.dump(1) + "\n");
-      report::write_file_atomic((fs::path(o.out_dir) / "kernels.csv").string(), report::kernels_csv(res));
-    }
-    if (!o.trace_file.empty()) report::write_file_atomic(o.trace_file, res.trace_json);
-    if (!o.html_file.empty()) report::write_file_atomic(o.html_file, report::run_html(j, res.trace_json, "gemm"));
-    return kExitOk;
-  } catch (const config::InputError& e) {
-    err << "decodesim: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const system::SimulationError& e) {
-    err << "decodesim: simulation failed: " << e.what() << "\n";
-    return kExitSimFailure;
-  }
+    return req;
+  };
+  const json extra = {{"gemm", {{"m", o.m}, {"k", o.k}, {"n", o.n}, {"dtype", o.dtype}}}};
+  return simulate_and_report(build, {o.out_dir, o.trace_file, o.html_file, o.quiet}, "gemm", report::print_gemm, extra,
+                             out, err);
 }
 
 int cmd_portfolio(const PortfolioOptions& o, std::ostream& out, std::ostream& err) {

@@ -66,6 +66,8 @@ RunResult simulate_tpu(const RunRequest& req) {
     if (req.trace) {
       chip.tile.set_trace(&trace);
       chip.hbm.set_trace(&trace, static_cast<int>(c));
+      chip.link_x.set_trace(&trace, static_cast<int>(c), "link_x");
+      if (cfg.system.topology == Topology::Torus2d) chip.link_y.set_trace(&trace, static_cast<int>(c), "link_y");
     }
     chip.tile.set_collective([&cfg, &barrier, &chip](const Kernel& k, Picos ready, Bytes* sent) {
       return chip_all_reduce(cfg, barrier, chip.link_x, chip.link_y, k, ready, sent);
