@@ -17,7 +17,7 @@ void add_scenario_flags(CLI::App* app, decodesim::driver::ScenarioFlags& f) {
   app->add_option("--batch", f.batch, "sequences decoded together (default 1)");
   app->add_option("--context", f.context, "cached KV length at the first decoded token (default 2048)");
   app->add_option("--tokens", f.tokens, "tokens to decode; context grows by one each (default 1)");
-  app->add_option("--weight-dtype", f.weight_dtype, "bf16 | fp8 | int8 | int4 (default bf16)");
+  app->add_option("--weight-dtype", f.weight_dtype, "bf16 | fp8 | int8 | int4 | int4_g32 | int4_g64 | int4_g128 (default bf16)");
   app->add_option("--act-dtype", f.act_dtype, "bf16 | fp8 | int8 | int4 (default bf16)");
   app->add_option("--kv-dtype", f.kv_dtype, "bf16 | fp8 | int8 | int4 (default bf16)");
   app->add_option("--seed", f.seed, "seed for MoE routing and token ids (sets sim.seed)");

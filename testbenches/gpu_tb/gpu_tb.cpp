@@ -8,6 +8,8 @@
 // - streaming read: every SM at full occupancy streams a large buffer once (evict-first loads);
 //   achieved bandwidth and % of spec HBM bandwidth.
 // - L2 bandwidth: the same grid over a buffer half the L2's size, read twice; the second pass.
+// - dense GEMM (--gemm MxNxK, instead of the above): bf16 C = A·B with CUTLASS-style 128×256 CTA
+//   tiles, operands packed in k-chunks so co-resident CTAs share them in L2; TFLOP/s.
 // Exit status: 0 success, 2 bad input, 3 simulation failure.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -16,6 +18,7 @@
 #include <cstdio>
 #include <iostream>
 #include <random>
+#include <sstream>
 
 #include "common/base/sc_time_conv.h"
 #include "gpu/gpu_tile.h"
@@ -29,19 +32,28 @@ namespace {
 struct Results {
   double l1 = 0, near = 0, far = 0, hbm = 0;  // cycles
   double stream_bps = 0, l2_bps = 0;
+  double gemm_flops_per_s = 0;
 };
+
+struct GemmShape {
+  std::uint64_t m = 0, n = 0, k = 0;
+};
+
+// Dense GEMM tiling: CTA tile rows and columns, k-chunk, and m-tiles per rasterisation group.
+constexpr std::uint64_t kTm = 128, kTn = 256, kKc = 64, kGroup = 8;
 
 struct Top : sc_core::sc_module {
   memory::Hbm hbm;
   gpu::GpuTile tile;
   const system::SystemConfig& cfg;
   Bytes stream_bytes;
+  GemmShape gemm;
   Results res;
   bool done = false;
 
-  Top(sc_core::sc_module_name n, const system::SystemConfig& c, Bytes stream)
+  Top(sc_core::sc_module_name n, const system::SystemConfig& c, Bytes stream, GemmShape g)
       : sc_module(n), hbm("hbm", c.hbm), tile("sm_cluster", c.gpu, c.hbm.peak_bytes_per_s(), 0), cfg(c),
-        stream_bytes(stream) {
+        stream_bytes(stream), gemm(g) {
     // Connect
     tile.mem.socket.bind(hbm.target);
     SC_HAS_PROCESS(Top);
@@ -89,7 +101,49 @@ struct Top : sc_core::sc_module {
     return g;
   }
 
+  /// A large bf16 GEMM as a CUTLASS kernel runs it: one CTA per 128×256 tile of C (8 warps,
+  /// one resident per SM for its registers and shared-memory stages), looping over k in
+  /// 64-wide chunks whose A and B pieces are packed contiguously; CTAs are rasterised in
+  /// groups of 8 m-tiles so that co-resident CTAs read the same operand chunks from L2.
+  gpu::Grid gemm_grid(Bytes base) {
+    const std::uint64_t mt = (gemm.m + kTm - 1) / kTm, nt = (gemm.n + kTn - 1) / kTn;
+    const std::uint64_t chunks = (gemm.k + kKc - 1) / kKc;
+    const Bytes a_chunk = kTm * kKc * 2, b_chunk = kTn * kKc * 2;
+    const Bytes b_base = base + mt * chunks * a_chunk;
+    gpu::Grid g;
+    g.name = "gemm";
+    g.threads = 256;
+    g.regs_per_thread = 232;  // 128×256 fp32 accumulators over 256 threads, plus operands
+    g.inflight_bytes = 3 * static_cast<std::uint32_t>(a_chunk + b_chunk);  // 3-stage cp.async pipeline
+    g.ctas = mt * nt;
+    auto tile_of = [mt, nt](std::uint64_t i) {
+      const std::uint64_t per_group = kGroup * nt, grp = i / per_group, in = i % per_group;
+      const std::uint64_t rows = std::min<std::uint64_t>(kGroup, mt - grp * kGroup);
+      return std::make_pair(grp * kGroup + in % rows, in / rows);
+    };
+    g.accesses = [=](std::uint64_t i, std::vector<gpu::MemAccess>& rd, std::vector<gpu::MemAccess>& wr) {
+      const auto [im, in] = tile_of(i);
+      for (std::uint64_t c = 0; c < chunks; ++c) {
+        rd.push_back({base + (im * chunks + c) * a_chunk, a_chunk, gpu::Traffic::Weights});
+        rd.push_back({b_base + (in * chunks + c) * b_chunk, b_chunk, gpu::Traffic::Weights});
+      }
+      wr.push_back({b_base + nt * chunks * b_chunk + (im * nt + in) * kTm * kTn * 2, kTm * kTn * 2,
+                    gpu::Traffic::Kv});
+    };
+    const gpu::GpuConfig c = cfg.gpu;
+    const GemmShape s = gemm;
+    g.compute = [c, s](std::uint64_t) { return gpu::mma_work(c, kTm, s.k, kTn, DType::BF16, DType::BF16); };
+    return g;
+  }
+
   void bench() {
+    if (gemm.m > 0) {
+      const Picos t0 = 1000000;
+      const Picos t1 = tile.run_grid(gemm_grid(Bytes{1} << 32), t0);
+      res.gemm_flops_per_s = 2.0 * gemm.m * gemm.n * gemm.k / picos_to_seconds(t1 - t0);
+      done = true;
+      return;
+    }
     std::mt19937_64 rng(1);
     Picos now = 0;
     const Bytes l1 = cfg.gpu.l1.capacity_bytes, l2 = cfg.gpu.l2.capacity_bytes;
@@ -136,16 +190,27 @@ Bytes parse_size(const std::string& s) {
   return static_cast<Bytes>(v * mult);
 }
 
+GemmShape parse_gemm(const std::string& s) {
+  GemmShape g;
+  char x1 = 0, x2 = 0;
+  std::istringstream in(s);
+  if (!(in >> g.m >> x1 >> g.n >> x2 >> g.k) || x1 != 'x' || x2 != 'x' || !in.eof() || g.m == 0 || g.n == 0 ||
+      g.k == 0 || g.m > (1u << 20) || g.n > (1u << 20) || g.k > (1u << 20))
+    throw config::InputError("--gemm: expected MxNxK, each in [1, 1048576], got '" + s + "'");
+  return g;
+}
+
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
   CLI::App app{"gpu_tb: pointer-chase latency, streaming and L2 bandwidth of a GPU config"};
-  std::string system_file, stream_text = "1GiB";
+  std::string system_file, stream_text = "1GiB", gemm_text;
   std::vector<std::string> sets;
   bool json = false;
   app.add_option("--system", system_file, "GPU system YAML (e.g. configs/systems/gpu_h100.yaml)")->required();
   app.add_option("--set", sets, "override a key, e.g. gpu.sm.max_inflight_bytes=8192 (repeatable)");
   app.add_option("--stream-bytes", stream_text, "bytes the streaming read moves (default 1GiB)");
+  app.add_option("--gemm", gemm_text, "run only a dense bf16 GEMM of shape MxNxK, e.g. 8192x16384x16384");
   app.add_flag("--json", json, "print one JSON object instead of the table");
   try {
     app.parse(argc, argv);
@@ -159,7 +224,8 @@ int sc_main(int argc, char* argv[]) {
                                "gpu_tb needs a GPU system", system::arch_name(cfg.system.arch), "gpu");
     const Bytes stream = parse_size(stream_text);
     sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
-    Top top("top", cfg, stream);
+    const GemmShape gemm = gemm_text.empty() ? GemmShape{} : parse_gemm(gemm_text);
+    Top top("top", cfg, stream, gemm);
     sc_core::sc_start();
     if (!top.done) {
       std::cerr << "gpu_tb: simulation failed: benchmark did not finish\n";
@@ -167,6 +233,18 @@ int sc_main(int argc, char* argv[]) {
     }
     const Results& r = top.res;
     const double spec = cfg.hbm.peak_bytes_per_s();
+    if (gemm.m > 0) {
+      const double peak = cfg.gpu.peak_flops(DType::BF16);
+      if (json)
+        std::cout << nlohmann::json{{"gemm_flops_per_s", r.gemm_flops_per_s},
+                                    {"gemm_fraction", r.gemm_flops_per_s / peak},
+                                    {"peak_flops", peak}}.dump()
+                  << "\n";
+      else
+        std::printf("dense bf16 GEMM %s: %.1f TFLOP/s, %.1f%% of %.1f peak\n", gemm_text.c_str(),
+                    r.gemm_flops_per_s / 1e12, 100 * r.gemm_flops_per_s / peak, peak / 1e12);
+      return 0;
+    }
     if (json) {
       nlohmann::json j = {{"l1_cycles", r.l1},          {"l2_near_cycles", r.near}, {"l2_far_cycles", r.far},
                           {"hbm_cycles", r.hbm},        {"stream_bytes_per_s", r.stream_bps},

@@ -39,7 +39,11 @@ TEST(LpuDecode, SramBytesServedEqualProgramBytesAndWeightsAreReadOnce) {
   // of their group, one embedding row. Independent of the compiler's programs.
   const auto b = req.model.parameter_breakdown();
   const Bytes group = res.arch_summary["chips_per_stage"].get<Bytes>();
-  const Bytes per_token = b.attention + b.ffn + b.lm_head + b.norms * group + req.model.hidden;
+  // Plus one bf16 scale per int8 output channel (docs/workloads.md): column-sharded qkv, gate_up
+  // and LM head split their channels over the group; row-sharded o and down repeat theirs.
+  const Bytes col_channels = (12288 + 22016) * 32 + 32000, row_channels = (4096 + 4096) * 32;
+  const Bytes per_token = b.attention + b.ffn + b.lm_head + b.norms * group + req.model.hidden +
+                          2 * col_channels + 2 * row_channels * group;
   Bytes weights = 0, kv_written = 0;
   for (const auto& r : res.records) {
     if (r.kind == KernelKind::Gemm || r.kind == KernelKind::RmsNorm || r.kind == KernelKind::Embedding)

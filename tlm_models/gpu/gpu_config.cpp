@@ -13,6 +13,10 @@ const config::Schema<SmConfig>& SmConfig::schema() {
           .num("sub_partitions", &SmConfig::sub_partitions, "count", 4u, 1u, 16u,
                "warp schedulers per SM, one tensor core each")
           .num("cuda_cores", &SmConfig::cuda_cores, "lanes", 64u, 1u, 1024u, "FP32 lanes per SM (element-wise work)")
+          .num("int_lanes", &SmConfig::int_lanes, "lanes", 64u, 1u, 1024u,
+               "INT32 and logic lanes per SM (shifts and masks that unpack quantised weights)")
+          .num("cvt_per_cycle", &SmConfig::cvt_per_cycle, "ops/cycle", 16u, 1u, 1024u,
+               "type conversions per SM per cycle (int to float, fp8 to f16, f32 to bf16)")
           .num("registers", &SmConfig::registers, "regs", 65536u, 1024u, 1u << 20, "32-bit registers per SM")
           .num("shared_memory_bytes", &SmConfig::shared_memory_bytes, "B", 167936u, 0u, 1u << 22,
                "shared memory a kernel may use per SM")
@@ -45,7 +49,10 @@ const config::Schema<TensorCoreConfig>& TensorCoreConfig::schema() {
           .num("weight_buffers", &TensorCoreConfig::weight_buffers, "count", 2u, 1u, 2u,
                "operand buffers; 2 overlaps the next fragment's load")
           .num("mma_m", &TensorCoreConfig::mma_m, "rows", 16u, 1u, 256u,
-               "activation rows of one MMA fragment (the batch is padded up to it)");
+               "activation rows of one MMA fragment (the batch is padded up to it)")
+          .num("warp_m", &TensorCoreConfig::warp_m, "rows", 16u, 1u, 4096u,
+               "activation rows a warp streams through one weight fragment held in registers (its warp tile's M; "
+               "decode uses min(padded batch, warp_m))");
   return s;
 }
 
@@ -216,8 +223,10 @@ std::uint32_t k_per_tile(const TensorCoreConfig& tc, DType d) {
 }
 
 double GpuConfig::macs_per_cycle_per_sm(DType d) const {
-  const double per_tile = static_cast<double>(tensor_core.mma_m) * k_per_tile(tensor_core, d) * tensor_core.cols;
-  const double cycles = std::max(tensor_core.rows, tensor_core.mma_m);  // steady state, double-buffered
+  // Steady state of a long GEMM: each fragment streams the warp tile's rows (warp_m, at least mma_m).
+  const double m = std::max(tensor_core.mma_m, tensor_core.warp_m);
+  const double per_tile = m * k_per_tile(tensor_core, d) * tensor_core.cols;
+  const double cycles = std::max<double>(tensor_core.rows, m);
   return per_tile / cycles * sm.sub_partitions;
 }
 

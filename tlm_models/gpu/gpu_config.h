@@ -16,6 +16,8 @@ namespace decodesim::gpu {
 struct SmConfig {
   std::uint32_t sub_partitions = 4;       ///< warp schedulers, one tensor core each
   std::uint32_t cuda_cores = 64;          ///< FP32 lanes per SM (element-wise and softmax work)
+  std::uint32_t int_lanes = 64;           ///< INT32 / logic lanes per SM (weight unpacking)
+  std::uint32_t cvt_per_cycle = 16;       ///< type conversions (int↔float, fp8→f16) per SM per cycle
   std::uint32_t registers = 65536;        ///< 32-bit registers per SM
   std::uint32_t shared_memory_bytes = 167936;
   std::uint32_t max_threads = 2048;
@@ -35,6 +37,7 @@ struct TensorCoreConfig {
   std::uint32_t cols = 16;
   std::uint32_t weight_buffers = 2;
   std::uint32_t mma_m = 16;
+  std::uint32_t warp_m = 16;  ///< activation rows one loaded weight fragment serves (the warp tile's M)
   static const config::Schema<TensorCoreConfig>& schema();
   void validate(const config::Node*, const std::string&) const {}
 };
@@ -132,6 +135,10 @@ struct GpuConfig {
     return static_cast<double>(l2.slices) * l2.slice_bytes_per_cycle * clock_ghz * 1e9;
   }
 };
+
+/// The format the tensor cores multiply in: weight-only formats are converted to the
+/// activations' format first, so the wider operand decides.
+inline DType mma_dtype(DType stored, DType act) { return dtype_bits(stored) >= dtype_bits(act) ? stored : act; }
 
 /// k-elements one tensor-core tile covers for `d` (rows × packing).
 std::uint32_t k_per_tile(const TensorCoreConfig& tc, DType d);

@@ -108,7 +108,8 @@ void GpuTile::set_trace(TraceWriter* t) {
 }
 
 Picos GpuTile::roofline(const Kernel& k, Bytes hbm_bytes, Bytes l2_bytes) const {
-  const DType d = k.kind == KernelKind::Attention ? k.kv_dtype : k.weight_dtype;
+  const DType stored = k.kind == KernelKind::Attention ? k.kv_dtype : k.weight_dtype;
+  const DType d = mma_dtype(stored, k.act_dtype);
   const double s = std::max({static_cast<double>(hbm_bytes) / m_peak_mem_bw,
                              static_cast<double>(l2_bytes) / m_cfg.l2_peak_bytes_per_s(),
                              static_cast<double>(k.flops) / m_cfg.peak_flops(d)});
@@ -122,16 +123,23 @@ Cycles GpuTile::compute_cycles(const CtaCompute& c, std::uint32_t threads) {
   if (c.tc_tiles > 0) {
     // The CTA's fragments are spread over the tensor cores of the sub-partitions its warps occupy.
     const std::uint64_t per_core = ceil_div<std::uint64_t>(c.tc_tiles, sps);
-    auto it = m_tile_cycles.find(per_core);
+    const std::uint32_t rows = c.tc_rows ? c.tc_rows : m_cfg.tensor_core.mma_m;
+    auto it = m_tile_cycles.find({rows, per_core});
     if (it == m_tile_cycles.end()) {
-      const matmul::TileShape shape{m_cfg.tensor_core.mma_m, m_cfg.tensor_core.rows, m_cfg.tensor_core.cols};
-      it = m_tile_cycles.emplace(per_core, m_core->run_tiles(shape, per_core)).first;
+      const matmul::TileShape shape{rows, m_cfg.tensor_core.rows, m_cfg.tensor_core.cols};
+      it = m_tile_cycles.emplace(std::make_pair(rows, per_core), m_core->run_tiles(shape, per_core)).first;
     }
     tc = it->second;
   }
+  // The FP32, INT32 and conversion pipes issue side by side; a CTA's warps reach the pipes of
+  // the sub-partitions they occupy.
+  const double share = static_cast<double>(sps) / m_cfg.sm.sub_partitions;
   const std::uint32_t lanes = std::min(m_cfg.sm.cuda_cores, warps * 32);
-  const Cycles cuda = ceil_div<std::uint64_t>(c.cuda_ops, lanes);
-  return tc + cuda;
+  const Cycles fp = ceil_div<std::uint64_t>(c.cuda_ops, lanes);
+  const Cycles in = ceil_div<std::uint64_t>(c.int_ops, std::max<std::uint64_t>(1, static_cast<std::uint64_t>(m_cfg.sm.int_lanes * share)));
+  const Cycles cvt =
+      ceil_div<std::uint64_t>(c.cvt_ops, std::max<std::uint64_t>(1, static_cast<std::uint64_t>(m_cfg.sm.cvt_per_cycle * share)));
+  return tc + std::max({fp, in, cvt});
 }
 
 Picos GpuTile::launch_ready(Picos prev_end, bool first_of_token) {
@@ -199,9 +207,9 @@ Picos GpuTile::run_grid(const Grid& g, Picos start) {
     const Picos tc_start = std::max(S.tc_free, I.start);
     S.tc_free = tc_start + cp;
     S.compute += cp;
-    m_macs += static_cast<double>(work.tc_tiles) * m_cfg.tensor_core.mma_m * m_cfg.tensor_core.rows *
-              m_cfg.tensor_core.cols;
-    m_cuda_ops += static_cast<double>(work.cuda_ops);
+    m_macs += static_cast<double>(work.tc_tiles) * (work.tc_rows ? work.tc_rows : m_cfg.tensor_core.mma_m) *
+              m_cfg.tensor_core.rows * m_cfg.tensor_core.cols;
+    m_cuda_ops += static_cast<double>(work.cuda_ops + work.int_ops + work.cvt_ops);
     const Picos tail = cp / std::max<std::uint64_t>(1, I.requests);
     I.phase = Issuer::Phase::Finish;
     heap.emplace(std::max({now, I.last_done + tail, tc_start + cp}), sms + s);

@@ -13,6 +13,7 @@
 #include <systemc>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -88,7 +89,7 @@ class GpuTile : public sc_core::sc_module {
   double m_peak_mem_bw;
   std::uint32_t m_chip;
   std::unique_ptr<matmul::MatmulCore> m_core;
-  std::unordered_map<std::uint64_t, Cycles> m_tile_cycles;  ///< run_tiles result per tile count, this kernel
+  std::map<std::pair<std::uint32_t, std::uint64_t>, Cycles> m_tile_cycles;  ///< run_tiles per (rows, tiles), this kernel
 
   std::vector<KernelGraph> m_tokens;
   MemoryPlan m_plan;

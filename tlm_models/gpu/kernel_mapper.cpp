@@ -13,12 +13,6 @@ constexpr Bytes kPartialBytes = 4;   // fp32 partial sums (split-K atomics, flas
 constexpr std::uint64_t kCombineOpsPerElement = 3;  // rescale by exp(lse_i - lse), accumulate, normalise
 constexpr std::uint64_t kSoftmaxOpsPerScore = 6;    // as the workload's count (docs/workloads.md)
 
-std::uint64_t fragments(const GpuConfig& cfg, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType d) {
-  const std::uint64_t mf = ceil_div<std::uint64_t>(std::max<std::uint64_t>(m, 1), cfg.tensor_core.mma_m);
-  return mf * ceil_div<std::uint64_t>(k, k_per_tile(cfg.tensor_core, d)) *
-         ceil_div<std::uint64_t>(n, cfg.tensor_core.cols);
-}
-
 Grid base_grid(const std::string& name, std::uint64_t ctas, std::uint32_t threads, std::uint32_t regs,
                std::uint32_t inflight_per_thread) {
   Grid g;
@@ -35,6 +29,50 @@ constexpr std::uint32_t kElementwiseInflightPerThread = 16;
 constexpr std::uint32_t kElementwiseRegs = 32;
 
 }  // namespace
+
+CtaCompute mma_work(const GpuConfig& cfg, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType w, DType act) {
+  // Weight-only formats are converted to the activations' format before the MMA: the
+  // fragment's k-depth is set by the wider of the two operands.
+  const DType d = mma_dtype(w, act);
+  const std::uint64_t mma_m = cfg.tensor_core.mma_m;
+  const std::uint64_t padded = ceil_div<std::uint64_t>(std::max<std::uint64_t>(m, 1), mma_m) * mma_m;
+  const std::uint64_t per_load = std::min<std::uint64_t>(padded, std::max<std::uint64_t>(cfg.tensor_core.warp_m, mma_m));
+  CtaCompute c;
+  c.tc_tiles = ceil_div<std::uint64_t>(padded, per_load) * ceil_div<std::uint64_t>(k, k_per_tile(cfg.tensor_core, d)) *
+               ceil_div<std::uint64_t>(n, cfg.tensor_core.cols);
+  c.tc_rows = static_cast<std::uint32_t>(per_load);
+  return c;
+}
+
+DequantOps dequant_ops(DType w) {
+  switch (w) {
+    case DType::BF16: return {};
+    // Per element: cvt.rn.f32.s8, then cvt.rn.bf16x2.f32 per pair; the per-channel scale is
+    // applied once per output (PTX ISA "cvt"; what Triton emits for w.to(bfloat16)).
+    case DType::INT8: return {0, 1.5, 0};
+    // cvt.rn.f16x2.e4m3x2 per pair, cvt.f32.f16 per element, cvt.rn.bf16x2.f32 per pair.
+    case DType::FP8: return {0, 2.0, 0};
+    // No conversion instruction: the magic-number trick (Kim et al., "Who Says Elephants Can't
+    // Run", arXiv:2211.10017, and PyTorch's tinygemm int4mm.cu) turns 8 nibbles of one 32-bit
+    // word into 4 bf16x2 with a shift and 4 LOP3s (int), then 4 bf16x2 subtracts of the magic
+    // bias and 4 bf16x2 FMAs with the group's scale and zero (fp).
+    case DType::INT4:
+    case DType::INT4_G32:
+    case DType::INT4_G64:
+    case DType::INT4_G128: return {5.0 / 8, 0, 1.0};
+  }
+  return {};
+}
+
+double dequant_cycles(const GpuConfig& cfg, const DequantOps& dq, double weights) {
+  return std::max({dq.int_ops * weights / cfg.sm.int_lanes, dq.cvt_ops * weights / cfg.sm.cvt_per_cycle,
+                   dq.fp_ops * weights / cfg.sm.cuda_cores});
+}
+
+std::uint32_t gemv_inflight_per_thread(const GpuConfig& cfg, DType w) {
+  // At least one 16 B vector load per thread.
+  return std::max<std::uint32_t>(16, cfg.kernels.gemv_inflight_per_thread * dtype_bits(w) / 16);
+}
 
 std::uint32_t occupancy(const GpuConfig& cfg, const Grid& g) {
   std::uint64_t o = cfg.sm.max_ctas;
@@ -57,8 +95,10 @@ double grid_cost(const GpuConfig& cfg, std::uint64_t ctas, double cta_bytes, dou
 std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg, std::uint64_t n, std::uint64_t k,
                                                            std::uint64_t groups, DType w, DType act) {
   Grid probe = base_grid("gemm", 1, cfg.kernels.gemv_threads, cfg.kernels.gemv_regs_per_thread,
-                         cfg.kernels.gemv_inflight_per_thread);
+                         gemv_inflight_per_thread(cfg, w));
   const std::uint32_t occ = occupancy(cfg, probe);
+  const DequantOps dq = dequant_ops(w);
+  const double latency = cfg.l1.latency_cycles + cfg.noc.near_cycles + cfg.l2.hit_cycles + cfg.l2.miss_cycles;
   std::pair<std::uint32_t, std::uint32_t> best{256, 1};
   double best_cost = std::numeric_limits<double>::max();
   for (std::uint32_t split = 1; split <= cfg.kernels.gemv_max_split; split *= 2) {
@@ -67,9 +107,14 @@ std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg,
       const std::uint64_t ctas = groups * ceil_div<std::uint64_t>(n, tile) * split;
       const std::uint64_t kc = ceil_div<std::uint64_t>(k, split);
       // Weights of the tile, the x slice every CTA re-reads from L2, and split-K's fp32 atomics.
-      const double bytes = static_cast<double>(bytes_of(std::min<std::uint64_t>(tile, n) * kc, w) + bytes_of(kc, act) +
+      const std::uint64_t cols = std::min<std::uint64_t>(tile, n);
+      const double bytes = static_cast<double>(matrix_offset(0, cols, kc, k, w) + bytes_of(kc, act) +
                                                (split > 1 ? std::min<std::uint64_t>(tile, n) * kPartialBytes : 0));
-      const double cost = grid_cost(cfg, ctas, bytes, probe.inflight_bytes, occ);
+      // Unpacking narrow weights can outlast their streaming: the busiest SM's dequantisation,
+      // in the same latency units (an unloaded HBM round trip), bounds the grid as well.
+      const double per_cta = dequant_cycles(cfg, dq, static_cast<double>(cols * kc));
+      const double waves = static_cast<double>(ceil_div<std::uint64_t>(ctas, cfg.sms));
+      const double cost = std::max(grid_cost(cfg, ctas, bytes, probe.inflight_bytes, occ), waves * per_cta / latency);
       if (cost < best_cost * (1 - 1e-9)) {  // ties keep the earlier: no split, smaller tile
         best_cost = cost;
         best = {tile, split};
@@ -114,10 +159,10 @@ KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses
   p.tile = tile;
   const std::uint64_t n_tiles = ceil_div<std::uint64_t>(k.n, tile);
   const std::uint64_t k_chunk = ceil_div<std::uint64_t>(k.k, split);
-  const Bytes group_bytes = bytes_of(k.k * k.n, k.weight_dtype);
+  const Bytes group_bytes = matrix_bytes(k.k, k.n, k.weight_dtype);
   const std::uint64_t m = std::max<std::uint64_t>(k.m, 1);
   Grid g = base_grid("gemm", k.groups * n_tiles * split, cfg.kernels.gemv_threads, cfg.kernels.gemv_regs_per_thread,
-                     cfg.kernels.gemv_inflight_per_thread);
+                     gemv_inflight_per_thread(cfg, k.weight_dtype));
   const Kernel kk = k;
   g.accesses = [kk, a, n_tiles, split, tile, k_chunk, group_bytes, m](std::uint64_t i, std::vector<MemAccess>& rd,
                                                                       std::vector<MemAccess>& wr) {
@@ -130,10 +175,11 @@ KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses
       rd.push_back({a.act_in + bytes_of(r * kk.k + k0, kk.act_dtype), bytes_of(k1 - k0, kk.act_dtype),
                     Traffic::Activation});
     // Weights are packed offline in CTA order (tile by tile, each tile's k-splits one after
-    // another), as split-K GEMV libraries do: every CTA streams one contiguous range.
+    // another, each group's scales beside its elements), as split-K GEMV libraries do: every
+    // CTA streams one contiguous range.
     const Bytes wbase = a.weights + grp * group_bytes;
-    const Bytes lo = bytes_of(n0 * kk.k + (n1 - n0) * k0, kk.weight_dtype);
-    const Bytes hi = bytes_of(n0 * kk.k + (n1 - n0) * k1, kk.weight_dtype);
+    const Bytes lo = matrix_offset(n0, n1 - n0, k0, kk.k, kk.weight_dtype);
+    const Bytes hi = matrix_offset(n0, n1 - n0, k1, kk.k, kk.weight_dtype);
     rd.push_back({wbase + lo, hi - lo, Traffic::Weights});
     // y[:, n0:n1]: bf16 stores, or fp32 atomics into the scratch when k is split.
     const Bytes out_elem = split > 1 ? kPartialBytes : bytes_of(1, kk.act_dtype);
@@ -146,7 +192,15 @@ KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses
     const std::uint64_t s = i % split, nt = (i / split) % n_tiles;
     const std::uint64_t n0 = nt * tile, n1 = std::min<std::uint64_t>(kk.n, n0 + tile);
     const std::uint64_t k0 = s * k_chunk, k1 = std::min<std::uint64_t>(kk.k, k0 + k_chunk);
-    return CtaCompute{fragments(c, m, k1 > k0 ? k1 - k0 : 0, n1 - n0, kk.weight_dtype), 0};
+    const std::uint64_t kc = k1 > k0 ? k1 - k0 : 0;
+    CtaCompute w = mma_work(c, m, kc, n1 - n0, kk.weight_dtype, kk.act_dtype);
+    // Every weight is unpacked and scaled once on the CUDA cores, before the tensor cores.
+    const DequantOps dq = dequant_ops(kk.weight_dtype);
+    const double weights = static_cast<double>(kc * (n1 - n0));
+    w.int_ops = static_cast<std::uint64_t>(dq.int_ops * weights);
+    w.cvt_ops = static_cast<std::uint64_t>(dq.cvt_ops * weights);
+    w.cuda_ops = static_cast<std::uint64_t>(dq.fp_ops * weights);
+    return w;
   };
   p.grids.push_back(std::move(g));
   return p;
@@ -185,8 +239,10 @@ KernelPlan map_attention(const GpuConfig& cfg, const Kernel& k, const KernelAddr
     const std::uint64_t p0 = s * block, p1 = std::min<std::uint64_t>(kk.n, p0 + block);
     const std::uint64_t pos = p1 > p0 ? p1 - p0 : 0;
     // QKᵀ (k = head_dim, n = positions) then P·V (k = positions, n = head_dim).
-    return CtaCompute{fragments(c, m, d, pos, kk.kv_dtype) + fragments(c, m, pos, d, kk.kv_dtype),
-                      m * pos * kSoftmaxOpsPerScore};
+    CtaCompute w = mma_work(c, m, d, pos, kk.kv_dtype, kk.act_dtype);
+    w.tc_tiles += mma_work(c, m, pos, d, kk.kv_dtype, kk.act_dtype).tc_tiles;
+    w.cuda_ops = m * pos * kSoftmaxOpsPerScore;
+    return w;
   };
   p.grids.push_back(std::move(g));
   if (split > 1) {
@@ -198,7 +254,11 @@ KernelPlan map_attention(const GpuConfig& cfg, const Kernel& k, const KernelAddr
       wr.push_back({a.act_out + grp * bytes_of(m * d, kk.act_dtype), bytes_of(m * d, kk.act_dtype),
                     Traffic::Activation});
     };
-    c2.compute = [split, m, d](std::uint64_t) { return CtaCompute{0, kCombineOpsPerElement * split * m * (d + 2)}; };
+    c2.compute = [split, m, d](std::uint64_t) {
+      CtaCompute w;
+      w.cuda_ops = kCombineOpsPerElement * split * m * (d + 2);
+      return w;
+    };
     p.grids.push_back(std::move(c2));
   }
   return p;
@@ -225,7 +285,9 @@ KernelPlan map_elementwise(const GpuConfig& cfg, const Kernel& k, const KernelAd
   };
   g.compute = [kk, per_cta, total](std::uint64_t i) {
     const std::uint64_t e0 = i * per_cta, e1 = std::min(total, e0 + per_cta);
-    return CtaCompute{0, kk.vector_ops * (e1 - e0) / total};
+    CtaCompute w;
+    w.cuda_ops = kk.vector_ops * (e1 - e0) / total;
+    return w;
   };
   p.grids.push_back(std::move(g));
   return p;

@@ -39,12 +39,37 @@ struct MemAccess {
   Traffic traffic = Traffic::Activation;
 };
 
-/// Compute of one CTA: tensor-core fragments (each mma_m × k_per_tile × cols) and CUDA-core ops.
+/// Compute of one CTA: tensor-core fragments (each loads kpt × cols weights and streams
+/// `tc_rows` activation rows through them), CUDA-core FP ops, and the integer and conversion
+/// ops that unpack quantised weights (each on its own pipe; docs/gpu.md, "Weight-only
+/// quantisation").
 struct CtaCompute {
   std::uint64_t tc_tiles = 0;
   std::uint64_t cuda_ops = 0;
-  bool operator==(const CtaCompute& o) const { return tc_tiles == o.tc_tiles && cuda_ops == o.cuda_ops; }
+  std::uint64_t int_ops = 0;
+  std::uint64_t cvt_ops = 0;
+  std::uint32_t tc_rows = 0;  ///< activation rows per fragment; 0 = gpu.tensor_core.mma_m
+  bool operator==(const CtaCompute& o) const {
+    return tc_tiles == o.tc_tiles && cuda_ops == o.cuda_ops && int_ops == o.int_ops && cvt_ops == o.cvt_ops &&
+           tc_rows == o.tc_rows;
+  }
 };
+
+/// Tensor-core work of an m×k · k×n product whose operands are `w` and `act`: the batch is
+/// padded to mma_m rows, and one loaded weight fragment serves up to warp_m of them.
+CtaCompute mma_work(const GpuConfig& cfg, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType w, DType act);
+
+/// Per-weight ops that turn a stored weight into the tensor cores' format (zero for bf16).
+struct DequantOps {
+  double int_ops = 0, cvt_ops = 0, fp_ops = 0;
+};
+DequantOps dequant_ops(DType w);
+/// SM cycles to unpack `weights` weights with every pipe of the SM (the pipes run side by side).
+double dequant_cycles(const GpuConfig& cfg, const DequantOps& dq, double weights);
+
+/// Load bytes one thread of a GEMV keeps in flight for weights of `w`: the kernel unrolls in
+/// elements (its registers hold the converted values), so narrow weights move fewer bytes.
+std::uint32_t gemv_inflight_per_thread(const GpuConfig& cfg, DType w);
 
 struct Grid {
   std::string name;                 ///< "gemv", "attn", "attn_combine", ...

@@ -187,6 +187,13 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
      << fmt("%.3f", s.energy.mac_j / per_tok) << ", vector " << fmt("%.4f", s.energy.vector_j / per_tok)
      << ", links " << fmt("%.4f", s.energy.link_j / per_tok) << ", static "
      << fmt("%.3f", s.energy.static_j / per_tok) << ")\n";
+  os << "average power       " << fmt("%.1f", s.energy.average_w_per_chip()) << " W per chip   (idle "
+     << fmt("%.1f", s.energy.idle_w) << " W at " << fmt("%.3f", s.energy.voltage_v) << " V"
+     << (s.energy.tdp_w > 0 ? ", TDP " + fmt("%.0f", s.energy.tdp_w) + " W" : std::string(", no published TDP"))
+     << "; moving a byte costs " << fmt("%.1f", s.energy.hbm_pj_per_byte) << " pJ from HBM, "
+     << fmt("%.2f", s.energy.sram_pj_per_byte) << " pJ through SRAM)\n";
+  if (s.energy.tdp_w > 0 && s.energy.average_w_per_chip() > s.energy.tdp_w)
+    os << "note: average power is above the published TDP: the real chip would lower its clock\n";
   const auto parts = time_partition(res, tokens);
   if (!parts.empty()) {
     os << "where the time goes ";
@@ -289,6 +296,9 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
                   {"roofline_latency_s", s.roofline_latency_s},
                   {"roofline_ratio", s.roofline_ratio},
                   {"energy_per_token_j", s.energy_per_token_j},
+                  {"average_power_w_per_chip", s.energy.average_w_per_chip()},
+                  {"hbm_pj_per_byte", s.energy.hbm_pj_per_byte},
+                  {"sram_pj_per_byte", s.energy.sram_pj_per_byte},
                   {"hbm_bytes", s.hbm_bytes},
                   {"hbm_bytes_per_token_per_chip", s.hbm_bytes_per_token_per_chip},
                   {"achieved_hbm_bw_bytes_per_s", s.achieved_hbm_bw_bytes_per_s},

@@ -87,7 +87,7 @@ RunResult simulate_gpu(const RunRequest& req) {
   res.chips = tp;
   res.simulated_chips = simulated;
   res.peak_mem_bytes_per_s = cfg.hbm.peak_bytes_per_s();
-  res.peak_flops = cfg.gpu.peak_flops(req.scenario.weight_dtype);
+  res.peak_flops = cfg.gpu.peak_flops(gpu::mma_dtype(req.scenario.weight_dtype, req.scenario.act_dtype));
   res.link_bytes_per_s = cfg.link.bandwidth_gbytes_per_s * 1e9;
   for (auto& chip : chips)
     if (!chip->tile.finished()) throw_unfinished(cfg, chip->tile.name(), chip->tile.records().size());

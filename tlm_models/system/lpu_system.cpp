@@ -152,6 +152,7 @@ RunResult simulate_lpu(const RunRequest& req) {
   res.energy.link_pj_per_bit = cfg.link.pj_per_bit;
   res.energy.seconds = picos_to_seconds(res.total_time);
   res.energy.chips = chips;
+  res.energy.clock_ghz = cfg.lpu.clock_ghz;
 
   // The run's bound: the busiest chip's busiest resource, if it is busy at least half the time;
   // otherwise "latency" — the token waits on a serial chain no single resource saturates.

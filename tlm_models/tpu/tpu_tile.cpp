@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include "common/base/layer_replay.h"
 #include "common/base/sc_time_conv.h"
@@ -77,6 +78,24 @@ const TpuTile::StreamCost& TpuTile::stream_cost(const matmul::TileShape& shape) 
   return m_stream_costs.emplace(key, StreamCost{one, two - one}).first->second;
 }
 
+Cycles TpuTile::tiles_cycles(const std::array<matmul::TileShape, 4>& shape, const std::array<std::uint64_t, 4>& count,
+                            bool fresh) {
+  Cycles c = 0;
+  for (int sh = 0; sh < 4; ++sh) {
+    if (count[sh] == 0) continue;
+    // Every tile goes through the core (on the Verilated array in RTL mode, cycles
+    // counted); a stream that continues does not pay the restart cost again.
+    Cycles run = m_core->run_tiles(shape[sh], count[sh]);
+    if (!fresh) {
+      const StreamCost& sc = stream_cost(shape[sh]);
+      run -= std::min(run, sc.first - sc.next);
+    }
+    c += run;
+    fresh = false;
+  }
+  return c;
+}
+
 Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType dtype,
                              Picos compute_ready, Accum& acc) {
   const std::uint32_t R = m_cfg.mxu.rows, C = m_cfg.mxu.cols;
@@ -97,6 +116,8 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
 
   Picos end = compute_ready;
   std::uint64_t bits_done = 0;
+  // Quantisation scales sit in front of the matrix's elements and arrive with its first block.
+  const Bytes scales = scale_bytes_before(k, k, n, dtype);
   for (std::uint64_t first = 0; first < tiles; first += tiles_per_block) {
     const std::uint64_t last = std::min(tiles, first + tiles_per_block);
     for (auto& c : per_mxu) c = {0, 0, 0, 0};
@@ -109,8 +130,8 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
       block_bits += std::uint64_t{shapes[s].k} * shapes[s].n * bits;
       block_macs += std::uint64_t{shapes[s].k} * shapes[s].n * m;
     }
-    const Bytes offset = bits_done / 8;
-    const Bytes bytes = (bits_done + block_bits) / 8 - offset;
+    const Bytes offset = first == 0 ? 0 : scales + bits_done / 8;
+    const Bytes bytes = scales + (bits_done + block_bits) / 8 - offset;
     bits_done += block_bits;
 
     // DMA into the next VMEM buffer of the ring, once that buffer has been consumed.
@@ -128,22 +149,8 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
     const bool continues = dma_done <= m_mxu_free && m_mxu_free > compute_ready;
     Cycles cycles = 0, load_cycles = 0, stream_cycles = 0;
     for (std::uint32_t x = 0; x < mxus; ++x) {
-      Cycles c = 0, tiles_here = 0;
-      bool fresh = !continues;
-      for (int sh = 0; sh < 4; ++sh) {
-        const std::uint64_t n = per_mxu[x][sh];
-        if (n == 0) continue;
-        // Every tile goes through the core (on the Verilated array in RTL mode, cycles
-        // counted); a stream that continues does not pay the restart cost again.
-        Cycles run = m_core->run_tiles(shapes[sh], n);
-        if (!fresh) {
-          const StreamCost& sc = stream_cost(shapes[sh]);
-          run -= std::min(run, sc.first - sc.next);
-        }
-        c += run;
-        fresh = false;
-        tiles_here += n;
-      }
+      const Cycles c = tiles_cycles(shapes, per_mxu[x], !continues);
+      const std::uint64_t tiles_here = per_mxu[x][0] + per_mxu[x][1] + per_mxu[x][2] + per_mxu[x][3];
       if (c > cycles) {
         cycles = c;
         load_cycles = tiles_here * R;
@@ -173,6 +180,169 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
   return end;
 }
 
+TpuTile::TileSet TpuTile::tile_set(std::uint64_t m, std::uint64_t k, std::uint64_t n) const {
+  const std::uint32_t R = m_cfg.mxu.rows, C = m_cfg.mxu.cols;
+  const std::uint32_t m32 = static_cast<std::uint32_t>(std::min<std::uint64_t>(m, 0xffffffffu));
+  const std::uint64_t tk = ceil_div<std::uint64_t>(k, R), tn = ceil_div<std::uint64_t>(n, C);
+  const std::uint32_t k_last = static_cast<std::uint32_t>(k - (tk - 1) * R);
+  const std::uint32_t n_last = static_cast<std::uint32_t>(n - (tn - 1) * C);
+  const std::uint64_t pk = k_last != R ? 1 : 0, pn = n_last != C ? 1 : 0;
+  TileSet t;
+  t.shape = {matmul::TileShape{m32, R, C}, matmul::TileShape{m32, k_last, C}, matmul::TileShape{m32, R, n_last},
+             matmul::TileShape{m32, k_last, n_last}};
+  t.count = {(tk - pk) * (tn - pn), pk * (tn - pn), (tk - pk) * pn, pk * pn};
+  return t;
+}
+
+std::pair<Picos, Picos> TpuTile::run_on_lane(MxuLane& lane, const TileSet& tiles, Picos data, Picos deps,
+                                             Picos kernel_ready, Bytes bytes) {
+  const Picos operands = std::max(data, deps);
+  // Same rule as stream_matmul: a busy array whose next operands are already there keeps
+  // streaming (the double-buffered weight registers hide the next load).
+  const bool continues = lane.free > kernel_ready && operands <= lane.free;
+  const Cycles cycles = tiles_cycles(tiles.shape, tiles.count, !continues);
+  const Cycles drain = continues ? 0 : std::min<Cycles>(m_drain_cycles, cycles);
+  // A restart loads the first tile's k weight rows before its first activation (the core's
+  // rule 1), so with its weights in VMEM that load overlaps the wait for the activations.
+  std::uint32_t first_k = 0;
+  for (int sh = 0; sh < 4 && first_k == 0; ++sh)
+    if (tiles.count[sh] > 0) first_k = tiles.shape[sh].k;
+  const Picos load = cycles_to_ps(first_k);
+  const Picos act_start = deps > load ? deps - load : 0;
+  const Picos start = continues ? lane.free : std::max({lane.free, data, kernel_ready, act_start});
+  // The arrays read VMEM at once, each at its share of the banks' bandwidth. (The lanes are
+  // worked out one after another, not in time order, so a shared bank timeline would queue an
+  // earlier read behind a later one.)
+  const double share = m_cfg.vmem.peak_bytes_per_s() / m_cfg.mxu_total();
+  const Picos vmem_done = start + static_cast<Picos>(static_cast<double>(bytes) / share * kPicosPerSecond);
+  const Picos accept = std::max(start + cycles_to_ps(cycles - drain), vmem_done);
+  const Picos results = accept + cycles_to_ps(continues ? m_drain_cycles : drain);
+  const Picos idle_from = std::max(lane.free, kernel_ready);
+  if (!continues && data > idle_from && data >= deps) lane.dma_wait += data - idle_from;
+  std::uint64_t n = 0;
+  for (auto c : tiles.count) n += c;
+  lane.busy += accept - start;
+  lane.weight_load += cycles_to_ps(n * m_cfg.mxu.rows);
+  lane.stream += cycles_to_ps(n * tiles.shape[0].m);
+  lane.free = accept;
+  if (m_trace) m_trace->slice(m_track_mxu, "mxu", start, results);
+  return {accept, results};
+}
+
+Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready, Accum& acc) {
+  const std::uint64_t pairs = k.groups, ctx = k.n, d = k.k, m = k.m;
+  const std::uint32_t C = m_cfg.mxu.cols, mxus = m_cfg.mxu_total();
+  const Bytes row = m_plan.kv_row_bytes;
+  if (pairs == 0 || ctx == 0) return ready;
+
+  // A pair's positions are cut into chunks of one array width: one QKᵀ tile column and one
+  // P·V k-tile each (for head_dim ≤ rows). Chunks are dealt to the MXUs in turn, so a long
+  // context spreads over every array (flash-decoding's split of the context) and short ones
+  // pack many pairs per VMEM buffer. A chunk's K and V fit one buffer.
+  std::uint64_t span = std::min<std::uint64_t>(C, std::max<std::uint64_t>(1, m_cfg.dma_block_bytes / (2 * row)));
+  const std::uint64_t chunks_per_pair = ceil_div<std::uint64_t>(ctx, span);
+  const std::uint64_t pair_ops = k.vector_ops / pairs;
+  const std::uint64_t width = std::uint64_t{m_cfg.vector.sublanes} * m_cfg.vector.lanes * m_cfg.vector.alus;
+
+  struct Chunk {
+    std::uint64_t pair, pos0, npos;
+    std::size_t slot;
+    Picos softmax_done;
+  };
+  std::vector<MxuLane> lanes(mxus);
+  for (auto& l : lanes) l.free = m_mxu_free;
+  std::vector<std::vector<Chunk>> pending(mxus);  // per MXU: QKᵀ done, P·V not issued yet (FIFO)
+  std::vector<std::size_t> pending_head(mxus, 0);
+  Picos vpu_free = ready, end = ready;
+  std::uint64_t next_lane = 0;
+
+  auto issue_pv = [&](std::uint32_t x) {
+    const Chunk c = pending[x][pending_head[x]++];
+    const Bytes bytes = c.npos * row;
+    const auto done = run_on_lane(lanes[x], tile_set(m, c.npos, d), 0, c.softmax_done, ready, bytes);
+    m_slot_free[c.slot] = std::max(m_slot_free[c.slot], done.first);  // V has left the buffer
+    end = std::max(end, done.second);
+  };
+  // P·V can go first when its softmax is done before the next QKᵀ's operands could be used.
+  auto issue_ready_pvs = [&](std::uint32_t x, Picos next_operands) {
+    while (pending_head[x] < pending[x].size() &&
+           std::max(lanes[x].free, pending[x][pending_head[x]].softmax_done) <= std::max(lanes[x].free, next_operands))
+      issue_pv(x);
+  };
+  auto flush = [&](std::size_t slot) {
+    for (std::uint32_t x = 0; x < mxus; ++x)
+      while (pending_head[x] < pending[x].size() && (slot == SIZE_MAX || pending[x][pending_head[x]].slot == slot))
+        issue_pv(x);
+  };
+
+  std::uint64_t pair = 0, pos = 0, merge_ops = 0;
+  while (pair < pairs) {
+    // One VMEM buffer: as many whole chunks as fit (at least one).
+    const std::size_t slot = m_block_seq++ % m_slot_free.size();
+    flush(slot);  // its previous contents must have left for the arrays before it is refilled
+    std::vector<Chunk> block;
+    std::vector<memory::DmaDescriptor> descs;
+    Bytes used = 0;
+    while (pair < pairs) {
+      const std::uint64_t npos = std::min(span, ctx - pos);
+      if (!block.empty() && used + 2 * npos * row > m_cfg.dma_block_bytes) break;
+      const Bytes kb = m_plan.kv_base[index] + pair * m_plan.kv_group_stride + pos * row;
+      descs.push_back({kb, npos * row, false});
+      descs.push_back({kb + m_plan.kv_v_offset, npos * row, false});
+      block.push_back({pair, pos, npos, slot, 0});
+      used += 2 * npos * row;
+      pos += npos;
+      if (pos == ctx) {
+        pos = 0;
+        ++pair;
+      }
+    }
+    Picos dma_start = std::max(m_slot_free[slot], now_ps());
+    if (!m_cfg.prefetch_across_kernels) dma_start = std::max(dma_start, ready);
+    acc.first_activity = std::min(acc.first_activity, dma_start);
+    const Picos data = dma.transfer(descs, dma_start);
+    if (m_trace) m_trace->slice(m_track_dma, "kv", dma_start, data);
+    m_sram_bits += 2.0 * 8.0 * static_cast<double>(used);  // written by DMA, read by the MXUs
+
+    for (Chunk& c : block) {
+      const std::uint32_t x = static_cast<std::uint32_t>(next_lane++ % mxus);
+      issue_ready_pvs(x, data);
+      // QKᵀ: K stationary (k = head_dim, n = positions), the GQA group's query heads stream as m.
+      const auto qk = run_on_lane(lanes[x], tile_set(m, d, c.npos), data, ready, ready, c.npos * row);
+      // Softmax of this chunk's scores on the vector unit (online: running max and sum), which
+      // pipelines: it occupies the unit for its width and delivers after its latency.
+      const std::uint64_t ops = c.pos0 + c.npos == ctx ? pair_ops - pair_ops * c.pos0 / ctx
+                                                         : pair_ops * (c.pos0 + c.npos) / ctx - pair_ops * c.pos0 / ctx;
+      const Picos vstart = std::max(vpu_free, qk.second);
+      const Picos occupy = cycles_to_ps(ceil_div<std::uint64_t>(ops, width));
+      vpu_free = vstart + occupy;
+      c.softmax_done = vpu_free + cycles_to_ps(m_cfg.vector.latency_cycles);
+      acc.vector += occupy;
+      m_vector_ops += static_cast<double>(ops);
+      if (m_trace) m_trace->slice(m_track_vpu, "softmax", vstart, c.softmax_done);
+      m_macs += 2.0 * static_cast<double>(m * d * c.npos);
+      pending[x].push_back(c);
+    }
+  }
+  flush(SIZE_MAX);
+  // Partial results of a pair split over several arrays are merged on the vector unit:
+  // rescale each partial output and running sum to the common max, then add.
+  const std::uint64_t parts = std::min<std::uint64_t>(chunks_per_pair, mxus);
+  if (parts > 1) merge_ops = pairs * (parts - 1) * m * (3 * d + 4);
+  if (merge_ops > 0) end = vector_phase(merge_ops, std::max(end, vpu_free), acc);
+
+  // The busiest array stands for the kernel's MXU time.
+  const MxuLane* busiest = &lanes[0];
+  for (const auto& l : lanes)
+    if (l.busy > busiest->busy) busiest = &l;
+  acc.mxu_busy += busiest->busy;
+  acc.weight_load += busiest->weight_load;
+  acc.stream += busiest->stream;
+  acc.dma_wait += busiest->dma_wait;
+  for (const auto& l : lanes) m_mxu_free = std::max(m_mxu_free, l.free);
+  return end;
+}
+
 KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t token) {
   KernelRecord r = record_for(k, token, m_chip);
   r.start = m_now;
@@ -181,29 +351,17 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
   Accum acc;
   Picos end = ready;
   Picos link_time = 0;
-  const std::uint64_t wbits = dtype_bits(k.weight_dtype);
 
   switch (k.kind) {
     case KernelKind::Gemm: {
-      const Bytes per_group = k.k * k.n * wbits / 8;
+      const Bytes per_group = matrix_bytes(k.k, k.n, k.weight_dtype);
       for (std::uint64_t g = 0; g < k.groups; ++g)
         end = stream_matmul(m_plan.weight_base[index] + g * per_group, k.m, k.k, k.n, k.weight_dtype, ready, acc);
       break;
     }
-    case KernelKind::Attention: {
-      // Per (sequence, KV head): QKᵀ with K as the stationary operand, softmax on the vector
-      // unit, then P·V with V stationary. The DMA ring prefetches across groups.
-      const std::uint64_t per_group_ops = k.vector_ops / std::max<std::uint64_t>(1, k.groups);
-      Picos prev = ready;
-      for (std::uint64_t g = 0; g < k.groups; ++g) {
-        const Bytes kb = m_plan.kv_base[index] + g * m_plan.kv_group_stride;
-        const Picos qk = stream_matmul(kb, k.m, k.k, k.n, k.kv_dtype, prev, acc);
-        const Picos sm = vector_phase(per_group_ops, qk, acc);
-        prev = stream_matmul(kb + m_plan.kv_v_offset, k.m, k.n, k.k, k.kv_dtype, sm, acc);
-      }
-      end = prev;
+    case KernelKind::Attention:
+      end = stream_attention(k, index, ready, acc);
       break;
-    }
     case KernelKind::KvAppend: {
       // One K row and one V row per (sequence, KV head), at the position this step attends
       // last (docs/workloads.md: append, then attend over context + t positions).

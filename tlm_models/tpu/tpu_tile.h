@@ -13,6 +13,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <functional>
+#include <array>
 #include <map>
 #include <memory>
 #include <vector>
@@ -74,6 +75,31 @@ class TpuTile : public sc_core::sc_module {
   Picos stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType dtype,
                       Picos compute_ready, Accum& acc);
   Picos vector_phase(std::uint64_t ops, Picos ready, Accum& acc);
+  /// Decode attention as a fused kernel (README "Attention"): (sequence, KV head) pairs cut
+  /// into position chunks that stream back to back through every MXU, K/V prefetched through
+  /// the VMEM ring, softmax pipelined on the vector unit. Returns the kernel's end time.
+  Picos stream_attention(const Kernel& k, std::size_t index, Picos ready, Accum& acc);
+
+  /// One MXU's own timeline inside a fused kernel.
+  struct MxuLane {
+    Picos free = 0;  ///< when this array can take its next tile's first activation
+    Picos busy = 0, weight_load = 0, stream = 0, dma_wait = 0;
+  };
+  /// Tiles of a k×n stationary matrix by shape ([full, partial k, partial n, both]).
+  struct TileSet {
+    std::array<matmul::TileShape, 4> shape{};
+    std::array<std::uint64_t, 4> count{};
+  };
+  TileSet tile_set(std::uint64_t m, std::uint64_t k, std::uint64_t n) const;
+  /// Cycles of `count[s]` tiles of `shape[s]` in shape order on one array; `fresh` = the
+  /// stream starts from an idle array (a continuing stream does not pay the restart again).
+  Cycles tiles_cycles(const std::array<matmul::TileShape, 4>& shape, const std::array<std::uint64_t, 4>& count,
+                      bool fresh);
+  /// Runs `tiles` on MXU `lane` once its operands are in VMEM (`data`) and its inputs exist
+  /// (`deps`); `bytes` is the stationary operand read out of VMEM. A stream that
+  /// is still busy when both are there continues (no restart cost). Returns {accept, results}.
+  std::pair<Picos, Picos> run_on_lane(MxuLane& lane, const TileSet& tiles, Picos data, Picos deps, Picos kernel_ready,
+                                      Bytes bytes);
   /// Cycles of the first tile of a stream from an idle array, and of each further tile.
   struct StreamCost {
     Cycles first = 0;

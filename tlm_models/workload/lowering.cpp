@@ -95,7 +95,8 @@ class Lowering {
     g.n = n;
     g.k = k;
     g.groups = groups;
-    g.weight_bytes = wgt(prod({groups, k, n}));
+    prod({groups, k, n});  // element count in range, so matrix_bytes cannot overflow below
+    g.weight_bytes = prod({groups, matrix_bytes(k, n, m_sc.weight_dtype)});
     g.act_in_bytes = act(prod({rows, k}));
     g.act_out_bytes = act(prod({rows, n}));
     g.flops = prod({2, rows, n, k});
@@ -294,10 +295,19 @@ Bytes resident_bytes_per_chip(const ModelSpec& model, const Scenario& scenario, 
   const std::uint64_t weights = prod({model.vocab, h})                     // embedding, replicated
                                 + (model.tied_embeddings ? 0 : prod({s.vocab, h}))  // LM head shard
                                 + prod({model.layers, per_layer}) + h;     // + final norm
+  // Quantisation scales of every matrix (the lowering's GEMMs count the same through
+  // matrix_bytes); gathered embedding rows and norm gains carry none.
+  const DType wd = scenario.weight_dtype;
+  auto scales = [wd](std::uint64_t k, std::uint64_t n) { return scale_bytes_before(k, k, n, wd); };
+  const std::uint64_t layer_scales = scales(h, (s.heads + 2ULL * s.kv_heads) * d) + scales(s.heads * d, h) +
+                                     scales(h, model.experts) +
+                                     std::max<std::uint64_t>(model.experts, 1) * (scales(h, 2 * s.ffn) + scales(s.ffn, h));
+  const std::uint64_t scale_bytes = prod({model.layers, layer_scales}) + scales(h, s.vocab);
   const std::uint64_t kv_elements = prod({model.layers, scenario.batch, scenario.max_context(), 2, s.kv_heads, d});
   Bytes total = 0;
   if (__builtin_add_overflow(bytes_of(weights, scenario.weight_dtype), bytes_of(kv_elements, scenario.kv_dtype),
-                             &total))
+                             &total) ||
+      __builtin_add_overflow(total, scale_bytes, &total))
     throw config::InputError(config::SourceLoc{"<workload>", 0, 0}, "", "resident bytes exceed 2^64");
   return total;
 }

@@ -10,6 +10,15 @@ const std::vector<std::pair<std::string, DType>>& dtype_choices() {
   return choices;
 }
 
+const std::vector<std::pair<std::string, DType>>& weight_dtype_choices() {
+  static const std::vector<std::pair<std::string, DType>> choices = [] {
+    auto c = dtype_choices();
+    c.insert(c.end(), {{"int4_g32", DType::INT4_G32}, {"int4_g64", DType::INT4_G64}, {"int4_g128", DType::INT4_G128}});
+    return c;
+  }();
+  return choices;
+}
+
 DType parse_dtype(const std::string& text, const config::SourceLoc& where, const std::string& key) {
   std::string allowed;
   for (const auto& [name, value] : dtype_choices()) {
@@ -37,8 +46,9 @@ const config::Schema<Scenario>& Scenario::schema() {
                std::uint64_t{1} << 24,
                "KV positions the first decoded token attends over (its own K/V included); grows by one per token")
           .num("tokens", &Scenario::tokens, "tokens", 1u, 1u, 1u << 20, "decode steps simulated")
-          .choice("weight_dtype", &Scenario::weight_dtype, dtype_choices(), DType::BF16,
-                  "storage format of every parameter (int4 packs two per byte; scales not modelled)")
+          .choice("weight_dtype", &Scenario::weight_dtype, weight_dtype_choices(), DType::BF16,
+                  "storage format of every parameter; fp8/int8/int4 add one bf16 scale per output channel of each "
+                  "matrix, int4_gN a bf16 scale and zero point per N k-elements (int4 packs two per byte)")
           .choice("act_dtype", &Scenario::act_dtype, dtype_choices(), DType::BF16, "activation format")
           .choice("kv_dtype", &Scenario::kv_dtype, dtype_choices(), DType::BF16, "KV-cache storage format")
           .num("seed", &Scenario::seed, "-", std::uint64_t{1}, std::uint64_t{0},

@@ -17,6 +17,8 @@ namespace decodesim::workload {
 
 /// The dtype spellings accepted everywhere ("bf16", "fp8", "int8", "int4"), in that order.
 const std::vector<std::pair<std::string, DType>>& dtype_choices();
+/// Weight formats: dtype_choices() plus grouped int4 ("int4_g32", "int4_g64", "int4_g128").
+const std::vector<std::pair<std::string, DType>>& weight_dtype_choices();
 
 /// Parses a dtype name. Throws config::InputError at `where`/`key`, listing bf16 | fp8 | int8 | int4.
 DType parse_dtype(const std::string& text, const config::SourceLoc& where, const std::string& key);

@@ -3,6 +3,10 @@
 
 #include "common/energy/energy.h"
 
+#include <cmath>
+
+#include "common/config/error.h"
+
 using namespace decodesim;
 
 TEST(Energy, DefaultsAreTheHorowitz45nmTable) {
@@ -48,13 +52,56 @@ TEST(Energy, BreakdownMultipliesCountsByConstants) {
   EXPECT_DOUBLE_EQ(e.total_j(), e.hbm_j + e.sram_j + e.mac_j + e.vector_j + e.link_j + e.static_j);
 }
 
-TEST(Energy, LogicScaleScalesOnChipTermsOnly) {
-  EnergyConfig c;
-  c.logic_scale = 0.25;
+TEST(Energy, Node45ReproducesHorowitzAnd7nmReproducesJouppiTable2) {
   EnergyCounts n;
-  n.hbm_bits = 1e9;
-  n.macs_bf16 = 1e9;
+  n.macs_bf16 = 1e12;
+  n.macs_int8 = 1e12;
+  n.sram_bits = 64e12;
+  n.vector_ops = 1e12;
+  n.hbm_bits = 1e12;
+  EnergyConfig c;  // node_nm 45
+  auto e = compute_energy(c, n);
+  EXPECT_DOUBLE_EQ(e.mac_j, 2.0 + 0.3);  // Horowitz: fp16 mul 1.1 + fp32 add 0.9; int8 mul 0.2 + int32 add 0.1
+  EXPECT_DOUBLE_EQ(e.sram_j, 10.0);
+  EXPECT_DOUBLE_EQ(e.vector_j, 0.9);
+  c.node_nm = 7;  // Jouppi et al. ISCA 2021 Table 2 at 7 nm
+  e = compute_energy(c, n);
+  EXPECT_NEAR(e.mac_j, 0.34 + 0.38 + 0.07 + 0.03, 1e-12);
+  EXPECT_NEAR(e.sram_j, 7.5, 1e-12);
+  EXPECT_NEAR(e.vector_j, 0.38, 1e-12);
+  EXPECT_DOUBLE_EQ(e.hbm_j, 5.0);  // an off-chip interface: not node-scaled
+  // Between the anchors the factor is log-linear in feature size: 14 nm lies between them.
+  c.node_nm = 14;
+  const auto mid = compute_energy(c, n);
+  EXPECT_LT(mid.mac_j, 2.3);
+  EXPECT_GT(mid.mac_j, 0.82);
+}
+
+TEST(Energy, LowerClockLowersVoltageAndEnergyPerOpButNotIdleTime) {
+  EnergyConfig c;
+  c.nominal_clock_ghz = 1.5;
+  c.static_w = 80;
+  EXPECT_DOUBLE_EQ(voltage_for_clock(c, 1.5, 1.5), c.nominal_voltage_v);
+  const double v_low = voltage_for_clock(c, 0.75, 1.5), v_high = voltage_for_clock(c, 2.0, 1.5);
+  EXPECT_LT(v_low, c.nominal_voltage_v);
+  EXPECT_GT(v_low, c.threshold_voltage_v);
+  EXPECT_GT(v_high, c.nominal_voltage_v);
+  // The alpha-power law holds at the solved voltage.
+  const auto speed = [&](double v) { return std::pow(v - c.threshold_voltage_v, c.alpha) / v; };
+  EXPECT_NEAR(speed(v_low) / speed(c.nominal_voltage_v), 0.5, 1e-9);
+  EnergyCounts n;
+  n.macs_bf16 = 1e12;
+  n.seconds = 1;
+  n.clock_ghz = 0.75;
   const auto e = compute_energy(c, n);
-  EXPECT_DOUBLE_EQ(e.hbm_j, 1e9 * 5e-12);
-  EXPECT_DOUBLE_EQ(e.mac_j, 1e9 * 2.0e-12 * 0.25);
+  const double r = v_low / c.nominal_voltage_v;
+  EXPECT_NEAR(e.mac_j, 2.0 * r * r, 1e-12);        // dynamic energy per op ~ V^2
+  EXPECT_NEAR(e.static_j, 80 * r, 1e-9);            // leakage power ~ V
+  EXPECT_NEAR(e.average_w_per_chip(), 80 * r + 2.0 * r * r, 1e-9);
+}
+
+TEST(Energy, ThresholdAboveSupplyIsRejected) {
+  EnergyConfig c;
+  c.threshold_voltage_v = 0.9;
+  EXPECT_THROW(c.validate(nullptr, "energy"), config::InputError);
 }

@@ -17,10 +17,11 @@ system::SystemConfig load(const std::string& sys, std::vector<std::string> sets 
   return system::load_system(sys, std::string(DECODESIM_SOURCE_DIR) + "/configs", sets);
 }
 
-KernelGraph llama7b(std::uint64_t context) {
+KernelGraph llama7b(std::uint64_t context, DType weights = DType::BF16) {
   const auto m = workload::load_model("llama2_7b", std::string(DECODESIM_SOURCE_DIR) + "/workloads");
   workload::Scenario sc;
   sc.context = context;
+  sc.weight_dtype = weights;
   return workload::lower(m, sc, 0, 1);
 }
 
@@ -132,8 +133,11 @@ TEST(KernelMapper, FlashDecodingSplitsLongContextsOnly) {
 }
 
 TEST(KernelMapper, GemmCtasReadEveryWeightByteExactlyOnce) {
+  // Quantisation scales included: the lowering's weight_bytes count them, and the CTAs' ranges
+  // must tile exactly those bytes.
   const auto cfg = load("gpu_a100").gpu;
-  const KernelGraph graph = llama7b(128);
+  for (DType d : {DType::BF16, DType::INT8, DType::INT4_G32, DType::INT4_G128}) {
+  const KernelGraph graph = llama7b(128, d);
   for (const char* name : {"L0.qkv", "L0.o", "L0.gate_up", "L0.down", "lm_head"}) {
     const Kernel& k = find(graph, name);
     gpu::KernelAddresses a;
@@ -154,8 +158,25 @@ TEST(KernelMapper, GemmCtasReadEveryWeightByteExactlyOnce) {
       EXPECT_EQ(lo, at) << name << ": gap or overlap";
       at = hi;
     }
-    EXPECT_EQ(at - a.weights, k.weight_bytes) << name;
+    EXPECT_EQ(at - a.weights, k.weight_bytes) << name << " " << dtype_name(d);
   }
+  }
+}
+
+TEST(KernelMapper, WeightFragmentsServeTheWarpTile) {
+  // A100 (warp_m 64): a large GEMM streams 64 rows through each loaded fragment; decode's batch
+  // of 1 is padded to one m16 fragment. Weight-only int4 multiplies in bf16 (k 16 per tile).
+  const auto cfg = load("gpu_a100").gpu;
+  const gpu::CtaCompute big = gpu::mma_work(cfg, 128, 1024, 256, DType::BF16, DType::BF16);
+  EXPECT_EQ(big.tc_rows, 64u);
+  EXPECT_EQ(big.tc_tiles, 2u * 64 * 16);
+  const gpu::CtaCompute one = gpu::mma_work(cfg, 1, 1024, 256, DType::INT4_G32, DType::BF16);
+  EXPECT_EQ(one.tc_rows, 16u);
+  EXPECT_EQ(one.tc_tiles, 64u * 16);
+  // Narrow weights keep proportionally fewer bytes in flight (at least one 16 B load).
+  EXPECT_EQ(gpu::gemv_inflight_per_thread(cfg, DType::BF16), 64u);
+  EXPECT_EQ(gpu::gemv_inflight_per_thread(cfg, DType::INT8), 32u);
+  EXPECT_EQ(gpu::gemv_inflight_per_thread(cfg, DType::INT4_G32), 16u);
 }
 
 TEST(KernelMapper, AttentionCtasCoverTheKvCacheOnce) {
@@ -177,4 +198,18 @@ TEST(KernelMapper, AttentionCtasCoverTheKvCacheOnce) {
       if (r.traffic == gpu::Traffic::Kv) kv += r.len;
   }
   EXPECT_EQ(kv, k.kv_read_bytes);
+}
+
+TEST(KernelMapper, ConversionBoundGemvGridsAreBalanced) {
+  // A100 Llama-2-70B int8: unpacking (1.5 conversions per weight at 16 per SM clock) outlasts
+  // streaming, so the busiest SM's share of the unpacking sets the kernel: the tiler's grids
+  // must spread it evenly over the SMs.
+  const auto cfg = load("gpu_a100").gpu;
+  for (auto [n, k] : {std::pair<std::uint64_t, std::uint64_t>{57344, 8192}, {8192, 28672}, {10240, 8192}}) {
+    const auto [tile, split] = gpu::choose_gemm_tiling(cfg, n, k, 1, DType::INT8, DType::BF16);
+    const std::uint64_t ctas = (n + tile - 1) / tile * split;
+    const double busiest = static_cast<double>((ctas + cfg.sms - 1) / cfg.sms);
+    const double mean = static_cast<double>(ctas) / cfg.sms;
+    EXPECT_LE(busiest / mean, 1.1) << n << "x" << k << ": " << ctas << " CTAs (tile " << tile << ", split " << split << ")";
+  }
 }

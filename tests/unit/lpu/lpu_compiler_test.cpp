@@ -83,6 +83,11 @@ TEST(LpuPlacement, ProgramsReadEveryWeightExactlyOncePerToken) {
   for (const auto& s : p.stage)
     for (const auto& k : stage_program(g, s, p.group)) read += k.weight_bytes * p.group;
   const auto b = m.parameter_breakdown();
-  const Bytes expected = b.attention + b.ffn + b.lm_head + b.norms * p.group + m.hidden;  // int8: 1 B each
+  Bytes expected = b.attention + b.ffn + b.lm_head + b.norms * p.group + m.hidden;  // int8: 1 B each
+  // Plus one bf16 scale per output channel (docs/workloads.md): column-sharded matrices (qkv,
+  // gate_up, LM head) split their channels over the group; row-sharded ones (o, down) keep
+  // every channel on every chip.
+  const Bytes col_channels = (12288 + 22016) * 32 + 32000, row_channels = (4096 + 4096) * 32;
+  expected += 2 * col_channels + 2 * row_channels * p.group;
   EXPECT_EQ(read, expected);
 }

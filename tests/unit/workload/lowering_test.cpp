@@ -234,7 +234,13 @@ TEST(Lowering, KvHeadsReplicateWhenFewerThanChips) {
   EXPECT_EQ(g.total_kv_read_bytes(), 671'088'640ULL / 8);
 }
 
-TEST(Lowering, Int4HalvesWeightBytes) {
+TEST(Lowering, QuantisedWeightsCountTheirScalesExactly) {
+  // Llama-2-7B at batch 1 reads 6,607,347,712 weight elements per token: 6,607,077,376 in the
+  // matrices (per layer qkv 4096x12288, o 4096x4096, gate_up 4096x22016, down 11008x4096; LM
+  // head 4096x32000), 266,240 norm gains and one 4096-wide embedding row.
+  // Per-channel formats add one bf16 scale per output channel: (12288 + 4096 + 22016 + 4096) x
+  // 32 + 32000 = 1,391,872 channels = 2,783,744 B. Grouped int4 adds a bf16 scale and zero
+  // (4 B) per group: matrix elements / 32 x 4 = 825,884,672 B for groups of 32, half for 64.
   const ModelSpec m = model("llama2_7b");
   Scenario s = scenario(1, 2048);
   const KernelGraph bf16 = lower(m, s, 0, 1);
@@ -242,14 +248,48 @@ TEST(Lowering, Int4HalvesWeightBytes) {
   const KernelGraph int8 = lower(m, s, 0, 1);
   s.weight_dtype = DType::INT4;
   const KernelGraph int4 = lower(m, s, 0, 1);
-  EXPECT_EQ(int4.total_weight_bytes(), 3'303'673'856ULL);  // 6,607,347,712 weights / 2
-  EXPECT_EQ(int4.total_weight_bytes() * 2, int8.total_weight_bytes());
-  EXPECT_EQ(int4.total_weight_bytes() * 4, bf16.total_weight_bytes());
+  s.weight_dtype = DType::INT4_G32;
+  const KernelGraph g32 = lower(m, s, 0, 1);
+  s.weight_dtype = DType::INT4_G64;
+  const KernelGraph g64 = lower(m, s, 0, 1);
+  EXPECT_EQ(bf16.total_weight_bytes(), 2 * 6'607'347'712ULL);
+  EXPECT_EQ(int8.total_weight_bytes(), 6'607'347'712ULL + 2'783'744ULL);
+  EXPECT_EQ(int4.total_weight_bytes(), 3'303'673'856ULL + 2'783'744ULL);
+  EXPECT_EQ(g32.total_weight_bytes(), 3'303'673'856ULL + 825'884'672ULL);
+  EXPECT_EQ(g64.total_weight_bytes(), 3'303'673'856ULL + 412'942'336ULL);
+  // One matrix by hand: qkv 4096 x 12288 at int4_g32 = 25,165,824 B + 12288 x 128 x 4 B.
+  EXPECT_EQ(find(g32, "L0.qkv").weight_bytes, 25'165'824ULL + 6'291'456ULL);
   EXPECT_EQ(int4.total_kv_read_bytes(), bf16.total_kv_read_bytes());
-  EXPECT_EQ(int4.total_flops(), bf16.total_flops());
-  EXPECT_EQ(int4.kernels[2].weight_dtype, DType::INT4);
+  EXPECT_EQ(g32.total_flops(), bf16.total_flops());
+  EXPECT_EQ(g32.kernels[2].weight_dtype, DType::INT4_G32);
   s.kv_dtype = DType::FP8;
   EXPECT_EQ(lower(m, s, 0, 1).total_kv_read_bytes(), 1'073'741'824ULL / 2);
+  // Resident bytes hold the same scales (embedding table and gains carry none).
+  s.kv_dtype = DType::BF16;
+  s.weight_dtype = DType::INT4;
+  const Bytes r4 = resident_bytes_per_chip(m, s, 1);
+  s.weight_dtype = DType::INT4_G32;
+  EXPECT_EQ(resident_bytes_per_chip(m, s, 1) - r4, 825'884'672ULL - 2'783'744ULL);
+}
+
+TEST(Lowering, MatrixOffsetsTileEveryByteOnce) {
+  // Any split of a matrix into column tiles and k-slices, walked through matrix_offset, covers
+  // [0, matrix_bytes) without gaps or overlaps; each group's scale goes with its first row.
+  for (DType d : {DType::BF16, DType::INT8, DType::INT4, DType::INT4_G32, DType::INT4_G128}) {
+    const std::uint64_t k = 11008, n = 4096;
+    for (std::uint64_t tile : {64ULL, 256ULL})
+      for (std::uint64_t split : {1ULL, 4ULL, 16ULL}) {
+        std::uint64_t expect = 0;
+        const std::uint64_t kc = (k + split - 1) / split;
+        for (std::uint64_t n0 = 0; n0 < n; n0 += tile)
+          for (std::uint64_t k0 = 0; k0 < k; k0 += kc) {
+            const std::uint64_t cols = std::min(tile, n - n0), k1 = std::min(k, k0 + kc);
+            ASSERT_EQ(matrix_offset(n0, cols, k0, k, d), expect) << dtype_name(d) << " tile " << tile;
+            expect = matrix_offset(n0, cols, k1, k, d);
+          }
+        EXPECT_EQ(expect, matrix_bytes(k, n, d)) << dtype_name(d);
+      }
+  }
 }
 
 TEST(Lowering, BatchScalesActivationsAndKvButNotDenseWeights) {

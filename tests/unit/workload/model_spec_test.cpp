@@ -99,5 +99,5 @@ TEST(ModelSpec, ExplainListsEveryKeyWithUnitAndDescription) {
   Scenario::schema().collect("scenario", rows);
   ASSERT_EQ(rows.size(), 7u);
   EXPECT_EQ(rows[3].key, "scenario.weight_dtype");
-  EXPECT_EQ(rows[3].allowed, "bf16 | fp8 | int8 | int4");
+  EXPECT_EQ(rows[3].allowed, "bf16 | fp8 | int8 | int4 | int4_g32 | int4_g64 | int4_g128");
 }

@@ -10,6 +10,9 @@ const char* dtype_name(DType d) {
     case DType::FP8: return "fp8";
     case DType::INT8: return "int8";
     case DType::INT4: return "int4";
+    case DType::INT4_G32: return "int4_g32";
+    case DType::INT4_G64: return "int4_g64";
+    case DType::INT4_G128: return "int4_g128";
   }
   return "?";
 }

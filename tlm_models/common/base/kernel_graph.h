@@ -13,18 +13,78 @@
 
 namespace decodesim {
 
-enum class DType { BF16, FP8, INT8, INT4 };
+/// Storage formats. The narrow integer and fp8 formats are weight-only quantisation as
+/// gpt-fast and torchao store it (github.com/pytorch-labs/gpt-fast, github.com/pytorch/ao
+/// torchao/quantization/README.md): INT8 and FP8 carry one bf16 scale per output channel;
+/// INT4 likewise; INT4_G32/G64/G128 carry a bf16 scale and a bf16 zero point per group of
+/// 32/64/128 consecutive k-elements of every output channel (the tinygemm layout behind
+/// torch.ops.aten._weight_int4pack_mm). Activations and KV use only BF16/FP8/INT8/INT4,
+/// without scales.
+enum class DType { BF16, FP8, INT8, INT4, INT4_G32, INT4_G64, INT4_G128 };
 
-/// Storage size in bits (int4 packs two per byte).
+/// Storage size in bits of one element, scales excluded (int4 packs two per byte).
 constexpr std::uint32_t dtype_bits(DType d) {
   switch (d) {
     case DType::BF16: return 16;
     case DType::FP8: return 8;
     case DType::INT8: return 8;
-    case DType::INT4: return 4;
+    case DType::INT4:
+    case DType::INT4_G32:
+    case DType::INT4_G64:
+    case DType::INT4_G128: return 4;
   }
   return 16;
 }
+
+/// k-elements of one output channel that share a scale: the group size, or 0 for one scale per
+/// whole channel (per-channel formats) and for unscaled BF16.
+constexpr std::uint32_t dtype_group(DType d) {
+  switch (d) {
+    case DType::INT4_G32: return 32;
+    case DType::INT4_G64: return 64;
+    case DType::INT4_G128: return 128;
+    default: return 0;
+  }
+}
+
+/// Bytes of quantisation metadata per group (or per channel): a bf16 scale, plus a bf16 zero
+/// point for the grouped int4 formats (gpt-fast's `scales_and_zeros`, 2 × bf16 per group).
+constexpr std::uint32_t dtype_scale_bytes(DType d) {
+  switch (d) {
+    case DType::BF16: return 0;
+    case DType::FP8:
+    case DType::INT8:
+    case DType::INT4: return 2;
+    case DType::INT4_G32:
+    case DType::INT4_G64:
+    case DType::INT4_G128: return 4;
+  }
+  return 0;
+}
+
+/// Scale bytes of the part of a weight matrix with `cols` output channels that covers k-rows
+/// [0, k_end) of a matrix with `k_total` rows: one scale record per group *start* inside the
+/// range. Offsets built from it telescope, so any split of k into CTA slices reads every scale
+/// exactly once (the slice holding the group's first row reads it).
+constexpr std::uint64_t scale_bytes_before(std::uint64_t k_end, std::uint64_t k_total, std::uint64_t cols, DType d) {
+  const std::uint64_t g = dtype_group(d) ? dtype_group(d) : k_total;
+  return g == 0 ? 0 : cols * ((k_end + g - 1) / g) * dtype_scale_bytes(d);
+}
+
+/// Bytes one k×n weight matrix occupies in memory: packed elements plus its scales. The
+/// workload lowering, the TPU, the GPU and the LPU all count a matrix through this.
+constexpr std::uint64_t matrix_bytes(std::uint64_t k, std::uint64_t n, DType d) {
+  return (k * n * dtype_bits(d) + 7) / 8 + scale_bytes_before(k, k, n, d);
+}
+
+/// Byte offset, inside one matrix packed tile by tile (a tile = `cols` output channels starting
+/// at channel n0, all k rows, data and scales interleaved), of row k0 of the tile starting at n0.
+constexpr std::uint64_t matrix_offset(std::uint64_t n0, std::uint64_t cols, std::uint64_t k0, std::uint64_t k_total,
+                                      DType d) {
+  return (((n0 * k_total) + cols * k0) * dtype_bits(d) + 7) / 8 + scale_bytes_before(k_total, k_total, n0, d) +
+         scale_bytes_before(k0, k_total, cols, d);
+}
+
 const char* dtype_name(DType d);
 
 enum class KernelKind {
