@@ -536,9 +536,14 @@ function renderSweep(D) {
   const s2 = section("Line plot: a metric against an axis, one line per value of a second axis", "sweep-lines");
   const names = numeric.map(c => c.key);
   const byName = k => cols.find(c => c.key === k);
-  const [lx, sx] = select("x", names, D.param_keys.find(k => names.includes(k)) || names[0]);
+  // Defaults: x is the parameter with the most values (often the batch), one line per value of
+  // the next parameter that varies; zipped axes then still give lines, not vertical stacks.
+  const distinct = k => new Set(D.rows.map(r => JSON.stringify((r.params || {})[k]))).size;
+  const params = D.param_keys.filter(k => names.includes(k)).sort((a, b) => distinct(b) - distinct(a));
+  const [lx, sx] = select("x", names, params[0] || names[0]);
   const [ly, sy] = select("y", names, D.columns.find(k => names.includes(k)) || names[0]);
-  const [ls, ss] = select("one line per", ["(none)", ...D.param_keys], D.param_keys.filter(k => k !== sx.value)[0] || "(none)");
+  const [ls, ss] = select("one line per", ["(none)", ...D.param_keys],
+    D.param_keys.find(k => k !== sx.value && distinct(k) > 1) || "(none)");
   const xlog = el("input", { type: "checkbox" }), ylog = el("input", { type: "checkbox" });
   const ctl = el("div", { class: "controls" }, lx, ly, ls, el("label", {}, xlog, " log x"), el("label", {}, ylog, " log y"));
   const plot = el("div", {});
