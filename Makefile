@@ -7,13 +7,14 @@ GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Uni
 # Debian packages the build needs (Debian 12 names). slurm-wlm and munge run the real
 # single-node Slurm sweep test; gnuplot-nox draws `decodesim sweep-report --plot`; python3 runs
 # tools/doccheck.py (make docs, the docs_current test); clang and libclang-rt-14-dev build
-# `make test-sanitize` and `make fuzz` (libFuzzer, ASan and UBSan runtimes).
+# `make test-sanitize` and `make fuzz` (libFuzzer, ASan and UBSan runtimes); chromium renders the
+# HTML reports in the browser test and for `make docs-img`.
 PACKAGES := build-essential cmake ninja-build pkg-config git \
             libsystemc-dev verilator libyaml-cpp-dev libgtest-dev libgmock-dev \
             libcli11-dev nlohmann-json3-dev libbenchmark-dev \
-            slurm-wlm munge gnuplot-nox python3 clang libclang-rt-14-dev
+            slurm-wlm munge gnuplot-nox python3 clang libclang-rt-14-dev chromium
 
-.PHONY: all deps build demo test golden bench clean test-sanitize fuzz install docs validation-table
+.PHONY: all deps build demo test golden bench clean test-sanitize fuzz install docs validation-table docs-img
 
 all: build
 
@@ -110,6 +111,25 @@ fuzz: deps $(SAN_BUILD)/CMakeCache.txt
 	    -max_len=8192 -dict=fuzz/yaml.dict -artifact_prefix=fuzz/findings/$$t- -print_final_stats=1 \
 	    $(SAN_BUILD)/fuzz/work/$$t $$seeds fuzz/corpus/seeds/$$t fuzz/corpus/regressions/$$t; \
 	done
+
+# The README's "See it" pictures: each report made by the command the README shows, then
+# photographed in headless Chromium (which also fails on any console error or network request).
+DS      := $(BUILD)/apps/decodesim/decodesim
+IMG_TMP ?= $(BUILD)/docs-img
+docs-img: build
+	rm -rf $(IMG_TMP) && mkdir -p $(IMG_TMP) docs/img
+	$(DS) run --system tpu_v5e_x8 --model llama2_70b --weight-dtype int8 --quiet --html $(IMG_TMP)/run.html
+	$(DS) gemm --system tpu_v5e --m 8 --k 8192 --n 8192 --quiet --html $(IMG_TMP)/gemm.html
+	$(DS) compare --model llama2_7b --systems tpu_v5e lpu_llama2_7b gpu_h100 -j $(JOBS) --html $(IMG_TMP)/compare.html
+	$(DS) sweep configs/sweeps/tpu_mxu_hbm_batch.yaml -j $(JOBS) --no-progress --out $(IMG_TMP)/sweep
+	$(DS) sweep-report $(IMG_TMP)/sweep --html $(IMG_TMP)/sweep.html
+	$(DS) portfolio --model llama2_70b --systems $(PORTFOLIO_SYSTEMS) --weight-dtype int8 \
+	  --batches $(PORTFOLIO_BATCHES) -j $(JOBS) --html $(IMG_TMP)/portfolio.html --csv $(IMG_TMP)/portfolio.csv
+	for r in run gemm compare sweep portfolio; do \
+	  $(BUILD)/tests/support/html_screenshot $(IMG_TMP)/$$r.html docs/img/$$r.png || exit 1; done
+
+PORTFOLIO_SYSTEMS ?= tpu_v5e_x8 lpu_llama2_70b gpu_h100_x8
+PORTFOLIO_BATCHES ?= 1,2,4,8,16,32,64,128,256
 
 # Systems shown by `make demo`; the others join as their tiles land.
 DEMO_SYSTEMS ?= tpu_v4 tpu_v5e lpu_llama2_7b gpu_a100 gpu_h100

@@ -8,6 +8,7 @@
 
 #include "driver/commands.h"
 #include "report/report.h"
+#include "report_verbs.h"
 #include "sweep/sweep_commands.h"
 #include "validation/validation.h"
 
@@ -38,6 +39,7 @@ int sc_main(int argc, char** argv) {
   run_cmd->add_option("--set", run.sets, "override a config key: a.b.c=value (repeatable)");
   run_cmd->add_option("--out", run.out_dir, "write result.json and kernels.csv into this folder");
   run_cmd->add_option("--trace", run.trace_file, "write a Perfetto/Chrome trace (JSON) to this file");
+  run_cmd->add_option("--html", run.html_file, "write a self-contained HTML report to this file");
   run_cmd->add_flag("--no-reuse", run.no_reuse, "simulate every layer and every chip");
   run_cmd->add_flag("--quiet", run.quiet, "no console table and no progress line");
 
@@ -48,6 +50,7 @@ int sc_main(int argc, char** argv) {
   add_scenario_flags(cmp_cmd, cmp.scenario);
   cmp_cmd->add_option("--set", cmp.sets, "override a config key in every system (repeatable)");
   cmp_cmd->add_option("--out", cmp.out_dir, "keep each system's result.json under this folder");
+  cmp_cmd->add_option("--html", cmp.html_file, "write a self-contained HTML comparison to this file");
   cmp_cmd->add_option("-j,--jobs", cmp.jobs, "child processes at a time (default 1)");
   cmp_cmd->add_flag("--no-reuse", cmp.no_reuse, "simulate every layer and every chip");
   cmp_cmd->add_flag("--quiet", cmp.quiet, "no progress line on a terminal");
@@ -103,6 +106,10 @@ int sc_main(int argc, char** argv) {
   report_cmd->add_option("--top", rep.top, "how many best points (default 10)");
   report_cmd->add_option("--pareto", rep.pareto, "front of two objectives, e.g. tokens_per_s:max,energy_per_token_j:min");
   report_cmd->add_option("--plot", rep.plot, "draw the front into this .svg or .png (gnuplot)");
+  report_cmd->add_option("--html", rep.html, "write a self-contained HTML report (table, line plots, Pareto front)");
+
+  decodesim::cli::ReportVerbs report_verbs;
+  report_verbs.add(app);
 
   decodesim::validation::ValidateOptions val;
   auto* val_cmd =
@@ -125,6 +132,7 @@ int sc_main(int argc, char** argv) {
   }
 
   auto verb = [&]() -> int {
+    if (int rc = 0; report_verbs.dispatch(rc)) return rc;
     if (*run_cmd) return cmd_run(run, std::cout, std::cerr);
     if (*cmp_cmd) return cmd_compare(cmp, std::cout, std::cerr);
     if (*sweep_cmd) {

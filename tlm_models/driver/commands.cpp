@@ -23,7 +23,9 @@
 #include "driver/progress_line.h"
 #include "driver/outputs.h"
 #include "matmul/rtl_matmul_core.h"
+#include "driver/progress.h"
 #include "driver/spawn.h"
+#include "report/html.h"
 #include "report/report.h"
 #include "system/run.h"
 #include "workload/lowering.h"
@@ -139,6 +141,8 @@ SplitSets split_sets(const std::vector<std::string>& sets) {
   return out;
 }
 
+namespace {
+
 system::RunRequest build_request(const RunOptions& o, const Paths& paths) {
   SplitSets sets = split_sets(o.sets);
   if (o.scenario.seed) sets.system.push_back("sim.seed=" + *o.scenario.seed);
@@ -149,21 +153,23 @@ system::RunRequest build_request(const RunOptions& o, const Paths& paths) {
   ScenarioFlags flags = o.scenario;
   flags.seed.reset();
   req.scenario = scenario_from_flags(flags, req.cfg.sim.seed, sets.scenario);
-  req.trace = !o.trace_file.empty();
   return req;
 }
 
 }  // namespace
 
-int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
+int simulate_and_report(const std::function<system::RunRequest()>& build, const RunOutputs& o, const std::string& kind,
+                        const ConsoleFn& console, const nlohmann::json& extra, std::ostream& out, std::ostream& err) {
   try {
-    const Paths paths = Paths::from_env();
-    const system::RunRequest req = build_request(o, paths);
+    system::RunRequest req = build();
+    // The HTML timeline is drawn from the trace's events.
+    req.trace = !o.trace_file.empty() || !o.html_file.empty();
     // Outputs are checked before the simulation, against every file this run reads.
-    const std::vector<std::string> inputs{o.system, o.model, req.cfg.source_file,
-                                          (fs::path(paths.workloads_dir) / (o.model + ".yaml")).string()};
+    std::vector<std::string> inputs = o.inputs;
+    inputs.push_back(req.cfg.source_file);
     check_output(o.out_dir, "--out", OutKind::Dir, inputs);
     check_output(o.trace_file, "--trace", OutKind::File, inputs);
+    check_output(o.html_file, "--html", OutKind::File, inputs);
     system::RunResult res;
     {
       ProgressLine progress(ProgressLine::on_terminal(o.quiet), [&req] {
@@ -177,14 +183,16 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
       res = system::simulate(req);
     }
     const report::Summary s = report::summarize(req, res);
+    nlohmann::json j = report::result_json(req, res, s);
+    for (const auto& [key, v] : extra.items()) j[key] = v;
     // Outputs appear only after the simulation succeeded, all of them or none.
     OutputSet files;
     if (!o.trace_file.empty()) files.stage_file(o.trace_file, res.trace_json);
+    if (!o.html_file.empty()) files.stage_file(o.html_file, report::run_html(j, res.trace_json, kind));
     if (!o.out_dir.empty())
-      files.stage_dir(o.out_dir, {{"kernels.csv", report::kernels_csv(res)},
-                                  {"result.json", report::result_json(req, res, s).dump(1) + "\n"}});
+      files.stage_dir(o.out_dir, {{"kernels.csv", report::kernels_csv(res)}, {"result.json", j.dump(1) + "\n"}});
     files.commit();
-    if (!o.quiet) report::print_console(out, req, res, s);
+    if (!o.quiet) console(out, req, res, s);
     return kExitOk;
   } catch (const config::InputError& e) {
     err << "decodesim: error: " << e.what() << "\n";
@@ -193,6 +201,14 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     err << "decodesim: simulation failed: " << e.what() << "\n";
     return kExitSimFailure;
   }
+}
+
+int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
+  const Paths paths = Paths::from_env();
+  const RunOutputs outputs{o.out_dir, o.trace_file, o.html_file, o.quiet,
+                           {o.system, o.model, (fs::path(paths.workloads_dir) / (o.model + ".yaml")).string()}};
+  return simulate_and_report([&] { return build_request(o, paths); }, outputs, "run", report::print_console,
+                             nlohmann::json::object(), out, err);
 }
 
 std::vector<std::string> run_child_argv(const RunOptions& o) {
@@ -210,9 +226,33 @@ std::vector<std::string> run_child_argv(const RunOptions& o) {
     argv.push_back("--trace");
     argv.push_back(o.trace_file);
   }
+  if (!o.html_file.empty()) {
+    argv.push_back("--html");
+    argv.push_back(o.html_file);
+  }
   if (o.no_reuse) argv.push_back("--no-reuse");
   if (o.quiet) argv.push_back("--quiet");
   return argv;
+}
+
+std::vector<ChildResult> run_children(const std::vector<RunOptions>& runs, unsigned jobs, Progress* progress) {
+  std::vector<ChildResult> results(runs.size());
+  parallel_for(runs.size(), jobs, [&](std::size_t i) {
+    results[i] = run_child(run_child_argv(runs[i]));
+    if (progress) progress->point_done(results[i].exit_code != 0);
+  });
+  return results;
+}
+
+void check_output_file(const std::string& flag, const std::string& path) {
+  const fs::path p(path);
+  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  if (p.filename().empty() || fs::is_directory(p))
+    throw config::InputError(config::SourceLoc{flag, 1, 1}, "", "is a folder, not a file", "'" + path + "'",
+                             "a file path");
+  if (!fs::is_directory(dir))
+    throw config::InputError(config::SourceLoc{flag, 1, 1}, "", "folder does not exist", "'" + dir.string() + "'",
+                             "a file in an existing folder");
 }
 
 namespace {
@@ -267,8 +307,17 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
     }
   } cleanup{keep ? fs::path() : base};
 
-  std::vector<ChildResult> results(o.systems.size());
+  if (!o.html_file.empty()) {
+    try {
+      check_output_file("--html", o.html_file);
+    } catch (const config::InputError& e) {
+      err << "decodesim: error: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+  }
   std::vector<std::string> dirs(o.systems.size());
+  std::vector<RunOptions> runs(o.systems.size());
+  std::vector<ChildResult> results(o.systems.size());
   std::atomic<std::size_t> finished{0};
   ProgressLine progress(ProgressLine::on_terminal(o.quiet), [&] {
     return "decodesim: compare: " + std::to_string(finished.load()) + " of " + std::to_string(o.systems.size()) +
@@ -277,7 +326,7 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
   parallel_for(o.systems.size(), o.jobs, [&](std::size_t i) {
     const std::string label = fs::path(o.systems[i]).stem().string();
     dirs[i] = (base / (std::to_string(i) + "_" + label)).string();
-    RunOptions run;
+    RunOptions& run = runs[i];
     run.system = o.systems[i];
     run.model = o.model;
     run.scenario = o.scenario;
@@ -374,6 +423,19 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
       header = true;
       out << "  " << fs::path(o.systems[i]).stem().string() << ": " << line << "\n";
     }
+  }
+  if (!o.html_file.empty()) {
+    nlohmann::json runs_data = nlohmann::json::array();
+    for (std::size_t i = 0; i < o.systems.size(); ++i) {
+      nlohmann::json r = {{"label", fs::path(o.systems[i]).stem().string()}};
+      if (docs[i].is_null()) r["error"] = child_error_line(results[i].stderr_text);
+      else r["result"] = report::for_page(docs[i]);
+      runs_data.push_back(r);
+    }
+    const nlohmann::json data = {{"kind", "compare"}, {"model", o.model}, {"version", report::version_string()},
+                                 {"runs", runs_data}};
+    report::write_file_atomic(o.html_file, report::html_page("decodesim compare: " + o.model, data));
+    out << "html: " << o.html_file << "\n";
   }
   if (keep) out << "results: " << base.string() << "/<n>_<system>/result.json\n";
   return status;

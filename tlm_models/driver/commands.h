@@ -9,7 +9,16 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include <functional>
+
+#include "driver/progress.h"
+#include "driver/spawn.h"
 #include "matmul/validate_rtl.h"
+#include "report/report.h"
+#include "system/run.h"
+#include "workload/scenario.h"
 
 namespace decodesim::driver {
 
@@ -41,6 +50,10 @@ struct ScenarioFlags {
   std::vector<std::string> to_args() const;
 };
 
+/// The scenario the flags describe (unset flags take the schema's defaults), each value's
+/// error located at its flag. Throws config::InputError.
+workload::Scenario scenario_from_flags(const ScenarioFlags& f, std::uint64_t seed);
+
 struct RunOptions {
   std::string system;
   std::string model;
@@ -48,14 +61,33 @@ struct RunOptions {
   std::vector<std::string> sets;
   std::string out_dir;     ///< empty: no files
   std::string trace_file;  ///< empty: no trace
+  std::string html_file;   ///< empty: no HTML report
   bool no_reuse = false;
   bool quiet = false;      ///< no console table
 };
 int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err);
 
+/// The files one simulation writes, and whether it prints its console block.
+struct RunOutputs {
+  std::string out_dir, trace_file, html_file;
+  bool quiet = false;
+  std::vector<std::string> inputs;  ///< files the run reads, which no output may overwrite
+};
+using ConsoleFn = std::function<void(std::ostream&, const system::RunRequest&, const system::RunResult&,
+                                     const report::Summary&)>;
+/// What `run` and `gemm` share: builds the request (`build` may throw config::InputError),
+/// checks the output paths, simulates, prints with `console`, and writes result.json (with
+/// `extra`'s keys added), kernels.csv, the trace and the HTML page of `kind` ("run", "gemm").
+int simulate_and_report(const std::function<system::RunRequest()>& build, const RunOutputs& o, const std::string& kind,
+                        const ConsoleFn& console, const nlohmann::json& extra, std::ostream& out, std::ostream& err);
+
 /// The argument vector of a child `decodesim run` (this executable) for `o`: what compare and
 /// sweep spawn, so both start points the same way a user would type them.
 std::vector<std::string> run_child_argv(const RunOptions& o);
+
+/// Runs every `runs[i]` as a child `decodesim run`, `jobs` at a time, reporting each finished
+/// child (failed: non-zero exit) to `progress` when given. compare and portfolio share it.
+std::vector<ChildResult> run_children(const std::vector<RunOptions>& runs, unsigned jobs, Progress* progress);
 
 struct CompareOptions {
   std::string model;
@@ -63,11 +95,16 @@ struct CompareOptions {
   ScenarioFlags scenario;
   std::vector<std::string> sets;
   std::string out_dir;  ///< keep each system's result here (<out>/<system>/); empty: temporary
+  std::string html_file;  ///< empty: no HTML report
   unsigned jobs = 1;
   bool no_reuse = false;
   bool quiet = false;   ///< no progress line (the table is the output, so it is always printed)
 };
 int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err);
+
+/// An output file given by `flag` must be writable where it is: its folder exists and the path
+/// is not a folder. Throws config::InputError (exit 2) before any simulation runs.
+void check_output_file(const std::string& flag, const std::string& path);
 
 /// `config explain [section]`: every key with type, unit, default, allowed and description.
 int cmd_config_explain(const std::string& section, bool markdown, std::ostream& out, std::ostream& err);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <climits>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -93,6 +94,20 @@ void parallel_for(std::size_t count, unsigned jobs, const std::function<void(std
   for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();  // the calling thread is one of the workers
   for (auto& t : pool) t.join();
+}
+
+std::string child_error_line(const std::string& text) {
+  std::string line, last;
+  std::istringstream in(text);
+  while (std::getline(in, line))
+    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  for (const char* prefix : {"decodesim: error: ", "decodesim: "})
+    if (last.rfind(prefix, 0) == 0) {
+      last = last.substr(std::string(prefix).size());
+      break;
+    }
+  if (last.size() > 500) last = last.substr(0, 500) + "...";
+  return last;
 }
 
 }  // namespace decodesim::driver

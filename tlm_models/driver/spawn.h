@@ -23,6 +23,10 @@ std::string self_exe();
 ChildResult run_child(const std::vector<std::string>& argv, const std::string& stdout_path = {},
                       double timeout_s = 0);
 
+/// The line that says why a child `decodesim run` failed: the last non-empty line of its
+/// stderr, without the program-name prefix (the caller names the run), at most 500 characters.
+std::string child_error_line(const std::string& stderr_text);
+
 /// Calls `task(i)` for every i in [0, count) from `jobs` threads, each taking the next index
 /// as it frees up. compare and sweep share it: each task starts one child process, so the
 /// threads only wait and `jobs` bounds how many children run at once. Returns when all are done.

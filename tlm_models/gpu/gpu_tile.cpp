@@ -361,15 +361,7 @@ KernelAddresses GpuTile::addresses(const Kernel& k, std::size_t index, std::uint
 
 KernelRecord GpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t token, Picos prev_end) {
   ++m_kernels;
-  KernelRecord r;
-  r.name = k.name;
-  r.kind = k.kind;
-  r.op = k.op;
-  r.layer = k.layer;
-  r.token = token;
-  r.chip = m_chip;
-  r.flops = k.flops;
-  r.vector_ops = k.vector_ops;
+  KernelRecord r = record_for(k, token, m_chip);
   const Bytes hbm_before = mem.hbm_read_bytes() + mem.hbm_write_bytes();
   const Picos refresh_before = mem.refresh_stall();
   m_acct = GridAcct{};

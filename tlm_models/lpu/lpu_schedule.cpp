@@ -199,15 +199,7 @@ Picos ChipScheduler::exchange(const std::string& name, Bytes piece, std::uint32_
 }
 
 KernelRecord ChipScheduler::execute(const Kernel& k, std::uint32_t token, Picos ready, StageRun& run) {
-  KernelRecord r;
-  r.name = k.name;
-  r.kind = k.kind;
-  r.op = k.op;
-  r.layer = k.layer;
-  r.token = token;
-  r.chip = m_chip;
-  r.flops = k.flops;
-  r.vector_ops = k.vector_ops;
+  KernelRecord r = record_for(k, token, m_chip);
   Acc acc;
   Picos end = ready;
   const Bytes act_bytes = dtype_bits(k.act_dtype) / 8;

@@ -48,14 +48,6 @@ std::string flops_h(double f) {
   return fmt("%.3f T", f / 1e12);
 }
 
-struct OpRow {
-  std::string op;
-  std::size_t count = 0;
-  double time = 0, bytes = 0, flops = 0, roofline = 0;
-  std::map<std::string, double> bound_time;
-  std::map<std::string, double> parts;
-};
-
 /// Per-token loss partition for architectures whose records split exclusive time into named
 /// parts that sum to it (the GPU: hbm_stream, refresh, low_mlp, tail, compute, launch, link).
 /// Empty when the records' breakdown is busy time instead (the TPU's parts overlap).
@@ -138,13 +130,12 @@ Summary summarize(const system::RunRequest& req, const system::RunResult& res) {
   return s;
 }
 
-void print_console(std::ostream& os, const system::RunRequest& req, const system::RunResult& res,
-                   const Summary& s) {
-  std::vector<OpRow> rows;
+std::vector<LayerRow> layer_rows(const system::RunResult& res) {
+  std::vector<LayerRow> rows;
   const std::vector<std::uint32_t> path = res.path_chips.empty() ? std::vector<std::uint32_t>{0} : res.path_chips;
   for (const auto& r : res.records) {
     if (std::find(path.begin(), path.end(), r.chip) == path.end()) continue;
-    auto it = std::find_if(rows.begin(), rows.end(), [&](const OpRow& o) { return o.op == r.op; });
+    auto it = std::find_if(rows.begin(), rows.end(), [&](const LayerRow& o) { return o.op == r.op; });
     if (it == rows.end()) {
       rows.emplace_back();
       rows.back().op = r.op;
@@ -159,6 +150,30 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
     it->bound_time[r.bound] += t;
     for (const auto& [k, v] : r.breakdown) it->parts[k] += picos_to_seconds(v);
   }
+  for (auto& r : rows) {
+    double bt = -1;
+    for (const auto& [b, t] : r.bound_time)
+      if (t > bt) { bt = t; r.bound = b; }
+    const double dma_wait = r.parts.count("dma_wait") ? r.parts.at("dma_wait") : 0;
+    // Matrix-unit weight loading: the TPU's MXU shift-in or the LPU's MXM install.
+    double wl = 0;
+    for (const char* key : {"mxu_weight_load", "mxm_weight_install"})
+      if (r.parts.count(key)) wl += r.parts.at(key);
+    if (r.time > 0 && dma_wait > 0) r.stalls += "waiting on DMA " + fmt("%.0f%%", 100 * dma_wait / r.time) + ", ";
+    if (r.time > 0 && wl > 0) r.stalls += "loading weights " + fmt("%.0f%%", 100 * wl / r.time);
+    // GPU rows: the exclusive-time partition, largest losses named.
+    for (const char* key : {"low_mlp", "refresh", "tail", "launch", "compute"}) {
+      const auto it = r.parts.find(key);
+      if (r.time > 0 && it != r.parts.end() && it->second >= 0.01 * r.time)
+        r.stalls += (r.stalls.empty() ? "" : ", ") + std::string(key) + " " + fmt("%.0f%%", 100 * it->second / r.time);
+    }
+  }
+  return rows;
+}
+
+void print_console(std::ostream& os, const system::RunRequest& req, const system::RunResult& res,
+                   const Summary& s) {
+  const std::vector<LayerRow> rows = layer_rows(res);
   const double total = picos_to_seconds(res.total_time);
   const double tokens = req.scenario.tokens;
   os << req.cfg.system.name << " (" << system::arch_name(req.cfg.system.arch) << ", " << res.chips
@@ -171,31 +186,13 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
                 "where the MXU time went");
   os << line;
   for (const auto& r : rows) {
-    std::string bound;
-    double bt = -1;
-    for (const auto& [b, t] : r.bound_time)
-      if (t > bt) { bt = t; bound = b; }
     const double bw = r.time > 0 ? r.bytes / r.time : 0;
     const double mxu = r.time > 0 ? r.flops / (r.time * res.peak_flops) : 0;
-    std::string stalls;
-    const double dma_wait = r.parts.count("dma_wait") ? r.parts.at("dma_wait") : 0;
-    // Matrix-unit weight loading: the TPU's MXU shift-in or the LPU's MXM install.
-    double wl = 0;
-    for (const char* key : {"mxu_weight_load", "mxm_weight_install"})
-      if (r.parts.count(key)) wl += r.parts.at(key);
-    if (r.time > 0 && dma_wait > 0) stalls += "waiting on DMA " + fmt("%.0f%%", 100 * dma_wait / r.time) + ", ";
-    if (r.time > 0 && wl > 0) stalls += "loading weights " + fmt("%.0f%%", 100 * wl / r.time);
-    // GPU rows: the exclusive-time partition, largest losses named.
-    for (const char* key : {"low_mlp", "refresh", "tail", "launch", "compute"}) {
-      const auto it = r.parts.find(key);
-      if (r.time > 0 && it != r.parts.end() && it->second >= 0.01 * r.time)
-        stalls += (stalls.empty() ? "" : ", ") + std::string(key) + " " + fmt("%.0f%%", 100 * it->second / r.time);
-    }
     std::snprintf(line, sizeof line, "%-12s %5zu %11s %5.1f%% %11s %10s %10s %5.1f%% %5.1f%% %-12s %s\n",
                   r.op.c_str(), r.count, seconds(r.time / tokens).c_str(), total > 0 ? 100 * r.time / total : 0,
                   bytes_h(r.bytes / tokens).c_str(), flops_h(r.flops / tokens).c_str(),
-                  fmt("%.1f GB/s", bw / 1e9).c_str(), 100 * bw / res.peak_mem_bytes_per_s, 100 * mxu, bound.c_str(),
-                  stalls.c_str());
+                  fmt("%.1f GB/s", bw / 1e9).c_str(), 100 * bw / res.peak_mem_bytes_per_s, 100 * mxu, r.bound.c_str(),
+                  r.stalls.c_str());
     os << line;
   }
   os << "\n";
@@ -232,6 +229,38 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
   for (const auto& n : res.notes) os << "note: " << n << "\n";
 }
 
+void print_gemm(std::ostream& os, const system::RunRequest& req, const system::RunResult& res, const Summary& s) {
+  const KernelRecord& r = res.records.front();
+  const double span = picos_to_seconds(r.duration()), bytes = static_cast<double>(r.mem_bytes);
+  const double flops = static_cast<double>(r.flops), roof = picos_to_seconds(r.roofline);
+  const double bw = span > 0 ? bytes / span : 0, fps = span > 0 ? flops / span : 0;
+  os << "gemm y[" << r.m << "x" << r.n << "] = x[" << r.m << "x" << r.k << "] . W[" << r.k << "x" << r.n
+     << "]  weights " << dtype_name(r.weight_dtype) << ", activations " << dtype_name(r.act_dtype) << "  on "
+     << req.cfg.system.name << " (" << system::arch_name(req.cfg.system.arch) << ", one chip)\n\n";
+  os << "time                " << seconds(span) << "   (" << r.cycles << " core cycles; step incl. launch "
+     << seconds(picos_to_seconds(res.total_time)) << ")\n";
+  os << "memory              " << bytes_h(bytes) << " at " << bytes_h(bw) << "/s = "
+     << fmt("%.1f", 100 * bw / res.peak_mem_bytes_per_s) << "% of peak " << bytes_h(res.peak_mem_bytes_per_s) << "/s\n";
+  os << "compute             " << flops_h(flops) << "FLOP at " << flops_h(fps) << "FLOP/s = "
+     << fmt("%.1f", 100 * fps / res.peak_flops) << "% of peak " << flops_h(res.peak_flops) << "FLOP/s\n";
+  os << "intensity           " << fmt("%.2f", bytes > 0 ? flops / bytes : 0) << " FLOP/B   (ridge point "
+     << fmt("%.1f", res.peak_flops / res.peak_mem_bytes_per_s) << " FLOP/B: "
+     << (bytes > 0 && flops / bytes < res.peak_flops / res.peak_mem_bytes_per_s ? "below it, memory side"
+                                                                                  : "above it, compute side")
+     << ")\n";
+  os << "roofline bound      " << seconds(roof) << "   (memory " << seconds(bytes / res.peak_mem_bytes_per_s)
+     << ", compute " << seconds(flops / res.peak_flops) << ")   simulated/roofline = "
+     << fmt("%.3f", roof > 0 ? span / roof : 0) << "\n";
+  os << "bound               " << r.bound << "\n";
+  std::string parts;
+  for (const auto& [k, v] : r.breakdown)
+    if (v > 0 && span > 0)
+      parts += (parts.empty() ? "" : ", ") + k + " " + fmt("%.0f%%", 100 * picos_to_seconds(v) / span);
+  if (!parts.empty()) os << "busy (of the span)  " << parts << "\n";
+  os << "energy              " << fmt("%.4g", s.energy.total_j()) << " J\n";
+  for (const auto& n : res.notes) os << "note: " << n << "\n";
+}
+
 nlohmann::json result_json(const system::RunRequest& req, const system::RunResult& res, const Summary& s) {
   using nlohmann::json;
   json kernels = json::array();
@@ -252,6 +281,13 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
                        {"bytes", r.mem_bytes},
                        {"link_bytes", r.link_bytes},
                        {"flops", r.flops},
+                       {"m", r.m},
+                       {"n", r.n},
+                       {"k", r.k},
+                       {"groups", r.groups},
+                       {"weight_dtype", dtype_name(r.weight_dtype)},
+                       {"act_dtype", dtype_name(r.act_dtype)},
+                       {"kv_dtype", dtype_name(r.kv_dtype)},
                        {"roofline_s", picos_to_seconds(r.roofline)},
                        {"bound", r.bound},
                        {"reused", r.reused},
@@ -264,8 +300,16 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
   j["seed"] = req.cfg.sim.seed;
   j["system"] = {{"name", req.cfg.system.name}, {"arch", system::arch_name(req.cfg.system.arch)},
                  {"chips", res.chips}, {"file", req.cfg.source_file}};
-  j["model"] = {{"name", req.model.name}, {"config", req.model.schema().dump(req.model)},
-                {"parameters", req.model.parameter_count()}};
+  if (req.graphs.empty()) {
+    j["model"] = {{"name", req.model.name}, {"config", req.model.schema().dump(req.model)},
+                  {"parameters", req.model.parameter_count()}};
+  } else {
+    // Explicit steps (decodesim gemm) have no model: the parameters are the GEMMs' weights.
+    std::uint64_t params = 0;
+    for (const auto& k : req.graphs.front().kernels)
+      if (k.kind == KernelKind::Gemm) params += k.groups * k.k * k.n;
+    j["model"] = {{"name", req.model.name}, {"parameters", params}};
+  }
   j["scenario"] = scenario;
   j["config"] = req.cfg.resolved();
   j["summary"] = {{"tokens_per_s", s.tokens_per_s},
@@ -281,10 +325,31 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
                   {"hbm_bytes_per_token_per_chip", s.hbm_bytes_per_token_per_chip},
                   {"achieved_hbm_bw_bytes_per_s", s.achieved_hbm_bw_bytes_per_s},
                   {"peak_hbm_bw_bytes_per_s", s.peak_hbm_bw_bytes_per_s},
+                  {"peak_flops_per_chip", res.peak_flops},
+                  {"link_bw_bytes_per_s", res.link_bytes_per_s},
                   {"flops", s.flops},
                   {"simulated_time_s", picos_to_seconds(res.total_time)},
                   {"bottleneck", s.bottleneck}};
   j["energy"] = s.energy.to_json();
+  json layers = json::array();
+  const double tokens = req.scenario.tokens, total = picos_to_seconds(res.total_time);
+  for (const auto& r : layer_rows(res)) {
+    json by_bound = json::object(), parts_s = json::object();
+    for (const auto& [b, t] : r.bound_time) by_bound[b] = t / tokens;
+    for (const auto& [k, v] : r.parts) parts_s[k + "_s"] = v / tokens;
+    layers.push_back({{"op", r.op},
+                      {"count", r.count},
+                      {"time_per_token_s", r.time / tokens},
+                      {"share", total > 0 ? r.time / total : 0},
+                      {"bytes_per_token", r.bytes / tokens},
+                      {"flops_per_token", r.flops / tokens},
+                      {"roofline_per_token_s", r.roofline / tokens},
+                      {"bound", r.bound},
+                      {"time_by_bound_s", by_bound},
+                      {"breakdown", parts_s},
+                      {"where", r.stalls}});
+  }
+  j["layer_types"] = layers;
   json partition = json::object();
   for (const auto& [k, v] : time_partition(res, req.scenario.tokens)) partition[k + "_s"] = v;
   if (!partition.empty()) j["summary"]["time_per_token_breakdown"] = partition;
@@ -303,13 +368,15 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
 
 std::string kernels_csv(const system::RunResult& res) {
   std::ostringstream os;
-  os << "token,chip,layer,name,kind,op,start_s,end_s,time_s,cycles,bytes,link_bytes,flops,roofline_s,bound,reused\n";
+  os << "token,chip,layer,name,kind,op,start_s,end_s,time_s,cycles,bytes,link_bytes,flops,roofline_s,bound,reused,"
+        "m,n,k,groups,weight_dtype,act_dtype,kv_dtype\n";
   for (const auto& r : res.records) {
     os << r.token << ',' << r.chip << ',' << r.layer << ',' << r.name << ',' << kernel_kind_name(r.kind) << ','
        << r.op << ',' << fmt("%.12g", picos_to_seconds(r.start)) << ',' << fmt("%.12g", picos_to_seconds(r.end))
        << ',' << fmt("%.12g", picos_to_seconds(r.exclusive)) << ',' << r.cycles << ',' << r.mem_bytes << ','
        << r.link_bytes << ',' << r.flops << ',' << fmt("%.12g", picos_to_seconds(r.roofline)) << ',' << r.bound
-       << ',' << (r.reused ? 1 : 0) << '\n';
+       << ',' << (r.reused ? 1 : 0) << ',' << r.m << ',' << r.n << ',' << r.k << ',' << r.groups << ','
+       << dtype_name(r.weight_dtype) << ',' << dtype_name(r.act_dtype) << ',' << dtype_name(r.kv_dtype) << '\n';
   }
   return os.str();
 }

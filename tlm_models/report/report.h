@@ -5,8 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "system/run.h"
 
@@ -31,11 +33,28 @@ struct Summary {
   EnergyBreakdown energy;           ///< whole run
 };
 
+/// One console row: every record of one layer type on the token's path, summed over tokens.
+struct LayerRow {
+  std::string op;
+  std::size_t count = 0;
+  double time = 0, bytes = 0, flops = 0, roofline = 0;  ///< seconds, bytes, FLOPs: all tokens
+  std::map<std::string, double> bound_time;              ///< seconds per bound
+  std::map<std::string, double> parts;                   ///< busy seconds per breakdown key
+  std::string bound;                                     ///< the bound holding the most time
+  std::string stalls;                                    ///< "where the MXU time went", as printed
+};
+
+/// The per-layer-type rows the console prints and result.json's `layer_types` holds.
+std::vector<LayerRow> layer_rows(const system::RunResult& res);
+
 Summary summarize(const system::RunRequest& req, const system::RunResult& res);
 
 /// The console table: per layer type, then the summary block.
 void print_console(std::ostream& os, const system::RunRequest& req, const system::RunResult& res,
                    const Summary& s);
+
+/// The console block of `decodesim gemm`: the run's one GEMM record against its roofline.
+void print_gemm(std::ostream& os, const system::RunRequest& req, const system::RunResult& res, const Summary& s);
 
 nlohmann::json result_json(const system::RunRequest& req, const system::RunResult& res, const Summary& s);
 std::string kernels_csv(const system::RunResult& res);

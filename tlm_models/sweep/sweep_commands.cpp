@@ -17,6 +17,7 @@
 #include "common/config/schema.h"
 #include "driver/commands.h"
 #include "driver/outputs.h"
+#include "driver/progress.h"
 #include "driver/spawn.h"
 #include "report/report.h"
 #include "sweep/result_store.h"
@@ -28,61 +29,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::string hms(double s) {
-  const long t = std::lround(std::max(0.0, s));
-  char buf[32];
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-  else std::snprintf(buf, sizeof buf, "%ld:%02ld", t / 60, t % 60);
-  return buf;
-}
-
-/// The last non-empty line of a child's stderr: `decodesim run` prints its one-line error there.
-std::string last_line(const std::string& text) {
-  std::string line, last;
-  std::istringstream in(text);
-  while (std::getline(in, line))
-    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
-  // The row already says which point failed; the program name adds nothing.
-  for (const char* prefix : {"decodesim: error: ", "decodesim: "})
-    if (last.rfind(prefix, 0) == 0) {
-      last = last.substr(std::string(prefix).size());
-      break;
-    }
-  if (last.size() > 500) last = last.substr(0, 500) + "...";
-  return last;
-}
-
-/// One progress line: overwritten in place on a terminal, one line per point in a log.
-class Progress {
- public:
-  Progress(std::ostream& os, bool enabled, std::size_t total, std::size_t already)
-      : m_os(os), m_enabled(enabled), m_tty(::isatty(STDERR_FILENO) == 1), m_total(total), m_done(already),
-        m_t0(std::chrono::steady_clock::now()) {}
-
-  void point_done(bool failed) {
-    std::lock_guard<std::mutex> lock(m_mu);
-    ++m_done;
-    ++m_ran;
-    m_failed += failed;
-    if (!m_enabled) return;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_t0).count();
-    // Points finished by this process set the pace; skipped ones cost nothing.
-    const double eta = elapsed / static_cast<double>(m_ran) * static_cast<double>(m_total - m_done);
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "sweep: %zu/%zu done, %zu failed, %s elapsed, ETA %s", m_done, m_total,
-                  m_failed, hms(elapsed).c_str(), hms(eta).c_str());
-    if (m_tty) m_os << "\r" << buf << "\033[K" << (m_done == m_total ? "\n" : "") << std::flush;
-    else m_os << buf << "\n" << std::flush;
-  }
-
- private:
-  std::ostream& m_os;
-  bool m_enabled, m_tty;
-  std::size_t m_total, m_done, m_ran = 0, m_failed = 0;
-  std::chrono::steady_clock::time_point m_t0;
-  std::mutex m_mu;
-};
 
 /// Runs one point as a child `decodesim run` and turns what it left into a result row.
 json run_point(const SweepPlan& plan, const Point& p, const std::string& work_root, double timeout_s,
@@ -104,7 +50,7 @@ json run_point(const SweepPlan& plan, const Point& p, const std::string& work_ro
     row["error"] = buf;
   } else if (r.exit_code != 0) {
     row["status"] = "failed";
-    row["error"] = last_line(r.stderr_text);
+    row["error"] = driver::child_error_line(r.stderr_text);
   } else {
     try {
       const json result = json::parse(std::ifstream(work / "result.json"));
@@ -219,7 +165,7 @@ int cmd_sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
     const std::string work_root = (fs::path(o.out_dir) / ".work").string();
     remove_orphans(work_root);
     const std::string keep_dir = o.keep_results ? (fs::path(o.out_dir) / "points").string() : std::string();
-    Progress progress(err, o.progress, mine.size(), skipped);
+    driver::Progress progress(err, "sweep", o.progress, mine.size(), skipped);
     std::size_t failed = 0;
     std::mutex mu;
     driver::parallel_for(todo.size(), o.jobs, [&](std::size_t i) {

@@ -37,6 +37,7 @@ struct ReportOptions {
   std::size_t top = 10;
   std::string pareto;            ///< "x:max,y:min"; empty: no front
   std::string plot;              ///< .svg or .png file for the front (gnuplot)
+  std::string html;              ///< self-contained HTML: sortable table, line plots, Pareto front
 };
 int cmd_sweep_report(const ReportOptions& o, std::ostream& out, std::ostream& err);
 

@@ -15,6 +15,7 @@
 #include "driver/commands.h"
 #include "driver/outputs.h"
 #include "driver/spawn.h"
+#include "report/html.h"
 #include "report/report.h"
 #include "sweep/result_store.h"
 #include "sweep/sweep_commands.h"
@@ -103,6 +104,10 @@ int cmd_sweep_report(const ReportOptions& o, std::ostream& out, std::ostream& er
         throw config::InputError(config::SourceLoc{"--plot", 1, 1}, "", "unknown plot format", "'" + ext + "'",
                                  ".svg or .png");
     }
+    if (!o.html.empty())
+      driver::check_output(o.html, "--html", driver::OutKind::File,
+                           {(fs::path(o.dir) / "sweep.json").string(), (fs::path(o.dir) / "results.jsonl").string(),
+                            (fs::path(o.dir) / "results.csv").string()});
     std::vector<std::string> skipped;
     const std::vector<json> rows = read_ledger(o.dir, manifest, &skipped);
     for (const auto& line : skipped) err << "sweep-report: " << line << "\n";
@@ -213,6 +218,17 @@ int cmd_sweep_report(const ReportOptions& o, std::ostream& out, std::ostream& er
       }
     } else if (!o.plot.empty()) {
       throw config::InputError(config::SourceLoc{"--plot", 1, 1}, "", "--plot draws the front: give --pareto x:dir,y:dir");
+    }
+    if (!o.html.empty()) {
+      const json data = {{"kind", "sweep"},
+                         {"name", manifest.value("name", "sweep")},
+                         {"dir", o.dir},
+                         {"points", manifest["points"]},
+                         {"columns", manifest["columns"]},
+                         {"param_keys", manifest["param_keys"]},
+                         {"rows", rows}};
+      report::write_file_atomic(o.html, report::html_page("decodesim sweep " + data["name"].get<std::string>(), data));
+      out << "html: " << o.html << "\n";
     }
     return driver::kExitOk;
   } catch (const config::InputError& e) {

@@ -41,21 +41,21 @@ RunResult simulate_gpu(const RunRequest& req) {
   const SystemConfig& cfg = req.cfg;
   const std::uint32_t tp = cfg.system.chips;
 
-  workload::shard_model(req.model, tp, config::loc_of(cfg.tree.find("system"), "chips"), "system.chips");
-  std::vector<KernelGraph> tokens;
-  for (std::uint32_t t = 0; t < req.scenario.tokens; ++t)
-    tokens.push_back(workload::lower(req.model, req.scenario, t, tp));
+  if (req.graphs.empty())
+    workload::shard_model(req.model, tp, config::loc_of(cfg.tree.find("system"), "chips"), "system.chips");
+  const std::vector<KernelGraph> tokens = token_graphs(req, tp);
   const MemoryPlan plan = plan_memory(tokens.front(), req.scenario.context + req.scenario.tokens);
   // Weights + KV as laid out, plus the activation and partial-result buffers above them. The
   // plan lays out what the simulated tokens touch; an MoE model keeps every expert resident, so
   // the resident count (all experts) is the floor.
-  const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
+  const Bytes resident = req.graphs.empty() ? workload::resident_bytes_per_chip(req.model, req.scenario, tp) : 0;
   const Bytes need = std::max(plan.total_bytes, resident) + gpu::GpuTile::on_chip_region_bytes(cfg.gpu, tokens);
   if (need > cfg.hbm.capacity_bytes()) {
     // Activation buffers shrink with more GPUs; today's share is a safe bound for the estimate.
     const Bytes extra = need > resident ? need - resident : 0;
     throw_hbm_too_small(req, need, "weights + KV cache + activations", "GPU", [&](std::uint32_t chips) {
-      return workload::resident_bytes_per_chip(req.model, req.scenario, chips) + extra;
+      // A single GEMM (decodesim gemm) has no model to shard: its need is what it is.
+      return req.graphs.empty() ? workload::resident_bytes_per_chip(req.model, req.scenario, chips) + extra : need;
     });
   }
 
@@ -75,6 +75,8 @@ RunResult simulate_gpu(const RunRequest& req) {
     if (req.trace) {
       chip.tile.set_trace(&trace);
       chip.hbm->set_trace(&trace, static_cast<int>(c));
+      chip.link_x.set_trace(&trace, static_cast<int>(c), "link_x");
+      if (cfg.system.topology == Topology::Torus2d) chip.link_y.set_trace(&trace, static_cast<int>(c), "link_y");
     }
     chip.tile.set_collective([&cfg, &barrier, &chip](const Kernel& k, Picos ready, Bytes* sent) {
       return chip_all_reduce(cfg, barrier, chip.link_x, chip.link_y, k, ready, sent);

@@ -7,6 +7,14 @@
 
 namespace decodesim::system {
 
+std::vector<KernelGraph> token_graphs(const RunRequest& req, std::uint32_t tensor_parallel) {
+  if (!req.graphs.empty()) return req.graphs;
+  std::vector<KernelGraph> tokens;
+  for (std::uint32_t t = 0; t < req.scenario.tokens; ++t)
+    tokens.push_back(workload::lower(req.model, req.scenario, t, tensor_parallel));
+  return tokens;
+}
+
 RunResult simulate(const RunRequest& req) {
   progress::reset();
   switch (req.cfg.system.arch) {

@@ -26,6 +26,8 @@ struct RunRequest {
   workload::ModelSpec model;
   workload::Scenario scenario;
   bool trace = false;
+  /// When set, the steps to run instead of lowering `model` (`decodesim gemm`: one GEMM).
+  std::vector<KernelGraph> graphs;
 };
 
 struct RunResult {
@@ -51,6 +53,10 @@ struct RunResult {
   nlohmann::json arch_summary;            ///< extra result.json section, under the arch's name
   std::vector<std::string> summary_lines; ///< extra console lines under the summary
 };
+
+/// The decode steps of `req` as one chip of `tensor_parallel` sees them: req.graphs when set,
+/// else the model lowered for every token of the scenario.
+std::vector<KernelGraph> token_graphs(const RunRequest& req, std::uint32_t tensor_parallel);
 
 /// Builds the system for req.cfg.system.arch, runs every token, and collects records.
 /// Throws config::InputError (bad input, e.g. a model that does not fit) or SimulationError.

@@ -39,17 +39,17 @@ RunResult simulate_tpu(const RunRequest& req) {
   const SystemConfig& cfg = req.cfg;
   const std::uint32_t tp = cfg.system.chips;
 
-  // Sharding errors point at system.chips, where the user chose the degree.
-  workload::shard_model(req.model, tp, config::loc_of(cfg.tree.find("system"), "chips"), "system.chips");
-  const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
-  if (resident > cfg.hbm.capacity_bytes())
-    throw_hbm_too_small(req, resident, "weights + KV cache", "chip", [&](std::uint32_t chips) {
-      return workload::resident_bytes_per_chip(req.model, req.scenario, chips);
-    });
+  if (req.graphs.empty()) {
+    // Sharding errors point at system.chips, where the user chose the degree.
+    workload::shard_model(req.model, tp, config::loc_of(cfg.tree.find("system"), "chips"), "system.chips");
+    const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
+    if (resident > cfg.hbm.capacity_bytes())
+      throw_hbm_too_small(req, resident, "weights + KV cache", "chip", [&](std::uint32_t chips) {
+        return workload::resident_bytes_per_chip(req.model, req.scenario, chips);
+      });
+  }
 
-  std::vector<KernelGraph> tokens;
-  for (std::uint32_t t = 0; t < req.scenario.tokens; ++t)
-    tokens.push_back(workload::lower(req.model, req.scenario, t, tp));
+  const std::vector<KernelGraph> tokens = token_graphs(req, tp);
   const MemoryPlan plan = plan_memory(tokens.front(), req.scenario.context + req.scenario.tokens);
 
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
@@ -68,6 +68,8 @@ RunResult simulate_tpu(const RunRequest& req) {
     if (req.trace) {
       chip.tile.set_trace(&trace);
       chip.hbm->set_trace(&trace, static_cast<int>(c));
+      chip.link_x.set_trace(&trace, static_cast<int>(c), "link_x");
+      if (cfg.system.topology == Topology::Torus2d) chip.link_y.set_trace(&trace, static_cast<int>(c), "link_y");
     }
     chip.tile.set_collective([&cfg, &barrier, &chip](const Kernel& k, Picos ready, Bytes* sent) {
       return chip_all_reduce(cfg, barrier, chip.link_x, chip.link_y, k, ready, sent);

@@ -419,15 +419,7 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
 }
 
 KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t token) {
-  KernelRecord r;
-  r.name = k.name;
-  r.kind = k.kind;
-  r.op = k.op;
-  r.layer = k.layer;
-  r.token = token;
-  r.chip = m_chip;
-  r.flops = k.flops;
-  r.vector_ops = k.vector_ops;
+  KernelRecord r = record_for(k, token, m_chip);
   r.start = m_now;
   m_running = &k;
   const Picos ready = m_now + cycles_to_ps(m_cfg.kernel_overhead_cycles);

@@ -57,6 +57,14 @@ class Lowering {
     return std::move(m_graph);
   }
 
+  /// One GEMM as a whole step, counted exactly as a layer's GEMM is.
+  KernelGraph single_gemm(std::uint64_t m, std::uint64_t n, std::uint64_t k) {
+    m_graph.batch = m_sc.batch;
+    m_graph.context = m_positions;
+    gemm(-1, "gemm", m, n, k, 1, m);
+    return std::move(m_graph);
+  }
+
  private:
   std::uint64_t batch() const { return m_sc.batch; }
   std::uint64_t hidden() const { return m_model.hidden; }
@@ -270,6 +278,10 @@ KernelGraph lower(const ModelSpec& model, const Scenario& scenario, std::uint32_
                                 std::to_string(scenario.tokens));
   const TensorParallelShard shard = shard_model(model, tensor_parallel);
   return Lowering(model, scenario, shard, token_index).run();
+}
+
+KernelGraph lower_gemm(const Scenario& scenario, std::uint64_t m, std::uint64_t n, std::uint64_t k) {
+  return Lowering(ModelSpec{}, scenario, TensorParallelShard{}, 0).single_gemm(m, n, k);
 }
 
 ResidentBytes resident_weight_bytes(const ModelSpec& model, std::uint32_t tensor_parallel, DType wd) {

@@ -53,6 +53,10 @@ struct ResidentBytes {
 };
 ResidentBytes resident_weight_bytes(const ModelSpec& model, std::uint32_t tensor_parallel, DType weight_dtype);
 
+/// One GEMM y[m,n] = x[m,k]·W[k,n] as a one-kernel step (`decodesim gemm`): the scenario's
+/// dtypes, and bytes and FLOPs counted exactly as lower() counts a layer's GEMM.
+KernelGraph lower_gemm(const Scenario& scenario, std::uint64_t m, std::uint64_t n, std::uint64_t k);
+
 /// Bytes one chip keeps resident: its weights (embedding table replicated, everything else
 /// as sharded by lower()) plus its KV cache at the largest context of the scenario
 /// (context + tokens - 1 positions for every sequence). Activations are not counted.

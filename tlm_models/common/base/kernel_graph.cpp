@@ -1,5 +1,7 @@
 #include "common/base/kernel_graph.h"
 
+#include "common/base/kernel_record.h"
+
 namespace decodesim {
 
 const char* dtype_name(DType d) {
@@ -56,6 +58,26 @@ std::uint64_t KernelGraph::total_flops() const {
 #include "common/base/kernel_record.h"
 
 namespace decodesim {
+
+KernelRecord record_for(const Kernel& k, std::uint32_t token, std::uint32_t chip) {
+  KernelRecord r;
+  r.name = k.name;
+  r.kind = k.kind;
+  r.op = k.op;
+  r.layer = k.layer;
+  r.token = token;
+  r.chip = chip;
+  r.m = k.m;
+  r.n = k.n;
+  r.k = k.k;
+  r.groups = k.groups;
+  r.weight_dtype = k.weight_dtype;
+  r.act_dtype = k.act_dtype;
+  r.kv_dtype = k.kv_dtype;
+  r.flops = k.flops;
+  r.vector_ops = k.vector_ops;
+  return r;
+}
 
 std::string classify_bound(Picos duration, const std::vector<std::pair<std::string, Picos>>& demands) {
   std::string best = "latency";

@@ -18,6 +18,11 @@ struct KernelRecord {
   std::uint32_t token = 0;
   std::uint32_t chip = 0;
 
+  // The kernel's shape and dtypes as lowered (see Kernel): GEMM y[m,n] = x[m,k]·W[k,n] in
+  // `groups` instances; other kinds use m/n/k as Kernel documents. Reports show them.
+  std::uint64_t m = 0, n = 0, k = 0, groups = 1;
+  DType weight_dtype = DType::BF16, act_dtype = DType::BF16, kv_dtype = DType::BF16;
+
   Picos start = 0;        ///< first activity (a prefetch may start before the predecessor ends)
   Picos end = 0;
   Picos exclusive = 0;    ///< end minus the predecessor's end: this kernel's share of the token time
@@ -41,6 +46,10 @@ struct KernelRecord {
     return 0;
   }
 };
+
+/// A record of kernel `k` of token `token` on chip `chip` with everything the kernel itself
+/// says (identity, shape, dtypes, FLOPs, vector ops) filled in; the tile adds what it measured.
+KernelRecord record_for(const Kernel& k, std::uint32_t token, std::uint32_t chip);
 
 /// Names the bound from busy times: the largest mechanism if it covers at least half of the
 /// kernel's time, otherwise "latency" (nothing was busy enough: dependencies and fixed costs).

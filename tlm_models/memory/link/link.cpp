@@ -40,9 +40,15 @@ Picos Link::transfer(Bytes bytes, Picos start, std::uint32_t hops) {
   const Picos ser = m_cfg.serialization(bytes);
   m_free = s + ser;
   m_busy += ser;
+  if (m_trace) m_trace->slice(m_track, "send", s, m_free);
   m_bytes += bytes;
   ++m_messages;
   return m_free + m_latency + static_cast<Picos>(hops) * m_per_hop;
+}
+
+void Link::set_trace(TraceWriter* trace, int chip, const std::string& track_name) {
+  m_trace = trace;
+  m_track = trace ? trace->track(chip, track_name) : -1;
 }
 
 const StatGroup& Link::stats() const {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/base/stats.h"
+#include "common/base/trace.h"
 #include "common/base/units.h"
 #include "common/config/schema.h"
 
@@ -42,9 +43,14 @@ class Link {
   std::uint64_t messages() const { return m_messages; }
   double energy_pj() const { return static_cast<double>(m_bytes) * 8.0 * m_cfg.pj_per_bit; }
   const StatGroup& stats() const;
+  /// Every transfer becomes a slice (its serialisation on this link) on track `track_name` of
+  /// chip `chip` in `trace`, so timelines show link activity next to the kernels.
+  void set_trace(TraceWriter* trace, int chip, const std::string& track_name);
 
  private:
   LinkConfig m_cfg;
+  TraceWriter* m_trace = nullptr;
+  int m_track = -1;
   Picos m_latency, m_per_hop;
   Picos m_free = 0, m_busy = 0;
   Bytes m_bytes = 0;
