@@ -141,7 +141,6 @@ SplitSets split_sets(const std::vector<std::string>& sets) {
   return out;
 }
 
-namespace {
 
 system::RunRequest build_request(const RunOptions& o, const Paths& paths) {
   SplitSets sets = split_sets(o.sets);
@@ -157,6 +156,10 @@ system::RunRequest build_request(const RunOptions& o, const Paths& paths) {
 }
 
 }  // namespace
+
+workload::Scenario scenario_from_flags(const ScenarioFlags& f, std::uint64_t seed) {
+  return scenario_from_flags(f, seed, {});
+}
 
 int simulate_and_report(const std::function<system::RunRequest()>& build, const RunOutputs& o, const std::string& kind,
                         const ConsoleFn& console, const nlohmann::json& extra, std::ostream& out, std::ostream& err) {
