@@ -64,12 +64,7 @@ Picos TpuTile::vector_phase(std::uint64_t ops, Picos ready, Accum& acc) {
   const Picos dur = cycles_to_ps(ceil_div<std::uint64_t>(ops, width) + m_cfg.vector.latency_cycles);
   acc.vector += dur;
   m_vector_ops += static_cast<double>(ops);
-  if (m_trace) {
-    SliceArgs a;
-    a.layer = m_running->layer;
-    a.ops = ops;
-    m_trace->slice(m_track_vpu, m_running->name + " vector", ready, ready + dur, std::move(a));
-  }
+  trace_vector("vector", ready, ready + dur, ops);
   return ready + dur;
 }
 
@@ -85,6 +80,14 @@ void TpuTile::trace_dma(const char* what, Picos start, Picos end, Bytes bytes) {
   a.layer = m_running->layer;
   a.bytes = bytes;
   m_trace->slice(m_track_dma, m_running->name + " " + what, start, end, std::move(a));
+}
+
+void TpuTile::trace_vector(const char* what, Picos start, Picos end, std::uint64_t ops) {
+  if (!m_trace) return;
+  SliceArgs a;
+  a.layer = m_running->layer;
+  a.ops = ops;
+  m_trace->slice(m_track_vpu, m_running->name + " " + what, start, end, std::move(a));
 }
 
 const TpuTile::StreamCost& TpuTile::stream_cost(const matmul::TileShape& shape) {
@@ -389,12 +392,7 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
       c.softmax_done = vpu_free + cycles_to_ps(m_cfg.vector.latency_cycles);
       acc.vector += occupy;
       m_vector_ops += static_cast<double>(ops);
-      if (m_trace) {
-        SliceArgs a;
-        a.layer = m_running->layer;
-        a.ops = ops;
-        m_trace->slice(m_track_vpu, m_running->name + " softmax", vstart, c.softmax_done, std::move(a));
-      }
+      trace_vector("softmax", vstart, c.softmax_done, ops);
       m_macs += 2.0 * static_cast<double>(m * d * c.npos);
       pending[x].push_back(c);
     }

@@ -80,6 +80,8 @@ class TpuTile : public sc_core::sc_module {
   Picos traced_dma(Bytes addr, Bytes bytes, bool write, Picos start, const char* what);
   /// One DMA-track slice of the running kernel: `bytes` moved in [start, end).
   void trace_dma(const char* what, Picos start, Picos end, Bytes bytes);
+  /// One vector-unit slice (norms, softmax, element-wise ops) with its op count.
+  void trace_vector(const char* what, Picos start, Picos end, std::uint64_t ops);
   /// Decode attention as a fused kernel (README "Attention"): (sequence, KV head) pairs cut
   /// into position chunks that stream back to back through every MXU, K/V prefetched through
   /// the VMEM ring, softmax pipelined on the vector unit. Returns the kernel's end time.
