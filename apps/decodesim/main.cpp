@@ -75,7 +75,13 @@ int sc_main(int argc, char** argv) {
   std::string vr_tiles;
   vr_cmd->add_option("--tiles", vr_tiles, "random tiles per size (default 1000, at most 10000000)");
   vr_cmd->add_option("--seed", vr.seed, "seed of the random tiles (default 1)");
-  vr_cmd->add_option("--wave", vr.wave_path, "write an FST waveform (traced sizes only)");
+  vr_cmd->add_option("--wave", vr.wave_path, "write an FST waveform of every run");
+  std::vector<std::string> vr_rtl, vr_params;
+  vr_cmd->add_option("--rtl", vr_rtl, "your design's .sv/.v files (rtl/README.md is the contract); default: ours")
+      ->expected(1, -1);
+  vr_cmd->add_option("--top", vr.design.top, "top module of --rtl (default systolic_array)");
+  vr_cmd->add_option("--param", vr_params, "NAME=INT parameter override of the top (repeatable)");
+  vr_cmd->add_option("--fail-wave-dir", vr.failure_wave_dir, "where the FST of a failing run goes (default .)");
 
   decodesim::sweep::SweepOptions sw;
   bool no_progress = false;
@@ -143,7 +149,7 @@ int sc_main(int argc, char** argv) {
     if (*report_cmd) return decodesim::sweep::cmd_sweep_report(rep, std::cout, std::cerr);
     if (*explain) return cmd_config_explain(section, markdown, std::cout, std::cerr);
     if (*show) return cmd_config_show(show_system, show_sets, std::cout, std::cerr);
-    if (*vr_cmd) return cmd_validate_rtl(vr, vr_sizes, vr_tiles, std::cout, std::cerr);
+    if (*vr_cmd) return cmd_validate_rtl(vr, vr_sizes, vr_tiles, vr_rtl, vr_params, std::cout, std::cerr);
     if (*val_cmd) return decodesim::validation::cmd_validate(val, std::cout, std::cerr);
     if (*version) {
       const auto paths = decodesim::driver::Paths::from_env();

@@ -553,6 +553,7 @@ int cmd_config_show(const std::string& system, const std::vector<std::string>& s
 }
 
 int cmd_validate_rtl(matmul::ValidateOptions opts, const std::string& sizes, const std::string& tiles,
+                     const std::vector<std::string>& rtl_files, const std::vector<std::string>& params,
                      std::ostream& out, std::ostream& err) {
   try {
     if (!sizes.empty()) {
@@ -580,24 +581,41 @@ int cmd_validate_rtl(matmul::ValidateOptions opts, const std::string& sizes, con
                                  "'" + tiles + "'", "[1, " + std::to_string(kMaxTiles) + "]");
       opts.tiles = v;
     }
-    // Every size must have a build (a traced one for --wave) before the first waveform is written.
-    const bool traced = !opts.wave_path.empty();
-    for (const std::uint32_t size : opts.sizes) {
-      bool built = false;
-      for (const auto& b : matmul::rtl_builds()) built |= b.size == size && b.weight_buffers == 2 && b.traced == traced;
-      if (!built)
-        throw config::InputError(config::SourceLoc{sizes.empty() ? (traced ? "--wave" : "--sizes") : "--sizes", 1, 1},
-                                 "sizes",
-                                 traced ? "no FST-traced RTL build for this size (--wave needs one; choose --sizes)"
-                                        : "no RTL build for this size",
-                                 std::to_string(size) + "x" + std::to_string(size), matmul::rtl_built_sizes(traced));
+    for (const std::string& f : rtl_files) opts.design.sources.push_back(std::filesystem::absolute(f).string());
+    opts.design.where = "--rtl";
+    for (const std::string& p : params) {
+      const std::size_t eq = p.find('=');
+      std::int64_t v = 0;
+      const char* b = eq == std::string::npos ? nullptr : p.data() + eq + 1;
+      const auto [end, ec] = b ? std::from_chars(b, p.data() + p.size(), v) : std::from_chars_result{nullptr, {}};
+      if (!b || eq == 0 || ec != std::errc() || end != p.data() + p.size())
+        throw config::InputError(config::SourceLoc{"--param", 1, 1}, "param", "expected NAME=INT", "'" + p + "'",
+                                 "e.g. --param Latency=3");
+      const std::string name = p.substr(0, eq);
+      if (name == "Rows" || name == "Cols" || name == "WeightBuffers")
+        throw config::InputError(config::SourceLoc{"--param", 1, 1}, "param", "is set from --sizes", "'" + p + "'",
+                                 "other parameters of the top");
+      opts.design.parameters[name] = v;
     }
+    if (opts.design.empty() && (!params.empty() || opts.design.top != "systolic_array"))
+      throw config::InputError(config::SourceLoc{"--top", 1, 1}, "top", "--top and --param need --rtl",
+                               opts.design.top, "--rtl FILE.sv... --top NAME");
+    // Our own RTL's sizes are checked before anything runs; a user design's contract is
+    // checked at each size before its first tile (a wrong width depends on the size).
+    if (opts.design.empty())
+      for (const std::uint32_t size : opts.sizes)
+        if (!matmul::rtl_can_build(matmul::MatmulConfig{}, {size, size, 2}))
+          throw config::InputError(config::SourceLoc{"--sizes", 1, 1}, "sizes", "our RTL core has no such size",
+                                   std::to_string(size) + "x" + std::to_string(size), matmul::rtl_buildable_sizes());
     for (const std::uint32_t size : opts.sizes)
       check_output(matmul::wave_path_for(opts, size), "--wave", OutKind::File);
     return matmul::run_validate_rtl(opts, out);
   } catch (const config::InputError& e) {
     err << "decodesim: error: " << e.what() << "\n";
     return kExitBadInput;
+  } catch (const std::runtime_error& e) {
+    err << "decodesim: error: " << e.what() << "\n";
+    return kExitSimFailure;
   }
 }
 

@@ -112,10 +112,13 @@ int cmd_config_explain(const std::string& section, bool markdown, std::ostream& 
 int cmd_config_show(const std::string& system, const std::vector<std::string>& sets, std::ostream& out,
                     std::ostream& err);
 
-/// `validate-rtl`: `sizes` is the --sizes text ("8,16"; empty = all built sizes), `tiles` the
-/// --tiles text (empty = the default). Sizes, tiles and waveform paths are all checked before
-/// the first tile runs. Returns 0 on a full pass, 1 on any mismatch, 2 on bad input.
+/// `validate-rtl`: `sizes` is the --sizes text ("8,16"; empty = 4,8,16,32), `tiles` the
+/// --tiles text (empty = the default), `rtl_files`/`params` the --rtl files and --param
+/// NAME=INT overrides of a user design. Sizes, tiles, waveform paths and the design's port
+/// contract are all checked before the first tile runs. Returns 0 on a full pass, 1 on any
+/// mismatch, 2 on bad input (or a missing verilator/compiler), 3 when a model fails to build.
 int cmd_validate_rtl(matmul::ValidateOptions opts, const std::string& sizes, const std::string& tiles,
+                     const std::vector<std::string>& rtl_files, const std::vector<std::string>& params,
                      std::ostream& out, std::ostream& err);
 
 }  // namespace decodesim::driver

@@ -11,26 +11,41 @@ const config::Schema<MatmulConfig>& MatmulConfig::schema() {
   static const config::Schema<MatmulConfig> s =
       config::Schema<MatmulConfig>("matmul-core implementation in this tile's slot")
           .choice("impl", &MatmulConfig::impl, {{"tlm", MatmulImpl::Tlm}, {"rtl", MatmulImpl::Rtl}}, MatmulImpl::Tlm,
-                  "tlm: closed-form timing model; rtl: Verilated SystemVerilog array (cycles counted)");
+                  "tlm: closed-form timing model; rtl: Verilated SystemVerilog array (cycles counted)")
+          .section("rtl", &MatmulConfig::rtl);
   return s;
 }
 
-namespace {
-// splitmix64: a full-period mixer, so neighbouring (seed, beat) pairs are independent.
-std::uint64_t mix(std::uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+const config::Schema<MatmulRtlConfig>& MatmulRtlConfig::schema() {
+  static const config::Schema<MatmulRtlConfig> s =
+      config::Schema<MatmulRtlConfig>("the SystemVerilog design that impl: rtl runs (rtl/README.md is its contract)")
+          .paths("sources", &MatmulRtlConfig::sources, 256,
+                 "your .sv/.v files, relative to this config file; empty: decodesim's own rtl/ array. Verilated "
+                 "on first use into ~/.cache/decodesim/rtl")
+          .text("top", &MatmulRtlConfig::top, "systolic_array", "top module of sources; must have rtl/README.md's ports")
+          .int_map("parameters", &MatmulRtlConfig::parameters,
+                   "extra parameter overrides of the top (Rows, Cols and WeightBuffers come from the array's geometry)");
+  return s;
 }
-}  // namespace
 
-std::uint32_t ResultBackpressure::stall_cycles(std::uint64_t beat) const {
-  if (!enabled()) return 0;
-  const std::uint64_t z = mix(seed ^ mix(beat));
-  const double u = static_cast<double>(z >> 11) * 0x1.0p-53;
-  if (u >= probability) return 0;
-  return 1 + static_cast<std::uint32_t>(mix(z) % max_stall);
+void MatmulRtlConfig::validate(const config::Node* n, const std::string& path) const {
+  for (const char* fixed : {"Rows", "Cols", "WeightBuffers"})
+    if (parameters.count(fixed))
+      config::fail_at(n ? n->find("parameters") : nullptr, config::detail::join_path(path, "parameters"), fixed,
+                      "is set from the array's geometry, not here", std::to_string(parameters.at(fixed)),
+                      "other parameters of the top");
+  if (!sources.empty() && top.empty())
+    config::fail_at(n, path, "top", "must name the top module of sources", "\"\"", "a module name");
+}
+
+bool rtl_can_build(const MatmulConfig& cfg, const ArrayGeometry& g) {
+  if (!cfg.rtl.sources.empty()) return true;
+  return g.rows >= 1 && g.rows <= 256 && g.cols >= 2 && g.cols <= 256 && (g.weight_buffers == 1 || g.weight_buffers == 2);
+}
+
+std::string rtl_buildable_sizes() {
+  return "rows 1-256 x cols 2-256 with weight_buffers 1 or 2 (rtl/README.md; prebuilt: " + rtl_built_sizes(false) +
+         "; others are Verilated on first use), or any size with matmul.rtl.sources";
 }
 
 void check_tile_args(const ArrayGeometry& g, const TileShape& s, const std::vector<TileData>* tiles) {
@@ -62,7 +77,16 @@ std::unique_ptr<MatmulCore> make_matmul_core(const MatmulConfig& cfg, const Arra
                                              const std::string& where) {
   switch (cfg.impl) {
     case MatmulImpl::Tlm: return std::make_unique<TlmSystolicCore>(g);
-    case MatmulImpl::Rtl: return make_rtl_matmul_core(g, {}, where);
+    case MatmulImpl::Rtl: {
+      RtlCoreOptions opts;
+      if (!cfg.rtl.sources.empty()) {
+        opts.design.sources = cfg.rtl.sources;
+        opts.design.top = cfg.rtl.top;
+        opts.design.parameters = cfg.rtl.parameters;
+        opts.design.where = where.substr(0, where.rfind('.')) + ".rtl.sources";
+      }
+      return make_rtl_matmul_core(g, opts, where);
+    }
   }
   return nullptr;
 }

@@ -16,46 +16,15 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "common/base/units.h"
 #include "common/config/schema.h"
+#include "matmul/tile.h"
 
 namespace decodesim::matmul {
-
-struct ArrayGeometry {
-  std::uint32_t rows = 128;          ///< K dimension held in the array
-  std::uint32_t cols = 128;          ///< N dimension held in the array
-  std::uint32_t weight_buffers = 2;  ///< 2: next tile's weights load while the current tile streams
-};
-
-struct TileShape {
-  std::uint32_t m = 1;  ///< activation vectors streamed through this tile
-  std::uint32_t k = 0;  ///< rows of W used (≤ rows)
-  std::uint32_t n = 0;  ///< cols of W used (≤ cols)
-};
-
-/// Optional data for functional runs. Row-major int8 inputs, int32 outputs.
-struct TileData {
-  std::vector<std::int8_t> weights;  ///< k × n
-  std::vector<std::int8_t> acts;     ///< m × k
-  std::vector<std::int32_t> out;     ///< m × n, filled by the core
-};
-
-/// Seeded consumer behaviour on the result port, shared by both cores so their cycle counts
-/// stay comparable under backpressure. Disabled (always ready) by default.
-struct ResultBackpressure {
-  std::uint64_t seed = 0;
-  double probability = 0.0;    ///< chance that a result beat is held at all
-  std::uint32_t max_stall = 0;  ///< a held beat waits 1..max_stall cycles
-
-  bool enabled() const { return probability > 0.0 && max_stall > 0; }
-  /// Cycles the consumer withholds ready after result beat `beat` becomes valid.
-  /// A pure function of (seed, beat), so any core can replay it.
-  std::uint32_t stall_cycles(std::uint64_t beat) const;
-};
 
 class MatmulCore {
  public:
@@ -82,12 +51,28 @@ void check_tile_args(const ArrayGeometry& g, const TileShape& shape, const std::
 
 enum class MatmulImpl { Tlm, Rtl };
 
+/// `<tile>.matmul.rtl` section: which SystemVerilog design `impl: rtl` runs.
+struct MatmulRtlConfig {
+  std::vector<std::string> sources;  ///< empty: our own rtl/systolic_array.sv
+  std::string top = "systolic_array";
+  std::map<std::string, std::int64_t> parameters;
+  static const config::Schema<MatmulRtlConfig>& schema();
+  void validate(const config::Node* n, const std::string& path) const;
+};
+
 /// `<tile>.matmul` section.
 struct MatmulConfig {
   MatmulImpl impl = MatmulImpl::Tlm;
+  MatmulRtlConfig rtl;
   static const config::Schema<MatmulConfig>& schema();
   void validate(const config::Node* n, const std::string& path) const {}
 };
+
+/// Whether `impl: rtl` can build a core for `g`: our own RTL covers rtl/README.md's parameter
+/// range; a user design (matmul.rtl.sources) takes any size and is checked when built.
+bool rtl_can_build(const MatmulConfig& cfg, const ArrayGeometry& g);
+/// The sizes rtl_can_build accepts, as an error's "allowed" text.
+std::string rtl_buildable_sizes();
 
 /// Builds the core for `impl`. For Rtl, throws config::InputError naming the built sizes
 /// when no RTL library exists for this geometry (see rtl_matmul_core.h).

@@ -1,5 +1,7 @@
 #include "matmul/rtl_matmul_core.h"
 
+#include <iostream>
+
 #include "common/config/error.h"
 
 namespace decodesim::matmul {
@@ -46,15 +48,20 @@ Cycles RtlMatmulCore::run_tiles(const TileShape& shape, std::vector<TileData>& t
 std::unique_ptr<RtlMatmulCore> make_rtl_matmul_core(const ArrayGeometry& g, const RtlCoreOptions& opts,
                                                     const std::string& where) {
   const bool traced = !opts.wave_path.empty();
-  for (const RtlBuild& b : rtl_builds())
-    if (b.size == g.rows && b.size == g.cols && b.weight_buffers == g.weight_buffers && b.traced == traced)
-      return std::make_unique<RtlMatmulCore>(g, b.make(opts.wave_path));
-  const std::string got = std::to_string(g.rows) + "x" + std::to_string(g.cols) + " with weight_buffers " +
-                          std::to_string(g.weight_buffers);
-  throw config::InputError(config::SourceLoc{}, where,
-                           traced ? "no FST-traced RTL build of the matmul core for this array"
-                                  : "no RTL build of the matmul core for this array",
-                           got, rtl_built_sizes(traced));
+  if (opts.design.empty()) {
+    for (const RtlBuild& b : rtl_builds())
+      if (b.size == g.rows && b.size == g.cols && b.weight_buffers == g.weight_buffers && b.traced == traced)
+        return std::make_unique<RtlMatmulCore>(g, b.make(opts.wave_path));
+    if (!rtl_can_build(MatmulConfig{}, g))
+      throw config::InputError(config::SourceLoc{}, where, "our RTL core (rtl/) has no such size",
+                               std::to_string(g.rows) + "x" + std::to_string(g.cols) + " with weight_buffers " +
+                                   std::to_string(g.weight_buffers),
+                               rtl_buildable_sizes());
+  }
+  RtlDesign design = opts.design.empty() ? builtin_rtl_design() : opts.design;
+  if (opts.design.empty()) design.where = where;
+  const std::string so = ensure_rtl_model(design, g, traced, std::cerr);
+  return std::make_unique<RtlMatmulCore>(g, load_rtl_model(so, g, opts.wave_path));
 }
 
 }  // namespace decodesim::matmul

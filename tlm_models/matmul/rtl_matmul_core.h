@@ -11,18 +11,10 @@
 #include <vector>
 
 #include "matmul/matmul_core.h"
+#include "matmul/rtl_build.h"
+#include "matmul/rtl_sim.h"
 
 namespace decodesim::matmul {
-
-/// One Verilated array clocked from C++ (implemented in rtl_models.cpp).
-class RtlSim {
- public:
-  virtual ~RtlSim() = default;
-  /// Runs `count` tiles through the pins; returns the rising edges from the first weight
-  /// beat to the last result accepted. `tiles` may be null (timing only, zero data).
-  virtual Cycles run(const TileShape& shape, std::uint64_t count, std::vector<TileData>* tiles,
-                     const ResultBackpressure& bp) = 0;
-};
 
 /// One Verilated library that this binary links (the set is fixed in rtl/CMakeLists.txt).
 struct RtlBuild {
@@ -44,6 +36,7 @@ bool rtl_build_exists(const ArrayGeometry& g);
 
 struct RtlCoreOptions {
   std::string wave_path;  ///< non-empty: dump an FST waveform of every cycle to this file
+  RtlDesign design;       ///< empty: our own rtl/ (linked in when prebuilt, else built on demand)
 };
 
 class RtlMatmulCore final : public MatmulCore {
@@ -62,8 +55,10 @@ class RtlMatmulCore final : public MatmulCore {
   Cycles m_total_cycles = 0;
 };
 
-/// The RTL core for `g`. Throws config::InputError at `where` listing the built sizes when
-/// no library matches (or, with a wave path, no traced one does).
+/// The RTL core for `g`: the linked-in library when one matches (our own design, prebuilt
+/// size, traced when a wave path is given), else a model built on demand (rtl_build.h) with
+/// a progress line on stderr. Throws config::InputError at `where` for a size our RTL does
+/// not allow, a missing tool or a design that breaks the contract.
 std::unique_ptr<RtlMatmulCore> make_rtl_matmul_core(const ArrayGeometry& g, const RtlCoreOptions& opts = {},
                                                     const std::string& where = "matmul.impl");
 

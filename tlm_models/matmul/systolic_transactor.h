@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "matmul/matmul_core.h"
+#include "matmul/tile.h"
 
 namespace decodesim::matmul {
 
@@ -57,6 +57,15 @@ class SystolicTransactor {
   }
 
   bool done() const { return m_r_tile >= m_count; }
+
+  /// Where the run stands, for a stall diagnosis: beats accepted on each port so far.
+  std::string progress() const {
+    return "accepted: weight rows " + std::to_string(m_w_tile * m_shape.k + m_w_row) + "/" +
+           std::to_string(m_count * m_shape.k) + ", activations " + std::to_string(m_a_tile * m_shape.m + m_a_vec) +
+           "/" + std::to_string(m_count * m_shape.m) + ", results " + std::to_string(m_r_tile * m_shape.m + m_r_vec) +
+           "/" + std::to_string(m_count * m_shape.m) + " (tile " + std::to_string(m_r_tile) + ", vector " +
+           std::to_string(m_r_vec) + ")";
+  }
 
   void drive(Pins& p) {
     m_w_valid = m_w_tile < m_count;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <random>
 #include <sstream>
 
@@ -24,16 +25,6 @@ std::int8_t random_int8(std::mt19937_64& rng, bool extremes_only) {
 
 std::uint32_t pick_dim(std::mt19937_64& rng, std::uint32_t full) {
   return rng() % 2 == 0 ? full : 1 + static_cast<std::uint32_t>(rng() % full);
-}
-
-std::string describe(const ArrayGeometry& g, const ConformanceRun& run, std::uint64_t index) {
-  std::ostringstream s;
-  s << g.rows << "x" << g.cols << " weight_buffers " << g.weight_buffers << ", run " << index << ": m="
-    << run.shape.m << " k=" << run.shape.k << " n=" << run.shape.n << " tiles=" << run.tiles.size();
-  if (run.backpressure.enabled())
-    s << " backpressure(seed " << run.backpressure.seed << ", p " << run.backpressure.probability << ", max "
-      << run.backpressure.max_stall << ")";
-  return s.str();
 }
 
 }  // namespace
@@ -68,6 +59,20 @@ ConformanceRun make_conformance_run(const ArrayGeometry& g, std::uint64_t seed, 
   return run;
 }
 
+namespace {
+
+std::string run_text(const ConformanceRun& run) {
+  std::ostringstream s;
+  s << "m=" << run.shape.m << " k=" << run.shape.k << " n=" << run.shape.n << ", " << run.tiles.size()
+    << (run.tiles.size() == 1 ? " tile" : " tiles back to back");
+  if (run.backpressure.enabled())
+    s << ", result backpressure (seed " << run.backpressure.seed << ", p " << run.backpressure.probability
+      << ", max stall " << run.backpressure.max_stall << ")";
+  return s.str();
+}
+
+}  // namespace
+
 void compare_run(MatmulCore& rtl, MatmulCore& tlm, const ConformanceRun& run, std::uint64_t index, ValidateRow& row) {
   const ArrayGeometry& g = rtl.geometry();
   std::vector<TileData> rtl_tiles = run.tiles;
@@ -75,27 +80,45 @@ void compare_run(MatmulCore& rtl, MatmulCore& tlm, const ConformanceRun& run, st
   rtl.set_result_backpressure(run.backpressure);
   tlm.set_result_backpressure(run.backpressure);
 
-  const auto t0 = std::chrono::steady_clock::now();
-  const Cycles rtl_cycles = rtl.run_tiles(run.shape, rtl_tiles);
-  row.rtl_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const Cycles tlm_cycles = tlm.run_tiles(run.shape, tlm_tiles);
-
   std::string failure;
+  const Cycles tlm_cycles = tlm.run_tiles(run.shape, tlm_tiles);
+  Cycles rtl_cycles = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    rtl_cycles = rtl.run_tiles(run.shape, rtl_tiles);
+  } catch (const std::exception& e) {
+    // A lost beat or a broken res_last_o: the RTL broke the handshake contract.
+    failure = std::string("the RTL broke the handshake: ") + e.what() + "; expected " + std::to_string(tlm_cycles) +
+              " cycles (TLM)";
+    ++row.cycle_mismatches;
+  }
+  row.rtl_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
   ++row.runs;
   row.rtl_cycles += rtl_cycles;
-  if (rtl_cycles != tlm_cycles) {
-    ++row.cycle_mismatches;
-    failure = "cycles rtl " + std::to_string(rtl_cycles) + " tlm " + std::to_string(tlm_cycles);
-  }
-  for (std::size_t i = 0; i < run.tiles.size(); ++i) {
+  for (std::size_t i = 0; i < run.tiles.size() && failure.empty(); ++i) {
     TileData ref = run.tiles[i];
     reference_tile(run.shape, ref);
-    if (rtl_tiles[i].out != tlm_tiles[i].out || rtl_tiles[i].out != ref.out) {
-      ++row.data_mismatches;
-      if (failure.empty()) failure = "tile " + std::to_string(i) + " output differs";
+    if (rtl_tiles[i].out == tlm_tiles[i].out && rtl_tiles[i].out == ref.out) continue;
+    ++row.data_mismatches;
+    for (std::size_t e = 0; e < ref.out.size(); ++e) {
+      if (rtl_tiles[i].out[e] == ref.out[e] && tlm_tiles[i].out[e] == ref.out[e]) continue;
+      const std::size_t r = e / run.shape.n, c = e % run.shape.n;
+      failure = "tile " + std::to_string(i) + ": first differing output element [vector " + std::to_string(r) +
+                "][column " + std::to_string(c) + "]: expected " + std::to_string(ref.out[e]) + " (reference GEMM), got " +
+                std::to_string(rtl_tiles[i].out[e]) + " (RTL), " + std::to_string(tlm_tiles[i].out[e]) + " (TLM)";
+      break;
     }
-    for (std::int8_t v : run.tiles[i].weights) row.extreme_values += (v == -128 || v == 127);
-    for (std::int8_t v : run.tiles[i].acts) row.extreme_values += (v == -128 || v == 127);
+  }
+  if (failure.empty() && rtl_cycles != tlm_cycles) {
+    ++row.cycle_mismatches;
+    failure = "cycles rtl " + std::to_string(rtl_cycles) + " tlm " + std::to_string(tlm_cycles) +
+              ": from the first weight beat to the last result, expected " + std::to_string(tlm_cycles) +
+              " (TLM), got " + std::to_string(rtl_cycles) + " (RTL)";
+  }
+  for (const TileData& t : run.tiles) {
+    for (std::int8_t v : t.weights) row.extreme_values += (v == -128 || v == 127);
+    for (std::int8_t v : t.acts) row.extreme_values += (v == -128 || v == 127);
   }
   row.tiles += run.tiles.size();
   if (run.shape.k < g.rows || run.shape.n < g.cols) row.partial_tiles += run.tiles.size();
@@ -103,7 +126,12 @@ void compare_run(MatmulCore& rtl, MatmulCore& tlm, const ConformanceRun& run, st
   if (run.shape.m > g.rows) row.m_over_rows_tiles += run.tiles.size();
   row.back_to_back_runs += run.tiles.size() > 1;
   row.backpressure_runs += run.backpressure.enabled();
-  if (!failure.empty() && row.first_failure.empty()) row.first_failure = describe(g, run, index) + ": " + failure;
+  if (!failure.empty() && !row.failed_run_recorded) {
+    row.first_failure = "run " + std::to_string(index) + " (" + run_text(run) + "): " + failure;
+    row.failed_run_recorded = true;
+    row.failed_run = run;
+    row.failed_index = index;
+  }
 }
 
 std::string wave_path_for(const ValidateOptions& opts, std::uint32_t size) {
@@ -116,27 +144,59 @@ std::string wave_path_for(const ValidateOptions& opts, std::uint32_t size) {
   return wave;
 }
 
+namespace {
+
+// Replays the failing run alone on a traced build, so the waveform holds just that run.
+std::string write_failure_wave(const ValidateOptions& opts, const ValidateRow& row) {
+  namespace fs = std::filesystem;
+  const ArrayGeometry& g = row.geometry;
+  const std::string top = opts.design.empty() ? "systolic_array" : opts.design.top;
+  fs::create_directories(opts.failure_wave_dir);
+  const fs::path wave = fs::absolute(fs::path(opts.failure_wave_dir) /
+                                     ("validate-rtl_" + top + "_" + std::to_string(g.rows) + "x" + std::to_string(g.cols) +
+                                      "_wb" + std::to_string(g.weight_buffers) + "_seed" + std::to_string(opts.seed) +
+                                      "_run" + std::to_string(row.failed_index) + ".fst"))
+                              .lexically_normal();
+  {
+    std::unique_ptr<RtlMatmulCore> traced = make_rtl_matmul_core(g, {wave.string(), opts.design}, "validate-rtl --sizes");
+    std::vector<TileData> tiles = row.failed_run.tiles;
+    traced->set_result_backpressure(row.failed_run.backpressure);
+    try {
+      traced->run_tiles(row.failed_run.shape, tiles);
+    } catch (const std::exception&) {
+      // The stall is what the waveform shows; the core closes the file when it goes.
+    }
+  }
+  return wave.string();
+}
+
+}  // namespace
+
 std::vector<ValidateRow> validate_rtl(const ValidateOptions& opts) {
   std::vector<ValidateRow> rows;
   for (std::size_t si = 0; si < opts.sizes.size(); ++si) {
     const std::uint32_t size = opts.sizes[si];
     const std::string wave = wave_path_for(opts, size);
     for (std::uint32_t wb : {2u, 1u}) {
-      // weight_buffers 2 is the configured default and is built at every size, so a size
-      // without it is the user's error (make_rtl_matmul_core says which exist). The
-      // 1-buffer build is covered where it exists; waveforms come from the 2-buffer one.
+      // weight_buffers 2 is the configured default and runs at every size. The 1-buffer
+      // array is covered where it is prebuilt (our own RTL only); waveforms come from the
+      // 2-buffer one.
       if (wb == 1) {
         bool built = false;
         for (const RtlBuild& b : rtl_builds()) built |= b.size == size && b.weight_buffers == 1 && !b.traced;
-        if (!built || !wave.empty()) continue;
+        if (!built || !wave.empty() || !opts.design.empty()) continue;
       }
       const ArrayGeometry g{size, size, wb};
-      std::unique_ptr<RtlMatmulCore> rtl = make_rtl_matmul_core(g, {wave}, "validate-rtl --sizes");
+      std::unique_ptr<RtlMatmulCore> rtl = make_rtl_matmul_core(g, {wave, opts.design}, "validate-rtl --sizes");
       TlmSystolicCore tlm(g);
       ValidateRow row;
       row.geometry = g;
-      for (std::uint64_t i = 0; row.tiles < opts.tiles; ++i)
+      for (std::uint64_t i = 0; row.tiles < opts.tiles; ++i) {
         compare_run(*rtl, tlm, make_conformance_run(g, opts.seed, i), i, row);
+        if (row.failed_run_recorded && opts.stop_at_first_failure) break;
+      }
+      rtl.reset();
+      if (row.failed_run_recorded && !opts.failure_wave_dir.empty()) row.failure_wave = write_failure_wave(opts, row);
       rows.push_back(row);
     }
   }
@@ -160,7 +220,10 @@ int run_validate_rtl(const ValidateOptions& opts, std::ostream& out) {
     out << line;
     if (!r.pass()) {
       ok = false;
-      out << "  first failure: " << r.first_failure << "\n";
+      out << "  FAIL " << (opts.design.empty() ? std::string("systolic_array") : opts.design.top) << " " << array
+          << " weight_buffers " << r.geometry.weight_buffers << ", seed " << opts.seed << ", "
+          << r.first_failure << "\n";
+      if (!r.failure_wave.empty()) out << "  waveform of that run alone: " << r.failure_wave << "\n";
     }
   }
   out << "seed " << opts.seed << (ok ? ": all variants agree with the TLM model\n" : ": MISMATCH\n");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "matmul/matmul_core.h"
+#include "matmul/rtl_build.h"
 
 namespace decodesim::matmul {
 
@@ -42,12 +43,18 @@ struct ValidateRow {
   std::uint64_t backpressure_runs = 0;
   std::uint64_t extreme_values = 0;     ///< int8 inputs equal to -128 or 127
   std::string first_failure;            ///< empty on pass; else the first failing run, readable
+  bool failed_run_recorded = false;     ///< failed_run/failed_index hold the first failing run
+  ConformanceRun failed_run;
+  std::uint64_t failed_index = 0;
+  std::string failure_wave;             ///< FST of the first failing run alone (validate_rtl writes it)
 
   bool pass() const { return data_mismatches == 0 && cycle_mismatches == 0 && tiles > 0; }
   double rtl_cycles_per_s() const { return rtl_seconds > 0 ? static_cast<double>(rtl_cycles) / rtl_seconds : 0; }
 };
 
-/// Runs `run` through both cores and adds what it saw to `row`.
+/// Runs `run` through both cores and adds what it saw to `row`. A failure is located: the
+/// tile, the first differing output element with expected and got, or the cycle counts, or
+/// what the RTL had accepted when it stopped producing results.
 void compare_run(MatmulCore& rtl, MatmulCore& tlm, const ConformanceRun& run, std::uint64_t index, ValidateRow& row);
 
 struct ValidateOptions {
@@ -55,13 +62,21 @@ struct ValidateOptions {
   std::uint64_t tiles = 1000;                        ///< at least this many tiles per variant
   std::uint64_t seed = 1;
   std::string wave_path;  ///< non-empty: FST of the whole run (a _<N>x<N> suffix per size when several)
+  RtlDesign design;       ///< empty: our own rtl/; else a user design (--rtl/--top/--param)
+  /// Where the FST of a failing run is written (created if missing).
+  std::string failure_wave_dir = ".";
+  /// Stop a variant at its first failing run (the CLI does; the suite's own tests count all).
+  bool stop_at_first_failure = true;
 };
 
 /// The waveform file of `size`: wave_path itself, or with a _<N>x<N> suffix when several sizes run.
 std::string wave_path_for(const ValidateOptions& opts, std::uint32_t size);
 
-/// Validates every built variant (both weight_buffers settings where built) of each size.
-/// Throws config::InputError for a size that was not built.
+/// Validates each size: weight_buffers 2, plus 1 where our own RTL has it prebuilt. Sizes
+/// without a prebuilt library, and user designs, are built on demand (rtl_build.h). The
+/// first failing run of a variant is replayed alone on an FST-traced build into
+/// failure_wave_dir. Throws config::InputError for a size our RTL does not allow, a missing
+/// tool, or a user design that breaks the port contract.
 std::vector<ValidateRow> validate_rtl(const ValidateOptions& opts);
 
 /// The validate-rtl verb: prints one row per variant and returns 0 on a full pass, 1 on any

@@ -52,12 +52,12 @@ const config::Schema<TpuConfig>& TpuConfig::schema() {
 
 void TpuConfig::validate(const config::Node* n, const std::string& path) const {
   // Checked here, not when the tile is built, so the error can point at the config line.
-  if (matmul.impl == matmul::MatmulImpl::Rtl && !matmul::rtl_build_exists(geometry()))
+  if (matmul.impl == matmul::MatmulImpl::Rtl && !matmul::rtl_can_build(matmul, geometry()))
     config::fail_at(n ? n->find("matmul") : nullptr, path + ".matmul", "impl",
-                    "no RTL core was built for this array",
+                    "our RTL core (rtl/) has no such size for this array",
                     std::to_string(mxu.rows) + "x" + std::to_string(mxu.cols) + " with weight_buffers " +
                         std::to_string(mxu.weight_buffers),
-                    matmul::rtl_built_sizes(false));
+                    matmul::rtl_buildable_sizes());
   const std::uint64_t need = dma_block_bytes * vmem_buffers;
   if (need > vmem.capacity_bytes)
     config::fail_at(n, path, "dma_block_bytes", "weight buffers do not fit in VMEM",

@@ -1,5 +1,7 @@
 #include "common/config/schema.h"
 
+#include <filesystem>
+
 #include <algorithm>
 #include <cstdio>
 #include <iomanip>
@@ -24,6 +26,16 @@ std::string format_number(double v) {
   return buf;
 }
 std::string join_path(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
+std::string resolve_beside(const std::string& p, const std::string& file) {
+  namespace fs = std::filesystem;
+  const fs::path path(p);
+  if (path.is_absolute()) return p;
+  // --set values and tests carry a pseudo file name such as "--set"; they resolve from the
+  // working directory.
+  const fs::path base = fs::path(file).parent_path();
+  const bool real_file = !file.empty() && file[0] != '-' && file[0] != '<';
+  return fs::absolute(real_file ? base / path : path).lexically_normal().string();
+}
 }  // namespace detail
 
 void print_params(std::ostream& os, const std::vector<ParamInfo>& rows) {

@@ -18,6 +18,7 @@
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <limits>
 #include <ostream>
 #include <sstream>
@@ -51,6 +52,8 @@ SourceLoc loc_of(const Node* section, const std::string& key);
 namespace detail {
 std::string format_number(double v);
 std::string join_path(const std::string& a, const std::string& b);
+/// `p` if absolute (or `file` unknown), else `p` beside `file`, made absolute.
+std::string resolve_beside(const std::string& p, const std::string& file);
 
 template <class V>
 V parse_number(const Node& n, const std::string& path, const std::string& allowed) {
@@ -226,6 +229,47 @@ class Schema {
         v.push_back(x);
       }
       out.*member = v;
+    };
+    e.dump = [=](const T& in, nlohmann::json& j) { j[key] = in.*member; };
+    m_entries.push_back(std::move(e));
+    return std::move(*this);
+  }
+
+  /// A list of file paths; a relative path is resolved against the folder of the file that
+  /// wrote it (so a config copied with its sources keeps working).
+  Schema&& paths(const char* key, std::vector<std::string> T::*member, std::size_t max_len, const char* desc) && {
+    const std::string allowed = "up to " + std::to_string(max_len) + " file paths";
+    Entry e;
+    e.info = {key, "list", "path", "[]", allowed, desc};
+    e.read = [=](const Node* n, const std::string& path, T& out) {
+      if (!n) { out.*member = {}; return; }
+      if (!n->is_seq() || n->items.size() > max_len)
+        throw InputError(n->loc, path, "expected a list of file paths", n->render(), allowed);
+      std::vector<std::string> v;
+      for (const auto& item : n->items) {
+        if (!item.is_scalar() || item.scalar.empty())
+          throw InputError(item.loc, path, "expected a file path", item.render(), allowed);
+        v.push_back(detail::resolve_beside(item.scalar, item.loc.file));
+      }
+      out.*member = v;
+    };
+    e.dump = [=](const T& in, nlohmann::json& j) { j[key] = in.*member; };
+    m_entries.push_back(std::move(e));
+    return std::move(*this);
+  }
+
+  /// A map from names to integers (e.g. an RTL module's parameter overrides).
+  Schema&& int_map(const char* key, std::map<std::string, std::int64_t> T::*member, const char* desc) && {
+    const std::string allowed = "a map of NAME: integer";
+    Entry e;
+    e.info = {key, "map", "-", "{}", allowed, desc};
+    e.read = [=](const Node* n, const std::string& path, T& out) {
+      if (!n || n->is_null()) { out.*member = {}; return; }
+      if (!n->is_map()) throw InputError(n->loc, path, "expected a map", n->render(), allowed);
+      std::map<std::string, std::int64_t> m;
+      for (const auto& [k, v] : n->map)
+        m[k] = detail::parse_number<std::int64_t>(v, detail::join_path(path, k), "an integer");
+      out.*member = m;
     };
     e.dump = [=](const T& in, nlohmann::json& j) { j[key] = in.*member; };
     m_entries.push_back(std::move(e));

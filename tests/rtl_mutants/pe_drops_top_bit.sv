@@ -1,0 +1,78 @@
+// MUTANT pe_drops_top_bit (tests/rtl_mutants/README.md): the accumulator register keeps only
+// 31 bits, so every negative partial sum comes out positive.
+// One processing element of the weight-stationary array.
+//
+// Holds WeightBuffers int8 weights (one per bank). Each activation travels east together
+// with the bank it belongs to, so a PE always multiplies by the weight of the activation's
+// own tile: banks switch per activation wavefront, never by a global swap signal.
+// The partial sum travels south. Everything is registered, so one hop costs one cycle.
+module systolic_pe #(
+  parameter int unsigned WeightBuffers = 2,
+  localparam int unsigned BankW = (WeightBuffers > 1) ? $clog2(WeightBuffers) : 1
+) (
+  input  logic              clk_i,
+  input  logic              rst_ni,
+  input  logic              en_i,
+  // weight write: w_we_i / w_bank_i / w_data_i
+  input  logic              w_we_i,
+  input  logic [BankW-1:0]  w_bank_i,
+  input  logic [7:0]        w_data_i,
+  // activation from the west, forwarded east: act_i, act_bank_i -> act_o, act_bank_o
+  input  logic [7:0]        act_i,
+  input  logic [BankW-1:0]  act_bank_i,
+  output logic [7:0]        act_o,
+  output logic [BankW-1:0]  act_bank_o,
+  // partial sum from the north, forwarded south
+  input  logic [31:0]       psum_i,
+  output logic [31:0]       psum_o
+);
+
+  logic [WeightBuffers-1:0][7:0] weight_q;
+  logic [7:0]                    weight_sel;
+
+  if (WeightBuffers == 1) begin : gen_single_bank
+    assign weight_sel = weight_q[0];
+
+    // One bank needs no bank index.
+    logic unused_bank;
+    assign unused_bank = ^{w_bank_i, act_bank_i};
+
+    always_ff @(posedge clk_i) begin
+      if (en_i && w_we_i) begin
+        weight_q[0] <= w_data_i;
+      end
+    end
+  end else begin : gen_multi_bank
+    assign weight_sel = weight_q[act_bank_i];
+
+    always_ff @(posedge clk_i) begin
+      if (en_i && w_we_i) begin
+        weight_q[w_bank_i] <= w_data_i;
+      end
+    end
+  end
+
+  logic signed [15:0] product;
+  assign product = $signed(act_i) * $signed(weight_sel);
+
+  logic [7:0]       act_q;
+  logic [BankW-1:0] act_bank_q;
+  logic [31:0]      psum_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      act_q      <= '0;
+      act_bank_q <= '0;
+      psum_q     <= '0;
+    end else if (en_i) begin
+      act_q      <= act_i;
+      act_bank_q <= act_bank_i;
+      psum_q     <= {1'b0, 31'(psum_i + 32'(product))};  // MUTANT: bit 31 dropped
+    end
+  end
+
+  assign act_o      = act_q;
+  assign act_bank_o = act_bank_q;
+  assign psum_o     = psum_q;
+
+endmodule

@@ -1,0 +1,473 @@
+#include "matmul/rtl_build.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "common/config/error.h"
+#include "common/config/node.h"
+#include "driver/spawn.h"
+
+namespace fs = std::filesystem;
+
+namespace decodesim::matmul {
+
+namespace {
+
+config::InputError tool_error(const std::string& where, const std::string& what, const std::string& got = {},
+                              const std::string& allowed = {}) {
+  return config::InputError(config::SourceLoc{}, where, what, got, allowed);
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// FNV-1a, 64 bits: a cache key, not a security boundary.
+struct Hasher {
+  std::uint64_t h = 1469598103934665603ull;
+  void add(const std::string& s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    // A separator, so ("ab","c") and ("a","bc") differ.
+    h ^= 0xff;
+    h *= 1099511628211ull;
+  }
+  std::string hex() const {
+    char b[17];
+    std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
+    return b;
+  }
+};
+
+std::string find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? name : "";
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    if (dir.empty()) continue;
+    const fs::path p = fs::path(dir) / name;
+    if (access(p.c_str(), X_OK) == 0) return p.string();
+  }
+  return "";
+}
+
+struct Tools {
+  std::string verilator, cxx, verilator_root, verilator_version, cxx_version;
+};
+
+// Runs argv; returns its stdout. Throws with the tool's stderr when it fails.
+std::string run_tool(const std::vector<std::string>& argv, const fs::path& out_file, const std::string& what) {
+  const driver::ChildResult r = driver::run_child(argv, out_file.string());
+  if (r.exit_code != 0) {
+    std::string text = r.stderr_text;
+    if (text.empty()) text = read_text(out_file);
+    throw std::runtime_error(what + " failed (" + argv[0] + ", exit " + std::to_string(r.exit_code) + "):\n" + text);
+  }
+  return read_text(out_file);
+}
+
+std::string first_line(const std::string& s) {
+  const std::size_t nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+const Tools& tools(const std::string& where) {
+  static std::mutex mu;
+  static std::unique_ptr<Tools> cached;
+  std::lock_guard<std::mutex> lock(mu);
+  if (cached) return *cached;
+  auto t = std::make_unique<Tools>();
+  const char* v = std::getenv("DECODESIM_VERILATOR");
+  t->verilator = find_program(v && *v ? v : "verilator");
+  if (t->verilator.empty())
+    throw tool_error(where, "verilator is needed to build this RTL model and was not found on PATH",
+                     v && *v ? v : "verilator", "install Verilator 5.006 or newer (Debian/Ubuntu: apt install verilator)");
+  const char* cxx = std::getenv("CXX");
+  for (const std::string c : {std::string(cxx && *cxx ? cxx : ""), std::string("c++"), std::string("g++")}) {
+    if (c.empty()) continue;
+    t->cxx = find_program(c);
+    if (!t->cxx.empty()) break;
+  }
+  if (t->cxx.empty())
+    throw tool_error(where, "a C++17 compiler is needed to build this RTL model and none was found on PATH",
+                     cxx && *cxx ? cxx : "c++", "install g++ (Debian/Ubuntu: apt install g++) or set CXX");
+  const fs::path tmp = fs::temp_directory_path() / ("decodesim-tool-" + std::to_string(getpid()));
+  t->verilator_version = first_line(run_tool({t->verilator, "--version"}, tmp, "verilator --version"));
+  t->verilator_root = first_line(run_tool({t->verilator, "--getenv", "VERILATOR_ROOT"}, tmp, "verilator --getenv"));
+  t->cxx_version = first_line(run_tool({t->cxx, "--version"}, tmp, "c++ --version"));
+  fs::remove(tmp);
+  cached = std::move(t);
+  return *cached;
+}
+
+std::string geometry_text(const ArrayGeometry& g) {
+  return std::to_string(g.rows) + "x" + std::to_string(g.cols) + " weight_buffers " + std::to_string(g.weight_buffers);
+}
+
+std::vector<std::string> param_args(const RtlDesign& d, const ArrayGeometry& g) {
+  std::vector<std::string> a = {"-GRows=" + std::to_string(g.rows), "-GCols=" + std::to_string(g.cols),
+                                "-GWeightBuffers=" + std::to_string(g.weight_buffers)};
+  for (const auto& [k, v] : d.parameters) a.push_back("-G" + k + "=" + std::to_string(v));
+  return a;
+}
+
+// A unique scratch folder inside `parent` (mkdtemp), so concurrent builds never share one.
+fs::path scratch_dir(const fs::path& parent, const std::string& stem) {
+  fs::create_directories(parent);
+  std::string tmpl = (parent / (stem + ".tmp-XXXXXX")).string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a build folder in " + parent.string());
+  return tmpl;
+}
+
+// Moves a completed build into place. Another process may have won the race: then its copy
+// (identical by key) stays and ours goes.
+void publish(const fs::path& tmp, const fs::path& final_dir) {
+  std::error_code ec;
+  fs::rename(tmp, final_dir, ec);
+  if (ec) {
+    fs::remove_all(tmp, ec);
+    if (!fs::exists(final_dir / "done")) throw std::runtime_error("cannot move a built RTL model to " + final_dir.string());
+  }
+}
+
+// ---- contract check --------------------------------------------------------------------
+
+struct PortSpec {
+  const char* name;
+  bool input;
+  std::uint64_t width;
+};
+
+std::vector<PortSpec> contract_ports(const ArrayGeometry& g) {
+  return {{"clk_i", true, 1},          {"rst_ni", true, 1},
+          {"wload_valid_i", true, 1},  {"wload_ready_o", false, 1},
+          {"wload_data_i", true, 8ull * g.cols}, {"wload_last_i", true, 1},
+          {"act_valid_i", true, 1},    {"act_ready_o", false, 1},
+          {"act_data_i", true, 8ull * g.rows},  {"act_last_i", true, 1},
+          {"res_valid_o", false, 1},   {"res_ready_i", true, 1},
+          {"res_data_o", false, 32ull * g.cols}, {"res_last_o", false, 1}};
+}
+
+std::string attr(const std::string& line, const std::string& key) {
+  const std::string k = " " + key + "=\"";
+  const std::size_t p = line.find(k);
+  if (p == std::string::npos) return "";
+  const std::size_t b = p + k.size();
+  return line.substr(b, line.find('"', b) - b);
+}
+
+// "32'h2", "32'sh0" -> 2, 0.
+std::int64_t xml_const(const std::string& name) {
+  const std::size_t h = name.find('h');
+  return h == std::string::npos ? 0 : static_cast<std::int64_t>(std::stoull(name.substr(h + 1), nullptr, 16));
+}
+
+struct XmlTop {
+  struct Var { std::string dir, dtype, loc; };
+  std::map<std::string, Var> ports;
+  std::map<std::string, std::string> files;  // id -> filename
+  std::map<std::string, std::uint64_t> widths;  // dtype id -> bits (0: unknown)
+  bool found = false;
+};
+
+XmlTop parse_xml(const std::string& xml, const std::string& top) {
+  XmlTop t;
+  std::istringstream in(xml);
+  std::string line;
+  bool in_top = false;
+  // Packed array dtypes: id -> (sub id, range ends), resolved once all basic widths are known.
+  struct Packed { std::string sub; std::vector<std::int64_t> ends; };
+  std::map<std::string, Packed> packed;
+  std::string open_packed;
+  while (std::getline(in, line)) {
+    if (line.find("<file ") != std::string::npos) t.files[attr(line, "id")] = attr(line, "filename");
+    if (line.find("<module ") != std::string::npos) {
+      in_top = attr(line, "name") == top && line.find("topModule=\"1\"") != std::string::npos;
+      t.found |= in_top;
+    } else if (line.find("</module>") != std::string::npos) {
+      in_top = false;
+    } else if (in_top && line.find("<var ") != std::string::npos && line.find(" dir=\"") != std::string::npos) {
+      t.ports[attr(line, "name")] = {attr(line, "dir"), attr(line, "dtype_id"), attr(line, "loc")};
+    }
+    if (line.find("<basicdtype ") != std::string::npos) {
+      const std::string l = attr(line, "left"), r = attr(line, "right");
+      t.widths[attr(line, "id")] =
+          l.empty() ? 1 : static_cast<std::uint64_t>(std::llabs(std::stoll(l) - std::stoll(r)) + 1);
+    } else if (line.find("<packarraydtype ") != std::string::npos) {
+      open_packed = attr(line, "id");
+      packed[open_packed].sub = attr(line, "sub_dtype_id");
+    } else if (!open_packed.empty() && line.find("<const ") != std::string::npos) {
+      packed[open_packed].ends.push_back(xml_const(attr(line, "name")));
+    } else if (line.find("</packarraydtype>") != std::string::npos) {
+      open_packed.clear();
+    }
+  }
+  for (int pass = 0; pass < 8; ++pass)
+    for (const auto& [id, p] : packed) {
+      const auto sub = t.widths.find(p.sub);
+      if (sub == t.widths.end() || p.ends.size() != 2) continue;
+      t.widths[id] = sub->second * static_cast<std::uint64_t>(std::llabs(p.ends[0] - p.ends[1]) + 1);
+    }
+  return t;
+}
+
+// "c,20,32,20,37" -> "file.sv:20".
+std::string xml_loc(const XmlTop& t, const std::string& loc) {
+  const std::size_t comma = loc.find(',');
+  if (comma == std::string::npos) return "";
+  const auto f = t.files.find(loc.substr(0, comma));
+  const std::size_t comma2 = loc.find(',', comma + 1);
+  return (f == t.files.end() ? std::string("?") : f->second) + ":" + loc.substr(comma + 1, comma2 - comma - 1);
+}
+
+// The first "%Error" line of Verilator's output (what to fix), else its first line.
+std::string verilator_error(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("%Error", 0) == 0) return line;
+  return first_line(text);
+}
+
+std::string home_folder() { return config::home_dir(); }
+
+}  // namespace
+
+RtlDesign builtin_rtl_design() {
+  RtlDesign d;
+  const fs::path rtl = fs::path(home_folder()) / "rtl";
+  for (const char* f : {"systolic_delay.sv", "systolic_pe.sv", "systolic_array.sv"}) d.sources.push_back((rtl / f).string());
+  d.where = "matmul.impl";
+  return d;
+}
+
+std::string rtl_cache_dir() {
+  if (const char* c = std::getenv("DECODESIM_RTL_CACHE"); c && *c) return c;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return (fs::path(x) / "decodesim" / "rtl").string();
+  if (const char* h = std::getenv("HOME"); h && *h) return (fs::path(h) / ".cache" / "decodesim" / "rtl").string();
+  return (fs::temp_directory_path() / "decodesim-rtl-cache").string();
+}
+
+void check_rtl_contract(const RtlDesign& d, const ArrayGeometry& g) {
+  for (const std::string& s : d.sources)
+    if (!fs::is_regular_file(s)) throw tool_error(d.where, "RTL source file not found", s, "an existing .sv or .v file");
+  const Tools& t = tools(d.where);
+  const fs::path tmp = scratch_dir(fs::temp_directory_path(), "decodesim-lint");
+  struct Cleanup { fs::path p; ~Cleanup() { std::error_code ec; fs::remove_all(p, ec); } } cleanup{tmp};
+
+  std::vector<std::string> common = {t.verilator, "--top-module", d.top, "-Wno-fatal"};
+  for (const std::string& a : param_args(d, g)) common.push_back(a);
+  for (const std::string& s : d.sources) common.push_back(s);
+
+  std::vector<std::string> lint = common;
+  lint.insert(lint.begin() + 1, "--lint-only");
+  const driver::ChildResult lr = driver::run_child(lint, (tmp / "lint.out").string());
+  if (lr.exit_code != 0)
+    throw tool_error(d.where, "the RTL does not pass verilator --lint-only", verilator_error(lr.stderr_text),
+                     "sources that Verilator " + t.verilator_version.substr(0, t.verilator_version.find(" 20")) +
+                         " accepts");
+
+  std::vector<std::string> xml = common;
+  xml.insert(xml.begin() + 1, {"--xml-only", "--Mdir", tmp.string(), "--xml-output", (tmp / "top.xml").string()});
+  const driver::ChildResult xr = driver::run_child(xml, (tmp / "xml.out").string());
+  if (xr.exit_code != 0) throw tool_error(d.where, "verilator --xml-only failed", verilator_error(xr.stderr_text));
+  const XmlTop top = parse_xml(read_text(tmp / "top.xml"), d.top);
+  if (!top.found) throw tool_error(d.where, "top module not found in the RTL sources", d.top, "a module the sources define");
+
+  const std::string contract = "rtl/README.md's port contract at " + geometry_text(g);
+  for (const PortSpec& p : contract_ports(g)) {
+    const auto it = top.ports.find(p.name);
+    const std::string dir = p.input ? "input" : "output";
+    const std::string want = dir + " [" + std::to_string(p.width) + " bits]";
+    if (it == top.ports.end())
+      throw tool_error(d.where, "RTL top '" + d.top + "' has no port " + p.name, "missing", want + " (" + contract + ")");
+    const auto w = top.widths.find(it->second.dtype);
+    const std::uint64_t width = w == top.widths.end() ? 0 : w->second;
+    const std::string where_port = xml_loc(top, it->second.loc);
+    if (it->second.dir != dir || width != p.width)
+      throw tool_error(d.where, "RTL top '" + d.top + "' port " + p.name + " (" + where_port + ") breaks the contract",
+                       it->second.dir + " [" + (width ? std::to_string(width) : std::string("?")) + " bits]",
+                       want + " (" + contract + ")");
+  }
+  for (const auto& [name, v] : top.ports) {
+    bool known = false;
+    for (const PortSpec& p : contract_ports(g)) known |= name == p.name;
+    if (!known && v.dir == "input")
+      throw tool_error(d.where, "RTL top '" + d.top + "' has an input port the contract does not drive: " + name + " (" +
+                                    xml_loc(top, v.loc) + ")",
+                       name, "only the ports of " + contract);
+  }
+}
+
+namespace {
+
+// The Verilator runtime, compiled once per (Verilator, compiler) into the cache and linked
+// into every model: it is most of a small model's compile time.
+std::vector<std::string> runtime_objects(const Tools& t, const fs::path& cache, std::ostream& progress) {
+  Hasher h;
+  h.add(t.verilator_version);
+  h.add(t.cxx_version);
+  h.add(t.verilator_root);
+  const fs::path dir = cache / ("runtime-" + h.hex());
+  const std::vector<std::string> names = {"verilated", "verilated_threads", "verilated_fst_c"};
+  std::vector<std::string> objs;
+  for (const std::string& n : names) objs.push_back((dir / (n + ".o")).string());
+  if (fs::exists(dir / "done")) return objs;
+  progress << "decodesim: compiling the Verilator runtime once into " << dir.string() << " ..." << std::endl;
+  const fs::path tmp = scratch_dir(cache, "runtime");
+  std::vector<std::string> errors(names.size());
+  driver::parallel_for(names.size(), std::max(1u, std::min(3u, std::thread::hardware_concurrency())),
+                       [&](std::size_t i) {
+                         const driver::ChildResult r = driver::run_child(
+                             {t.cxx, "-std=c++17", "-O2", "-fPIC", "-w", "-DVM_TRACE=1", "-DVM_TRACE_FST=1",
+                              "-I" + t.verilator_root + "/include", "-I" + t.verilator_root + "/include/vltstd", "-c",
+                              t.verilator_root + "/include/" + names[i] + ".cpp", "-o", (tmp / (names[i] + ".o")).string()});
+                         if (r.exit_code != 0) errors[i] = r.stderr_text;
+                       });
+  for (const std::string& e : errors)
+    if (!e.empty()) {
+      fs::remove_all(tmp);
+      throw std::runtime_error("compiling the Verilator runtime failed:\n" + e);
+    }
+  std::ofstream(tmp / "done") << "ok\n";
+  publish(tmp, dir);
+  return objs;
+}
+
+}  // namespace
+
+std::string ensure_rtl_model(const RtlDesign& d, const ArrayGeometry& g, bool traced, std::ostream& progress) {
+  for (const std::string& s : d.sources)
+    if (!fs::is_regular_file(s)) throw tool_error(d.where, "RTL source file not found", s, "an existing .sv or .v file");
+  const Tools& t = tools(d.where);
+  const fs::path cache = rtl_cache_dir();
+  const fs::path abi_dir = fs::path(home_folder()) / "tlm_models";
+
+  Hasher h;
+  h.add("abi " + std::to_string(kRtlSimAbi));
+  for (const char* f : {"matmul/tile.h", "matmul/rtl_sim.h", "matmul/verilated_sim.h", "matmul/systolic_transactor.h",
+                        "matmul/verilated_pins.h", "common/base/units.h"})
+    h.add(read_text(abi_dir / f));
+  for (const std::string& s : d.sources) {
+    h.add(fs::path(s).filename().string());
+    h.add(read_text(s));
+  }
+  h.add(d.top);
+  for (const std::string& a : param_args(d, g)) h.add(a);
+  h.add(traced ? "fst" : "plain");
+  h.add(t.verilator_version);
+  h.add(t.cxx_version);
+  const std::string stem = d.top + "-" + std::to_string(g.rows) + "x" + std::to_string(g.cols) + "-wb" +
+                           std::to_string(g.weight_buffers) + (traced ? "-fst" : "") + "-" + h.hex();
+  const fs::path final_dir = cache / stem;
+  const fs::path so = final_dir / "model.so";
+  if (fs::exists(final_dir / "done")) return so.string();
+
+  check_rtl_contract(d, g);
+  const auto t0 = std::chrono::steady_clock::now();
+  progress << "decodesim: building RTL model " << d.top << " " << geometry_text(g) << (traced ? " (FST)" : "")
+           << " on first use (cached in " << final_dir.string() << ") ..." << std::endl;
+  const std::vector<std::string> runtime = runtime_objects(t, cache, progress);
+
+  const fs::path tmp = scratch_dir(cache, stem);
+  try {
+    const fs::path mdir = tmp / "obj";
+    std::vector<std::string> vargs = {t.verilator, "--cc", "-Wno-fatal", "--prefix", "Vmodel", "--top-module", d.top,
+                                      "--Mdir", mdir.string(), "-O3"};
+    if (traced) vargs.push_back("--trace-fst");
+    for (const std::string& a : param_args(d, g)) vargs.push_back(a);
+    for (const std::string& s : d.sources) vargs.push_back(s);
+    progress << "decodesim:   verilating ..." << std::endl;
+    run_tool(vargs, tmp / "verilator.out", "verilator --cc");
+
+    std::ofstream(mdir / "decodesim_model.cpp")
+        << "// Generated by decodesim (rtl_build.cpp): the C entry points of one on-demand RTL model.\n"
+           "#include <cstdio>\n#include \"Vmodel.h\"\n#include \"matmul/verilated_sim.h\"\n"
+           "using namespace decodesim::matmul;\n"
+           "extern \"C\" __attribute__((visibility(\"default\"))) int decodesim_rtl_abi() { return kRtlSimAbi; }\n"
+           "extern \"C\" __attribute__((visibility(\"default\"))) RtlSim* decodesim_rtl_make(std::uint32_t rows, "
+           "std::uint32_t cols, const char* wave, char* err, std::size_t errlen) {\n"
+           "  try { return new VerilatedSim<Vmodel, "
+        << (traced ? "true" : "false")
+        << ">(rows, cols, wave); }\n"
+           "  catch (const std::exception& e) { std::snprintf(err, errlen, \"%s\", e.what()); return nullptr; }\n"
+           "}\n";
+
+    std::vector<fs::path> cpps;
+    for (const auto& e : fs::directory_iterator(mdir))
+      if (e.path().extension() == ".cpp") cpps.push_back(e.path());
+    std::sort(cpps.begin(), cpps.end());
+    std::vector<std::string> errors(cpps.size());
+    std::atomic<std::size_t> done{0};
+    std::mutex out_mu;
+    driver::parallel_for(cpps.size(), std::max(1u, std::thread::hardware_concurrency()), [&](std::size_t i) {
+      const std::string name = cpps[i].filename().string();
+      // Verilator's once-run setup code: -O1 halves its compile time at no run-time cost.
+      const bool slow = name.find("__Slow") != std::string::npos || name.find("__Syms") != std::string::npos;
+      const driver::ChildResult r = driver::run_child(
+          {t.cxx, "-std=c++17", slow ? "-O1" : "-O2", "-fPIC", "-fvisibility=hidden", "-w",
+           traced ? "-DVM_TRACE=1" : "-DVM_TRACE=0", traced ? "-DVM_TRACE_FST=1" : "-DVM_TRACE_FST=0",
+           "-I" + mdir.string(), "-I" + t.verilator_root + "/include", "-I" + t.verilator_root + "/include/vltstd",
+           "-I" + abi_dir.string(), "-c", cpps[i].string(), "-o", (mdir / (name + ".o")).string()});
+      if (r.exit_code != 0) errors[i] = name + ":\n" + r.stderr_text;
+      std::lock_guard<std::mutex> lock(out_mu);
+      progress << "decodesim:   compiled " << ++done << "/" << cpps.size() << " " << name << std::endl;
+    });
+    for (const std::string& e : errors)
+      if (!e.empty()) throw std::runtime_error("compiling the Verilated RTL model failed: " + e);
+
+    std::vector<std::string> link = {t.cxx, "-shared", "-fPIC", "-o", (tmp / "model.so").string()};
+    for (const fs::path& c : cpps) link.push_back((mdir / (c.filename().string() + ".o")).string());
+    for (const std::string& o : runtime) link.push_back(o);
+    link.insert(link.end(), {"-lz", "-pthread"});
+    run_tool(link, tmp / "link.out", "linking the RTL model");
+    fs::remove_all(mdir);  // the shared object is all a later run needs
+    std::ofstream(tmp / "done") << "ok\n";
+    publish(tmp, final_dir);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  char line[64];
+  std::snprintf(line, sizeof line, "%.1f", s);
+  progress << "decodesim: built RTL model " << d.top << " " << geometry_text(g) << " in " << line << " s" << std::endl;
+  return so.string();
+}
+
+std::unique_ptr<RtlSim> load_rtl_model(const std::string& so_path, const ArrayGeometry& g,
+                                       const std::string& wave_path) {
+  void* handle = dlopen(so_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) throw std::runtime_error(std::string("cannot load RTL model: ") + dlerror());
+  using AbiFn = int (*)();
+  using MakeFn = RtlSim* (*)(std::uint32_t, std::uint32_t, const char*, char*, std::size_t);
+  auto abi = reinterpret_cast<AbiFn>(dlsym(handle, "decodesim_rtl_abi"));
+  auto make = reinterpret_cast<MakeFn>(dlsym(handle, "decodesim_rtl_make"));
+  if (!abi || !make || abi() != kRtlSimAbi)
+    throw std::runtime_error("RTL model " + so_path + " was built for another decodesim; delete it to rebuild");
+  char err[512] = {0};
+  RtlSim* sim = make(g.rows, g.cols, wave_path.c_str(), err, sizeof err);
+  if (!sim) throw std::runtime_error(std::string("cannot start RTL model: ") + err);
+  return std::unique_ptr<RtlSim>(sim);
+}
+
+}  // namespace decodesim::matmul
