@@ -3,7 +3,8 @@
 # run, tile shape, and either the first differing element with expected/got, the cycle
 # counts, or the broken handshake), and a non-empty FST of that run at the printed path.
 # For the correct design (EXPECT=pass): exit 0 and no FAIL line.
-#   cmake -DDECODESIM=... -DSOURCES="a.sv;b.sv" -DWAVE_DIR=... -DEXPECT=fail|pass -P check_mutant.cmake
+#   cmake -DDECODESIM=... -DSOURCES=a.sv,b.sv -DWAVE_DIR=... -DEXPECT=fail|pass -P check_mutant.cmake
+string(REPLACE "," ";" SOURCES "${SOURCES}")
 file(REMOVE_RECURSE ${WAVE_DIR})
 execute_process(
   COMMAND ${DECODESIM} validate-rtl --rtl ${SOURCES} --top systolic_array --sizes ${SIZES} --tiles ${TILES}
@@ -19,7 +20,7 @@ endif()
 if(NOT rc EQUAL 1)
   message(FATAL_ERROR "a mutant must fail validate-rtl with exit 1, got ${rc}:\n${err}")
 endif()
-if(NOT out MATCHES "FAIL systolic_array [0-9]+x[0-9]+ weight_buffers [12], seed 1, run [0-9]+ \\(m=[0-9]+ k=[0-9]+ n=[0-9]+, [^)]*\\): ")
+if(NOT out MATCHES "FAIL systolic_array [0-9]+x[0-9]+ weight_buffers [12], seed 1, run [0-9]+ \\(m=[0-9]+ k=[0-9]+ n=[0-9]+, .*\\): ")
   message(FATAL_ERROR "no located diagnosis (size, seed, run, tile shape) in the output")
 endif()
 if(NOT out MATCHES "first differing output element \\[vector [0-9]+\\]\\[column [0-9]+\\]: expected -?[0-9]+ \\(reference GEMM\\), got -?[0-9]+ \\(RTL\\)"

@@ -106,9 +106,9 @@ class SystolicTransactor {
     if (r_valid && !m_r_ready) --m_stall_left;
 
     if (r_fire) {
-      if (m_r_tile >= m_count) throw std::logic_error("systolic array produced a result beyond the run");
+      if (m_r_tile >= m_count) throw std::logic_error("systolic array produced a result beyond the run (" + progress() + ")");
       if (p.res_last() != (m_r_vec + 1 == m_shape.m))
-        throw std::logic_error("systolic array res_last_o disagrees with the tile's result count");
+        throw std::logic_error("systolic array res_last_o disagrees with the tile's result count (" + progress() + ")");
       if (m_tiles) {
         std::int32_t* out = &(*m_tiles)[m_r_tile].out[m_r_vec * m_shape.n];
         for (std::uint32_t c = 0; c < m_shape.n; ++c) out[c] = p.res_word(c);
