@@ -75,10 +75,9 @@ struct ScBench : sc_core::sc_module {
   std::vector<dm::TileData> tiles;
   std::uint64_t cycles = 0;
 
-  SC_HAS_PROCESS(ScBench);
   ScBench(sc_core::sc_module_name n, std::uint64_t target) : sc_module(n), tiles(make_tiles(Size, tiles_for(Size, target))) {
     sig.bind(dut, clk);
-    SC_THREAD(drive);
+    sc_core::sc_spawn([this] { drive(); }, "drive");
   }
 
   void drive() {

@@ -56,8 +56,7 @@ struct Top : sc_core::sc_module {
         stream_bytes(stream), gemm(g) {
     // Connect
     memory::bind_memory(tile.mem, hbm);
-    SC_HAS_PROCESS(Top);
-    SC_THREAD(bench);
+    sc_core::sc_spawn([this] { bench(); }, "bench");
   }
 
   /// Mean latency, in SM cycles, of `n` dependent 64 B loads at the given addresses.

@@ -37,10 +37,9 @@ struct Top : sc_core::sc_module {
   // Built during elaboration so a size that was not built fails before sc_start.
   std::unique_ptr<dm::RtlMatmulCore> rtl;
   int rc = 0;
-  SC_HAS_PROCESS(Top);
   Top(sc_core::sc_module_name n, const Options& opt)
       : sc_module(n), o(opt), g{o.size, o.size, o.weight_buffers}, rtl(dm::make_rtl_matmul_core(g, {o.wave}, "--size")) {
-    SC_THREAD(run);
+    sc_core::sc_spawn([this] { run(); }, "run");
   }
 
   void run() {

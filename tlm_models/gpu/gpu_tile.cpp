@@ -69,8 +69,9 @@ GpuTile::GpuTile(sc_core::sc_module_name name, const GpuConfig& cfg, const memor
       m_chip(chip),
       m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), "gpu.matmul.impl")),
       m_stats("sm_cluster") {
-  SC_HAS_PROCESS(GpuTile);
-  SC_THREAD(run);
+  // A process of a constructor with arguments: sc_spawn, since SC_THREAD there needs the
+  // deprecated SC_HAS_PROCESS (IEEE 1666-2023) in SystemC 2.3.4.
+  sc_core::sc_spawn([this] { run(); }, "run");
 }
 
 Bytes GpuTile::on_chip_region_bytes(const GpuConfig& cfg, const std::vector<KernelGraph>& tokens) {
