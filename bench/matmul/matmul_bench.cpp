@@ -7,6 +7,11 @@
 //
 // SystemC elaborates once per process, so each SystemC measurement runs in a child process
 // (this binary with --sc N). Usage: matmul_bench [--cycles N]
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
+#include <systemc>
+
 #include <spawn.h>
 #include <sys/wait.h>
 

@@ -1,5 +1,10 @@
 // matmul_core_tb: run tiles through the RTL matmul core and its TLM model side by side, from
 // an SC thread, and print cycles and results. See README.md for the options.
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
+#include <systemc>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>

@@ -1,5 +1,10 @@
 #include "lpu/lpu_chip.h"
 
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
+#include <systemc>
+
 #include <algorithm>
 
 #include "common/base/progress.h"
