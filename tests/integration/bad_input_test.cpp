@@ -146,12 +146,13 @@ TEST(BadInput, MalformedModelFile) {
   expect_rejected(d, run_args("tpu_v5e", m), {"model.yaml:", "malformed YAML"});
 }
 
-TEST(BadInput, RtlCoreOfUnbuiltSizeListsBuiltSizes) {
+TEST(BadInput, RtlCoreOfASizeOurRtlDoesNotAllowNamesTheRange) {
+  // Sizes within rtl/README.md's range are Verilated on demand (rtl_cli_test); 512 is not.
   ScratchDir d("bad19");
   auto a = run_args("tpu_v5e");
-  a.insert(a.end(), {"--set", "tpu.matmul.impl=rtl"});
-  expect_rejected(d, a, {"--set:1:17: tpu.matmul.impl: no RTL core was built for this array",
-                         "got 128x128 with weight_buffers 2", "16x16"});
+  a.insert(a.end(), {"--set", "tpu.mxu.rows=512", "--set", "tpu.matmul.impl=rtl"});
+  expect_rejected(d, a, {"tpu.matmul.impl: our RTL core (rtl/) has no such size for this array",
+                         "got 512x128 with weight_buffers 2", "rows 1-256 x cols 2-256", "16x16"});
 }
 
 TEST(BadInput, OutIsAnExistingFile) {

@@ -134,12 +134,12 @@ TEST(Hostile, OutputPathsAreCheckedBeforeSimulating) {
   EXPECT_NE(slurp(kSystems + "tpu_v5e.yaml").find("arch: tpu"), std::string::npos) << "the input was overwritten";
 }
 
-TEST(Hostile, ValidateRtlWaveWithDefaultSizesFailsBeforeWritingAnything) {
+TEST(Hostile, ValidateRtlWaveWithABadSizeFailsBeforeWritingAnything) {
   ScratchDir d("h-wave");
-  const CliRun r = run_cli({"validate-rtl", "--wave", d.path("w.fst"), "--tiles", "10"}, d);
-  expect_contract(r, 2, "--wave with default sizes");
+  const CliRun r = run_cli({"validate-rtl", "--sizes", "8,300", "--wave", d.path("w.fst"), "--tiles", "10"}, d);
+  expect_contract(r, 2, "--wave with a size our RTL does not allow");
   EXPECT_EQ(r.err.find("<input>"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("--wave:1:1: sizes: no FST-traced RTL build"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--sizes:1:1: sizes: our RTL core has no such size"), std::string::npos) << r.err;
   for (const auto& e : fs::directory_iterator(d.path()))
     EXPECT_NE(e.path().extension(), ".fst") << "waveform written before the failure: " << e.path();
   for (const char* tiles : {"-1", "0", "1e99", "x"}) {
