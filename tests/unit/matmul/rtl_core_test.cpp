@@ -28,19 +28,19 @@ std::vector<dm::TileData> random_tiles(const dm::TileShape& s, std::size_t count
 
 TEST(RtlMatmulCore, BuildsEverySizeTheIssueAsksFor) {
   for (std::uint32_t n : {4u, 8u, 16u, 32u}) {
-    auto core = dm::make_matmul_core({dm::MatmulImpl::Rtl}, {n, n, 2});
+    auto core = dm::make_matmul_core({dm::MatmulImpl::Rtl, {}}, {n, n, 2});
     ASSERT_TRUE(core);
     EXPECT_STREQ(core->impl_name(), "rtl");
     EXPECT_EQ(core->geometry().rows, n);
   }
-  EXPECT_STREQ(dm::make_matmul_core({dm::MatmulImpl::Tlm}, {128, 128, 2})->impl_name(), "tlm");
+  EXPECT_STREQ(dm::make_matmul_core({dm::MatmulImpl::Tlm, {}}, {128, 128, 2})->impl_name(), "tlm");
 }
 
 TEST(RtlMatmulCore, SizeOurRtlDoesNotAllowIsAnInputErrorNamingTheRange) {
   // Sizes in rtl/README.md's range but not prebuilt are Verilated on demand (rtl_cli_test,
   // tests/rtl_mutants); outside the range nothing is built at all.
   try {
-    dm::make_matmul_core({dm::MatmulImpl::Rtl}, {300, 300, 2}, "tpu.matmul.impl");
+    dm::make_matmul_core({dm::MatmulImpl::Rtl, {}}, {300, 300, 2}, "tpu.matmul.impl");
     FAIL() << "expected InputError";
   } catch (const decodesim::config::InputError& e) {
     const std::string msg = e.what();
@@ -49,8 +49,8 @@ TEST(RtlMatmulCore, SizeOurRtlDoesNotAllowIsAnInputErrorNamingTheRange) {
     EXPECT_NE(msg.find("rows 1-256 x cols 2-256"), std::string::npos) << msg;
     EXPECT_NE(msg.find("prebuilt: 4x4, 8x8, 16x16, 32x32 with weight_buffers 2"), std::string::npos) << msg;
   }
-  EXPECT_THROW(dm::make_matmul_core({dm::MatmulImpl::Rtl}, {16, 1, 2}), decodesim::config::InputError);
-  EXPECT_THROW(dm::make_matmul_core({dm::MatmulImpl::Rtl}, {32, 32, 3}), decodesim::config::InputError);
+  EXPECT_THROW(dm::make_matmul_core({dm::MatmulImpl::Rtl, {}}, {16, 1, 2}), decodesim::config::InputError);
+  EXPECT_THROW(dm::make_matmul_core({dm::MatmulImpl::Rtl, {}}, {32, 32, 3}), decodesim::config::InputError);
 }
 
 TEST(RtlMatmulCore, SingleTileCyclesAreCountedNotComputed) {
@@ -125,7 +125,7 @@ TEST(RtlMatmulCore, WritesAnFstWaveformOnRequest) {
   const std::string path = ::testing::TempDir() + "matmul_rtl_core_test.fst";
   std::remove(path.c_str());
   {
-    auto core = dm::make_rtl_matmul_core({4, 4, 2}, {path});
+    auto core = dm::make_rtl_matmul_core({4, 4, 2}, {path, {}});
     EXPECT_EQ(core->run_tiles({3, 4, 4}, 2), dm::systolic_cycles({4, 4, 2}, {3, 4, 4}, 2));
   }
   std::ifstream f(path, std::ios::binary | std::ios::ate);
