@@ -5,6 +5,8 @@
 // array-cycles/s on a compute-heavy stream. Printed, never asserted.
 //
 //   rtl_build_bench [--sizes 12,24,64] [--cycles N]
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
