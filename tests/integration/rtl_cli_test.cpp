@@ -21,8 +21,10 @@ const std::string kRtl = std::string(DECODESIM_SOURCE_DIR) + "/rtl/";
 // Verilates each once.
 void use_build_cache() { ::setenv("DECODESIM_RTL_CACHE", (std::string(DECODESIM_BINARY_DIR) + "/rtl_cache").c_str(), 1); }
 
-const std::vector<std::string> kTiny12 = {"--system", "tpu_v5e", "--model", "tiny", "--context", "64", "--no-reuse",
-                                          "--set", "tpu.mxu.rows=12", "--set", "tpu.mxu.cols=12"};
+// 12x12 is not prebuilt; the LPU takes any plane size (the TPU and GPU want powers of two).
+const std::vector<std::string> kTiny12 = {"--system", "lpu_groq", "--model", "tiny", "--context", "64", "--tokens", "2",
+                                          "--weight-dtype", "int8", "--set", "lpu.mxm.rows=12", "--set",
+                                          "lpu.mxm.cols=12"};
 
 }  // namespace
 
@@ -30,7 +32,7 @@ TEST(RtlCli, UnbuiltSizeIsVerilatedOnDemandAndAgreesWithTlm) {
   use_build_cache();
   ScratchDir d("rtl-any-size");
   std::vector<std::string> rtl = kTiny12;
-  rtl.insert(rtl.end(), {"--set", "tpu.matmul.impl=rtl"});
+  rtl.insert(rtl.end(), {"--set", "lpu.matmul.impl=rtl"});
   const json a = run_json(d, "rtl", rtl), b = run_json(d, "tlm", kTiny12);
   ASSERT_FALSE(a["kernels"].empty());
   for (std::size_t i = 0; i < a["kernels"].size(); ++i)
@@ -47,13 +49,14 @@ TEST(RtlCli, UserDesignFromAConfigFileResolvesSourcesBesideIt) {
   d.write("hw/my_array.sv", top);
   d.write("hw/my_pe.sv", slurp(kRtl + "systolic_pe.sv"));
   d.write("hw/my_delay.sv", slurp(kRtl + "systolic_delay.sv"));
-  const std::string cfg = d.write("my_tpu.yaml",
-                                  "include: systems/tpu_v5e.yaml\n"
-                                  "tpu:\n  mxu: {rows: 12, cols: 12}\n"
+  const std::string cfg = d.write("my_lpu.yaml",
+                                  "include: systems/lpu_groq.yaml\n"
+                                  "lpu:\n  mxm: {rows: 12, cols: 12}\n"
                                   "  matmul:\n    impl: rtl\n"
                                   "    rtl:\n      sources: [hw/my_delay.sv, hw/my_pe.sv, hw/my_array.sv]\n"
                                   "      top: my_array\n");
-  const json a = run_json(d, "user", {"--system", cfg, "--model", "tiny", "--context", "64", "--no-reuse"});
+  const json a = run_json(d, "user", {"--system", cfg, "--model", "tiny", "--context", "64", "--tokens", "2",
+                                      "--weight-dtype", "int8"});
   const json b = run_json(d, "tlm", kTiny12);
   EXPECT_EQ(a["summary"]["token_latency_s"], b["summary"]["token_latency_s"]);
 }
@@ -81,7 +84,7 @@ TEST(RtlCli, MissingVerilatorIsExit2NamingWhatToInstall) {
   ::setenv("DECODESIM_VERILATOR", "/nonexistent/verilator", 1);
   std::vector<std::string> args = kTiny12;
   args.insert(args.begin(), "run");
-  args.insert(args.end(), {"--set", "tpu.matmul.impl=rtl"});
+  args.insert(args.end(), {"--set", "lpu.matmul.impl=rtl"});
   expect_rejected(d, args, {"verilator", "apt install verilator"});
   EXPECT_FALSE(std::filesystem::exists(d.path("cache"))) << "nothing may be left in the cache";
 }
