@@ -13,29 +13,14 @@
 namespace decodesim::system {
 namespace {
 
-class GpuChip : public HbmChip {
+class GpuChip : public TileChip<gpu::GpuTile> {
  public:
-  gpu::GpuTile tile;
-
   GpuChip(sc_core::sc_module_name name, const SystemConfig& cfg, std::uint32_t chip)
-      : HbmChip(name, cfg), tile("sm_cluster", cfg.gpu, tlm_settings(cfg.sim), chip), m_chips(cfg.system.chips) {
+      : TileChip(name, cfg, "sm_cluster", cfg.gpu, tlm_settings(cfg.sim), chip), m_chips(cfg.system.chips) {
     // Connect
     connect_memory(tile.mem, *hbm, cfg, checker, "mem_checker");
   }
 
-  void load(std::vector<KernelGraph> tokens, MemoryPlan plan, bool reuse) override {
-    tile.load(std::move(tokens), std::move(plan));
-    tile.set_reuse(reuse);
-  }
-  void set_collective(CollectiveFn fn) override { tile.set_collective(std::move(fn)); }
-  void set_trace(TraceWriter* trace, int chip) override {
-    tile.set_trace(trace);
-    hbm->set_trace(trace, chip);
-  }
-  std::string tile_name() const override { return tile.name(); }
-  bool finished() const override { return tile.finished(); }
-  const std::vector<KernelRecord>& records() const override { return tile.records(); }
-  std::uint32_t reused_layers() const override { return tile.reused_layers(); }
   void add_energy_counts(ChipTotals& totals) const override {
     totals.sram_bits += tile.sram_bits();
     totals.macs += tile.macs();

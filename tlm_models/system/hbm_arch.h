@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/base/memory_plan.h"
@@ -46,6 +47,31 @@ class HbmChip : public Chip {
   virtual void add_energy_counts(ChipTotals& totals) const = 0;
   /// Fills the chip's stats group (its memory, its tile, its links as `top` built them).
   virtual void fill_stats(StatGroup& g, SystemTop& top, std::uint32_t chip) const = 0;
+};
+
+/// An HbmChip whose tile is a `Tile` (TpuTile, GpuTile): the tile calls they share, forwarded once.
+template <class Tile>
+class TileChip : public HbmChip {
+ public:
+  Tile tile;
+
+  template <class... TileArgs>
+  TileChip(sc_core::sc_module_name name, const SystemConfig& cfg, const char* tile_name, TileArgs&&... args)
+      : HbmChip(name, cfg), tile(tile_name, std::forward<TileArgs>(args)...) {}
+
+  void load(std::vector<KernelGraph> tokens, MemoryPlan plan, bool reuse) override {
+    tile.load(std::move(tokens), std::move(plan));
+    tile.set_reuse(reuse);
+  }
+  void set_collective(CollectiveFn fn) override { tile.set_collective(std::move(fn)); }
+  void set_trace(TraceWriter* trace, int chip) override {
+    tile.set_trace(trace);
+    hbm->set_trace(trace, chip);
+  }
+  std::string tile_name() const override { return tile.name(); }
+  bool finished() const override { return tile.finished(); }
+  const std::vector<KernelRecord>& records() const override { return tile.records(); }
+  std::uint32_t reused_layers() const override { return tile.reused_layers(); }
 };
 
 /// The shared TPU/GPU builder: shards and lowers the workload, lays out memory, builds
