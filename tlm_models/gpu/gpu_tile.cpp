@@ -27,17 +27,29 @@ struct GpuTile::Window {
     }
   }
   /// True when `len` more bytes may issue now; a lone request larger than the limit may always go.
-  bool fits(Bytes len) const { return q.empty() || bytes + len <= limit; }
-  Picos earliest() const { return q.top().first; }
+  bool fits(Bytes len) const { return (q.empty() && !pending) || bytes + len <= limit; }
+  /// The earliest known completion; none while only AT requests of unknown completion are out.
+  Picos earliest() const { return q.empty() ? ~Picos{0} : q.top().first; }
   void add(Picos done, Bytes len) {
     q.emplace(done, len);
     bytes += len;
   }
+  /// AT: `len` bytes in flight whose completion complete() reports later.
+  void add_pending(Bytes len) {
+    bytes += len;
+    ++pending;
+  }
+  void complete(Picos done, Bytes len) {
+    q.emplace(done, len);
+    --pending;
+  }
   void reset(Bytes lim) {
     q = {};
     bytes = 0;
+    pending = 0;
     limit = lim;
   }
+  std::uint64_t pending = 0;
 };
 
 struct GpuTile::Issuer {
@@ -49,6 +61,9 @@ struct GpuTile::Issuer {
   Bytes off = 0;
   Picos start = 0, last_done = 0;
   std::uint64_t requests = 0;
+  std::uint64_t pending = 0;  ///< AT: loads whose completion has not come back
+  Picos finish_floor = 0;     ///< once the loads are issued: compute end and issue time
+  Picos tail = 0;             ///< compute left after the last data, per request
   Window window;
 };
 
@@ -174,6 +189,14 @@ struct GpuTile::GridRun {
   std::priority_queue<Ev, std::vector<Ev>, std::greater<Ev>> heap;
   std::uint64_t next_cta = 0;
   Picos grid_end;
+  // AT: loads whose completion the memory reports later (cookie = slot << 32 | bytes).
+  struct Done {
+    std::uint64_t cookie;
+    Picos done;
+  };
+  std::vector<Done> done_queue;
+  sc_core::sc_event done_event;
+  std::uint64_t loads_out = 0;
 
   GridRun(GpuTile& t, const Grid& grid, Picos at)
       : tile(t),
@@ -200,13 +223,67 @@ struct GpuTile::GridRun {
   }
 
   void run() {
+    if (tile.mem.at()) return run_at();
     while (!heap.empty()) {
       const auto [t, id] = heap.top();
       heap.pop();
-      ++tile.m_events;
-      if (id < sms) issue_load(static_cast<std::uint32_t>(id), t);
-      else cta_event(id - sms, t);
+      event(t, id);
     }
+  }
+
+  void event(Picos t, std::uint64_t id) {
+    ++tile.m_events;
+    if (id < sms) issue_load(static_cast<std::uint32_t>(id), t);
+    else cta_event(id - sms, t);
+  }
+
+  /// AT: the same events, but in SystemC time: a load's completion is known only when its
+  /// response arrives, so the grid advances to each event (or to the next response) before
+  /// handling it.
+  void run_at() {
+    tile.mem.on_done([this](std::uint64_t cookie, Picos done) {
+      done_queue.push_back(Done{cookie, done});
+      done_event.notify(sc_core::SC_ZERO_TIME);
+    });
+    while (!heap.empty() || loads_out > 0) {
+      drain();
+      if (heap.empty()) {
+        sc_core::wait(done_event);
+        continue;
+      }
+      const Picos t = heap.top().first, now = sc_now_picos();
+      if (t > now) {
+        sc_core::wait(to_sc_time(t - now), done_event);
+        if (sc_now_picos() < t) continue;
+        drain();
+      }
+      const auto [at, id] = heap.top();
+      heap.pop();
+      event(at, id);
+    }
+    tile.mem.on_done(nullptr);
+  }
+
+  void drain() {
+    for (std::size_t i = 0; i < done_queue.size(); ++i) {
+      const Done d = done_queue[i];
+      load_done(d.cookie >> 32, d.cookie & 0xffffffffu, d.done);
+    }
+    done_queue.clear();
+  }
+
+  /// AT: load of `bytes` of slot `s` completed at `done`.
+  void load_done(std::uint64_t s, Bytes bytes, Picos done) {
+    Issuer& I = iss[s];
+    SmState& S = sm[I.sm];
+    I.window.complete(done, bytes);
+    S.window.complete(done, bytes);
+    I.last_done = std::max(I.last_done, done);
+    --I.pending;
+    --loads_out;
+    if (I.phase == Issuer::Phase::Finish && I.pending == 0)
+      heap.emplace(std::max(I.finish_floor, I.last_done + I.tail), sms + s);
+    wake(I.sm, done);  // room frees in the windows then
   }
 
   void wake(std::uint32_t i, Picos at) {
@@ -228,6 +305,7 @@ struct GpuTile::GridRun {
     I.start = at;
     I.last_done = at;
     I.requests = 0;
+    I.pending = 0;
     I.window.reset(cta_limit);
     heap.emplace(at, sms + s);
   }
@@ -246,9 +324,11 @@ struct GpuTile::GridRun {
     tile.m_macs += static_cast<double>(work.tc_tiles) * (work.tc_rows ? work.tc_rows : cfg.tensor_core.mma_m) *
                    cfg.tensor_core.rows * cfg.tensor_core.cols;
     tile.m_cuda_ops += static_cast<double>(work.cuda_ops + work.int_ops + work.cvt_ops);
-    const Picos tail = cp / std::max<std::uint64_t>(1, I.requests);
+    I.tail = cp / std::max<std::uint64_t>(1, I.requests);
+    I.finish_floor = std::max(now, tc_start + cp);
     I.phase = Issuer::Phase::Finish;
-    heap.emplace(std::max({now, I.last_done + tail, tc_start + cp}), sms + s);
+    // In AT the last completions may still be out: load_done() schedules the finish then.
+    if (I.pending == 0) heap.emplace(std::max(I.finish_floor, I.last_done + I.tail), sms + s);
   }
 
   /// The request of issuer `I` at its current position: at most one request_bytes block.
@@ -287,11 +367,18 @@ struct GpuTile::GridRun {
         retry = std::min(retry, avail);
         continue;
       }
-      const AccessResult res = tile.mem.read(I.sm, addr, piece, a.traffic, t);
-      I.window.add(res.done, piece);
-      S.window.add(res.done, piece);
+      const AccessResult res = tile.mem.read(I.sm, addr, piece, a.traffic, t, s << 32 | piece);
+      if (res.pending) {
+        I.window.add_pending(piece);
+        S.window.add_pending(piece);
+        ++I.pending;
+        ++loads_out;
+      } else {
+        I.window.add(res.done, piece);
+        S.window.add(res.done, piece);
+        I.last_done = std::max(I.last_done, res.done);
+      }
       S.lsu_free = t + tile.cycles_to_ps(ceil_div<Bytes>(piece, tile.m_cfg.sm.lsu_bytes_per_cycle));
-      I.last_done = std::max(I.last_done, res.done);
       ++I.requests;
       I.off += piece;
       if (I.off == a.len) {

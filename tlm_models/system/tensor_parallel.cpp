@@ -25,7 +25,9 @@ Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::LinkPor
                       const Kernel& k, Picos ready, Bytes* sent) {
   // Real time must reach the collective: it is where chips exchange data.
   if (ready > sc_now_picos()) sc_core::wait(to_sc_time(ready - sc_now_picos()));
-  const Picos start = barrier.arrive_and_wait(ready);
+  // In AT a chip's SystemC time may already be past `ready` (its memory's back-pressure): the
+  // first message cannot start before now.
+  const Picos start = std::max(barrier.arrive_and_wait(ready), sc_now_picos());
   const auto sent_so_far = [&] { return link_x.bytes_sent() + (link_y ? link_y->bytes_sent() : 0); };
   const Bytes before = sent_so_far();
   const Picos end = cfg.system.topology == Topology::Torus2d
