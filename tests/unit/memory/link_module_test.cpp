@@ -1,6 +1,9 @@
 // Links as modules: a message's time is the link module's answer (bytes / bandwidth + latency +
 // hops × per_hop), and the ring / torus all-reduce, sent through a chip's LinkPort into a
 // LinkModule, take the time their closed forms say from the module's config.
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
 #include <gtest/gtest.h>
 
 #include <systemc>

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "memory/tlm_time.h"
+#include "common/base/sc_time_conv.h"
 
 namespace decodesim::memory {
 
