@@ -98,10 +98,7 @@ TEST(PlugIn, TpuSystemGivesPredictedTimeLt) { system_matches_prediction("tpu_v5e
 TEST(PlugIn, TpuSystemGivesPredictedTimeAt) { system_matches_prediction("tpu_v5e", "at", 0.025); }
 TEST(PlugIn, GpuSystemGivesPredictedTimeLt) { system_matches_prediction("gpu_h100", "lt", 0.025); }
 
-TEST(PlugIn, GpuSystemRefusesAtWithOneLineError) {
-  // The SM cluster computes L2-miss completions as it issues them (docs/memory.md, "AT").
-  EXPECT_THROW(test::request("gpu_h100", "tiny", 64, {"sim.tlm_mode=at"}), config::InputError);
-}
+TEST(PlugIn, GpuSystemGivesPredictedTimeAt) { system_matches_prediction("gpu_h100", "at", 0.025); }
 
 TEST(BuiltinHbm, TpuRunInAtPassesTheProtocolCheckerAndServesEveryByte) {
   // The built-in HBM's AT side under the checker, every layer and chip simulated.
@@ -111,4 +108,29 @@ TEST(BuiltinHbm, TpuRunInAtPassesTheProtocolCheckerAndServesEveryByte) {
   test::expect_roofline_holds(res);
   EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes);
   EXPECT_GT(res.total_time, 0u);
+}
+
+TEST(BuiltinHbm, GpuRunInAtPassesTheProtocolCheckerAndServesEveryByte) {
+  // The SM cluster's memory front end as an AT initiator, every layer and GPU simulated.
+  const auto req = test::request("gpu_h100", "tiny", 128,
+                                 {"sim.tlm_mode=at", "sim.check_protocol=true", "sim.reuse=false"}, 2);
+  const system::RunResult res = system::simulate(req);
+  test::expect_roofline_holds(res);
+  EXPECT_GT(res.total_time, 0u);
+  const StatGroup* hbm = nullptr;
+  const StatGroup* front = nullptr;
+  for (const auto& chip : res.stats.groups())
+    if (chip.name() == "gpu0")
+      for (const auto& g : chip.groups()) {
+        if (g.name() == "hbm") hbm = &g;
+        if (g.name() == "sm_cluster")
+          for (const auto& m : g.groups())
+            if (m.name() == "mem") front = &m;
+      }
+  ASSERT_NE(hbm, nullptr);
+  ASSERT_NE(front, nullptr);
+  // Every transaction the front end issued (misses, write-backs, stores) completed at the memory.
+  EXPECT_EQ(hbm->get("bytes_read"), front->get("hbm_read_bytes"));
+  EXPECT_EQ(hbm->get("bytes_written"), front->get("hbm_write_bytes"));
+  EXPECT_GT(hbm->get("bytes_read"), 0.0);
 }

@@ -34,6 +34,14 @@ std::uint64_t mix(std::uint64_t x) {
   return x;
 }
 
+/// AT: transactions that may be in flight at once. Reads are bounded by the SMs' in-flight
+/// windows (at most one HBM piece per 64-byte sector); write-backs and stores ride on top, so
+/// the pool is twice that plus a margin. LT finishes each one before the next: one ticket.
+std::size_t at_tickets(const GpuConfig& cfg, const memory::TlmSettings& tlm) {
+  if (tlm.mode != memory::TlmMode::At) return 1;
+  return 2 * std::size_t{cfg.sms} * (cfg.sm.max_inflight_bytes / kSector + 1) + 4096;
+}
+
 }  // namespace
 
 GpuMemory::GpuMemory(sc_core::sc_module_name name, const GpuConfig& cfg, const memory::TlmSettings& tlm)
@@ -44,9 +52,11 @@ GpuMemory::GpuMemory(sc_core::sc_module_name name, const GpuConfig& cfg, const m
       m_clock(cfg.clock_ghz),
       m_slices_per_partition(cfg.l2.slices / cfg.l2.partitions),
       m_block(cfg.l2.block_bytes),
-      m_port(this->name(), socket, target_info, tlm, 1, cfg.l2.block_bytes),
+      m_port(this->name(), socket, target_info, tlm, at_tickets(cfg, tlm), cfg.l2.block_bytes),
       m_stats(basename()) {
   socket.register_nb_transport_bw(this, &GpuMemory::nb_transport_bw);
+  if (tlm.mode == memory::TlmMode::At)
+    m_port.on_complete([this](memory::MemoryPort::Ticket t, Picos done) { hbm_done(t, done); });
   m_l1_lat = cycles(cfg.l1.latency_cycles);
   m_noc_near_half = cycles(cfg.noc.near_cycles) / 2;
   m_noc_far_half = cycles(cfg.noc.near_cycles + cfg.noc.far_extra_cycles) / 2;
@@ -65,12 +75,31 @@ std::uint32_t GpuMemory::slice_of(Bytes addr) const {
 }
 
 Picos GpuMemory::hbm(Bytes addr, Bytes len, bool write, Picos arrival) {
-  const Picos done = m_port.transport(write, addr, len, arrival, m_issue);
   (write ? m_hbm_write : m_hbm_read) += len;
-  return done;
+  if (!at()) return m_port.transport(write, addr, len, arrival, m_issue);
+  const memory::MemoryPort::Ticket t = m_port.begin(write, addr, len, arrival, m_issue);
+  if (!write) {
+    m_ticket_read.emplace(t, m_open);
+    ++m_pending[m_open].left;
+  }
+  return 0;
 }
 
-AccessResult GpuMemory::read(std::uint32_t sm, Bytes addr, Bytes len, Traffic t, Picos issue) {
+void GpuMemory::hbm_done(memory::MemoryPort::Ticket t, Picos done) {
+  const auto it = m_ticket_read.find(t);
+  if (it == m_ticket_read.end()) return;  // a write: nobody waits for it
+  const auto p = m_pending.find(it->second);
+  m_ticket_read.erase(it);
+  PendingRead& r = p->second;
+  r.ready = std::max(r.ready, done + m_miss_half);
+  // begin() may report a piece before the read's own bookkeeping is finished (read() closes it).
+  if (--r.left > 0 || r.back == ~Picos{0}) return;
+  const PendingRead fin = r;
+  m_pending.erase(p);
+  m_on_done(fin.cookie, fin.ready + fin.back);
+}
+
+AccessResult GpuMemory::read(std::uint32_t sm, Bytes addr, Bytes len, Traffic t, Picos issue, std::uint64_t cookie) {
   AccessResult r;
   m_issue = issue;
   ++m_requests;
@@ -106,6 +135,11 @@ AccessResult GpuMemory::read(std::uint32_t sm, Bytes addr, Bytes len, Traffic t,
   const std::uint64_t present = l2.lookup(block);
   std::uint64_t missing = need & ~present;
   Picos ready = start + m_hit;
+  if (missing && at()) {
+    // Open this read's pending entry; back = "still being issued" until the pieces are all out.
+    m_open = m_next_read++;
+    m_pending[m_open] = PendingRead{0, ready, ~Picos{0}, cookie};
+  }
   // One HBM request per run of consecutive missing sectors, clipped to the bytes asked for,
   // so HBM serves exactly the L2 miss bytes.
   while (missing) {
@@ -114,7 +148,7 @@ AccessResult GpuMemory::read(std::uint32_t sm, Bytes addr, Bytes len, Traffic t,
     while (s1 < 64 && (missing >> s1 & 1)) ++s1;
     const Bytes lo = std::max<Bytes>(off, Bytes{s0} * kSector), hi = std::min<Bytes>(off + len, Bytes{s1} * kSector);
     const Picos done = hbm(block * m_block + lo, hi - lo, false, start + m_miss_half);
-    ready = std::max(ready, done + m_miss_half);
+    if (!at()) ready = std::max(ready, done + m_miss_half);
     r.hbm_bytes += hi - lo;
     missing &= s1 >= 64 ? 0 : ~((std::uint64_t{1} << s1) - 1);
   }
@@ -137,6 +171,20 @@ AccessResult GpuMemory::read(std::uint32_t sm, Bytes addr, Bytes len, Traffic t,
   if (t == Traffic::Activation && m_cfg.l1.capacity_bytes > 0) {
     std::uint64_t v = 0, d = 0;
     m_l1[sm].fill(block, full, LineClass::Normal, false, &v, &d);
+  }
+  if (r.hbm_bytes && at()) {
+    // The write-backs above may issue more transactions; this read is complete when its own
+    // pieces are, which may already have happened (a target that completes at once).
+    const auto p = m_pending.find(m_open);
+    p->second.back = back;
+    r.pending = true;
+    if (p->second.left == 0) {
+      const PendingRead fin = p->second;
+      m_pending.erase(p);
+      r.pending = false;
+      r.done = fin.ready + back;
+    }
+    return r;
   }
   r.done = ready + back;
   return r;

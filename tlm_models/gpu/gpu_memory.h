@@ -1,7 +1,7 @@
 // The GPU memory path below the SMs' load/store units: per-SM L1, the NoC to the L2 slices
 // (two partitions, far partition costs extra latency), the slices' tags and data bandwidth,
 // and the HBM behind an initiator socket (any TLM-2.0 target may sit there; L2 misses and
-// write-backs go out through a memory::MemoryPort, in LT).
+// write-backs go out through a memory::MemoryPort, in LT or AT).
 //
 // One call serves one SM request (at most one L2 block, so one slice) in closed form:
 //   arrive   = issue + L1 latency + NoC one way (near)
@@ -10,12 +10,20 @@
 //   miss     : ready = HBM completion of the missing sectors, issued at start + miss/2, + miss/2
 //   done     = ready + NoC one way back (+ the far partition's whole extra round trip)
 // Timing only; the requester (the SM cluster) enforces its own in-flight limits (Little's law).
+//
+// AT (sim.tlm_mode: at): an L2 miss is a 4-phase transaction whose completion is not known when
+// it is issued. read() then returns `pending` and the completion comes later, through the
+// on_done() hook, as the HBM's BEGIN_RESP time + miss/2 + the NoC back (the same expression as
+// LT, evaluated when the response arrives). Write-backs and write-through stores are issued
+// and not waited for, in both modes (off the requester's critical path).
 #pragma once
 
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <functional>
+#include <unordered_map>
 #include <vector>
 
 #include "common/base/stats.h"
@@ -34,7 +42,8 @@ enum class Traffic : std::uint8_t {
 };
 
 struct AccessResult {
-  Picos done = 0;
+  Picos done = 0;         ///< completion; unknown (0) while `pending`
+  bool pending = false;   ///< AT: an HBM read is in flight; on_done() reports the completion
   Bytes hit_bytes = 0;    ///< served by L1 or L2
   Bytes hbm_bytes = 0;    ///< read from or written to HBM on this request's behalf
   bool far = false;       ///< crossed to the other L2 partition
@@ -47,8 +56,12 @@ class GpuMemory : public sc_core::sc_module {
 
   GpuMemory(sc_core::sc_module_name name, const GpuConfig& cfg, const memory::TlmSettings& tlm = {});
 
-  /// One request of `len` bytes (within one L2 block) from SM `sm`, issued at `issue`.
-  AccessResult read(std::uint32_t sm, Bytes addr, Bytes len, Traffic t, Picos issue);
+  /// One request of `len` bytes (within one L2 block) from SM `sm`, issued at `issue`. In AT a
+  /// request that misses returns `pending`; its completion is reported with `cookie`.
+  AccessResult read(std::uint32_t sm, Bytes addr, Bytes len, Traffic t, Picos issue, std::uint64_t cookie = 0);
+  /// AT: called with (cookie, completion) for every read that returned `pending`.
+  void on_done(std::function<void(std::uint64_t, Picos)> fn) { m_on_done = std::move(fn); }
+  bool at() const { return m_port.settings().mode == memory::TlmMode::At; }
   /// Stores: activations are written back (allocated dirty in L2, no HBM traffic until evicted);
   /// weights/KV are streaming stores, written through to HBM and not kept (docs/gpu.md).
   AccessResult write(std::uint32_t sm, Bytes addr, Bytes len, Traffic t, Picos issue);
@@ -78,7 +91,17 @@ class GpuMemory : public sc_core::sc_module {
   const StatGroup& stats() const;
 
  private:
+  /// LT: the completion of [addr, addr + len). AT: issues it; a read joins `m_open` (the SM
+  /// request being served), a write is not waited for; returns 0.
   Picos hbm(Bytes addr, Bytes len, bool write, Picos arrival);
+  void hbm_done(memory::MemoryPort::Ticket t, Picos done);
+  /// AT: an SM read waiting for its HBM pieces.
+  struct PendingRead {
+    std::uint32_t left = 0;  ///< HBM pieces not yet completed
+    Picos ready = 0;         ///< max(hit path, piece completion + miss/2) so far
+    Picos back = 0;          ///< NoC back to the SM
+    std::uint64_t cookie = 0;
+  };
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& p, tlm::tlm_phase& ph, sc_core::sc_time& d) {
     return m_port.nb_transport_bw(p, ph, d);
   }
@@ -95,6 +118,10 @@ class GpuMemory : public sc_core::sc_module {
   std::vector<Picos> m_slice_busy;
   memory::MemoryPort m_port;
   Picos m_issue = 0;  ///< issue time of the SM request being served: the front end's own clock
+  std::unordered_map<memory::MemoryPort::Ticket, std::uint64_t> m_ticket_read;  ///< AT: HBM piece → pending read
+  std::unordered_map<std::uint64_t, PendingRead> m_pending;                     ///< AT: by read id
+  std::uint64_t m_next_read = 0, m_open = 0;  ///< AT: next id; the read being served (its id)
+  std::function<void(std::uint64_t, Picos)> m_on_done;
 
   Bytes m_l2_hit = 0, m_l2_miss = 0, m_l1_hit = 0, m_hbm_read = 0, m_hbm_write = 0, m_l2_write = 0;
   std::uint64_t m_far = 0, m_requests = 0, m_writebacks = 0;

@@ -32,17 +32,29 @@ struct GpuTile::Window {
     }
   }
   /// True when `len` more bytes may issue now; a lone request larger than the limit may always go.
-  bool fits(Bytes len) const { return q.empty() || bytes + len <= limit; }
-  Picos earliest() const { return q.top().first; }
+  bool fits(Bytes len) const { return (q.empty() && !pending) || bytes + len <= limit; }
+  /// The earliest known completion; none while only AT requests of unknown completion are out.
+  Picos earliest() const { return q.empty() ? ~Picos{0} : q.top().first; }
   void add(Picos done, Bytes len) {
     q.emplace(done, len);
     bytes += len;
   }
+  /// AT: `len` bytes in flight whose completion complete() reports later.
+  void add_pending(Bytes len) {
+    bytes += len;
+    ++pending;
+  }
+  void complete(Picos done, Bytes len) {
+    q.emplace(done, len);
+    --pending;
+  }
   void reset(Bytes lim) {
     q = {};
     bytes = 0;
+    pending = 0;
     limit = lim;
   }
+  std::uint64_t pending = 0;
 };
 
 struct GpuTile::Issuer {
@@ -54,6 +66,9 @@ struct GpuTile::Issuer {
   Bytes off = 0;
   Picos start = 0, last_done = 0;
   std::uint64_t requests = 0;
+  std::uint64_t pending = 0;  ///< AT: loads whose completion has not come back
+  Picos finish_floor = 0;     ///< once the loads are issued: compute end and issue time
+  Picos tail = 0;             ///< compute left after the last data, per request
   Window window;
 };
 
@@ -160,36 +175,131 @@ Picos GpuTile::launch_ready(Picos prev_end, bool first_of_token) {
   return std::max(prev_end + ns_to_picos(l.stream_gap_us * 1000.0), m_host);
 }
 
-Picos GpuTile::run_grid(const Grid& g, Picos start) {
-  ++m_grids;
-  mem.invalidate_l1();
-  m_tile_cycles.clear();
-  const std::uint32_t sms = m_cfg.sms;
-  const std::uint32_t occ = occupancy(m_cfg, g);
-  const std::uint64_t slots = std::min<std::uint64_t>(std::uint64_t{sms} * occ, g.ctas);
-  const Bytes req_bytes = m_cfg.sm.request_bytes;
-  const Picos cta_launch = cycles_to_ps(m_cfg.sm.cta_launch_cycles);
-  const Bytes cta_limit = std::max<Bytes>(g.inflight_bytes, 1);
-  constexpr Picos kNever = ~Picos{0};
-
-  std::vector<SmState> sm(sms);
-  for (auto& s : sm) {
-    s.window.reset(m_cfg.sm.max_inflight_bytes);
-    s.lsu_free = s.tc_free = s.last_end = start;
-  }
-  std::vector<Issuer> iss(slots);
-  // Events: id < sms is "SM id's load/store unit may issue"; id >= sms is "slot id - sms starts
-  // or finishes its CTA". Ties break by id, so runs are deterministic.
+/// One grid in flight: the event heap and the per-SM and per-slot state its steps share.
+/// Events: id < sms is "SM id's load/store unit may issue"; id >= sms is "slot id - sms starts
+/// or finishes its CTA". Ties break by id, so runs are deterministic.
+struct GpuTile::GridRun {
+  static constexpr Picos kNever = ~Picos{0};
   using Ev = std::pair<Picos, std::uint64_t>;
+
+  GpuTile& tile;
+  const Grid& g;
+  const Picos start;
+  const std::uint32_t sms;
+  const std::uint64_t slots;
+  const Bytes req_bytes;
+  const Picos cta_launch;
+  const Bytes cta_limit;
+  std::vector<SmState> sm;
+  std::vector<Issuer> iss;
   std::priority_queue<Ev, std::vector<Ev>, std::greater<Ev>> heap;
-  auto wake = [&](std::uint32_t i, Picos at) {
+  std::uint64_t next_cta = 0;
+  Picos grid_end;
+  // AT: loads whose completion the memory reports later (cookie = slot << 32 | bytes).
+  struct Done {
+    std::uint64_t cookie;
+    Picos done;
+  };
+  std::vector<Done> done_queue;
+  sc_core::sc_event done_event;
+  std::uint64_t loads_out = 0;
+
+  GridRun(GpuTile& t, const Grid& grid, Picos at)
+      : tile(t),
+        g(grid),
+        start(at),
+        sms(t.m_cfg.sms),
+        slots(std::min<std::uint64_t>(std::uint64_t{sms} * occupancy(t.m_cfg, grid), grid.ctas)),
+        req_bytes(t.m_cfg.sm.request_bytes),
+        cta_launch(t.cycles_to_ps(t.m_cfg.sm.cta_launch_cycles)),
+        cta_limit(std::max<Bytes>(grid.inflight_bytes, 1)),
+        sm(sms),
+        iss(slots),
+        grid_end(at) {
+    for (auto& s : sm) {
+      s.window.reset(t.m_cfg.sm.max_inflight_bytes);
+      s.lsu_free = s.tc_free = s.last_end = start;
+    }
+    // The block scheduler fills SMs breadth first: slot s is CTA slot s / sms of SM s % sms.
+    for (std::uint64_t s = 0; s < slots; ++s) {
+      iss[s].sm = static_cast<std::uint32_t>(s % sms);
+      sm[s % sms].slots.push_back(s);
+      begin_cta(s, start + cta_launch);
+    }
+  }
+
+  void run() {
+    if (tile.mem.at()) return run_at();
+    while (!heap.empty()) {
+      const auto [t, id] = heap.top();
+      heap.pop();
+      event(t, id);
+    }
+  }
+
+  void event(Picos t, std::uint64_t id) {
+    ++tile.m_events;
+    if (id < sms) issue_load(static_cast<std::uint32_t>(id), t);
+    else cta_event(id - sms, t);
+  }
+
+  /// AT: the same events, but in SystemC time: a load's completion is known only when its
+  /// response arrives, so the grid advances to each event (or to the next response) before
+  /// handling it.
+  void run_at() {
+    tile.mem.on_done([this](std::uint64_t cookie, Picos done) {
+      done_queue.push_back(Done{cookie, done});
+      done_event.notify(sc_core::SC_ZERO_TIME);
+    });
+    while (!heap.empty() || loads_out > 0) {
+      drain();
+      if (heap.empty()) {
+        sc_core::wait(done_event);
+        continue;
+      }
+      const Picos t = heap.top().first, now = sc_now_picos();
+      if (t > now) {
+        sc_core::wait(to_sc_time(t - now), done_event);
+        if (sc_now_picos() < t) continue;
+        drain();
+      }
+      const auto [at, id] = heap.top();
+      heap.pop();
+      event(at, id);
+    }
+    tile.mem.on_done(nullptr);
+  }
+
+  void drain() {
+    for (std::size_t i = 0; i < done_queue.size(); ++i) {
+      const Done d = done_queue[i];
+      load_done(d.cookie >> 32, d.cookie & 0xffffffffu, d.done);
+    }
+    done_queue.clear();
+  }
+
+  /// AT: load of `bytes` of slot `s` completed at `done`.
+  void load_done(std::uint64_t s, Bytes bytes, Picos done) {
+    Issuer& I = iss[s];
+    SmState& S = sm[I.sm];
+    I.window.complete(done, bytes);
+    S.window.complete(done, bytes);
+    I.last_done = std::max(I.last_done, done);
+    --I.pending;
+    --loads_out;
+    if (I.phase == Issuer::Phase::Finish && I.pending == 0)
+      heap.emplace(std::max(I.finish_floor, I.last_done + I.tail), sms + s);
+    wake(I.sm, done);  // room frees in the windows then
+  }
+
+  void wake(std::uint32_t i, Picos at) {
     SmState& S = sm[i];
     if (S.next_issue <= at) return;  // an earlier wake-up is already queued
     S.next_issue = at;
     heap.emplace(at, i);
-  };
-  std::uint64_t next_cta = 0;
-  auto begin_cta = [&](std::uint64_t s, Picos at) {
+  }
+
+  void begin_cta(std::uint64_t s, Picos at) {
     Issuer& I = iss[s];
     I.phase = Issuer::Phase::Start;
     I.cta = next_cta++;
@@ -201,145 +311,167 @@ Picos GpuTile::run_grid(const Grid& g, Picos start) {
     I.start = at;
     I.last_done = at;
     I.requests = 0;
+    I.pending = 0;
     I.window.reset(cta_limit);
     heap.emplace(at, sms + s);
-  };
-  // Called once a CTA has issued its last load (or has none): its compute overlaps the loads,
-  // and what is left after the last data is its share per request.
-  auto schedule_finish = [&](std::uint64_t s, Picos now) {
+  }
+
+  /// Called once a CTA has issued its last load (or has none): its compute overlaps the loads,
+  /// and what is left after the last data is its share per request.
+  void schedule_finish(std::uint64_t s, Picos now) {
     Issuer& I = iss[s];
     SmState& S = sm[I.sm];
+    const GpuConfig& cfg = tile.m_cfg;
     const CtaCompute work = g.compute(I.cta);
-    const Picos cp = cycles_to_ps(compute_cycles(work, g.threads));
+    const Picos cp = tile.cycles_to_ps(tile.compute_cycles(work, g.threads));
     const Picos tc_start = std::max(S.tc_free, I.start);
     S.tc_free = tc_start + cp;
     S.compute += cp;
-    m_macs += static_cast<double>(work.tc_tiles) * (work.tc_rows ? work.tc_rows : m_cfg.tensor_core.mma_m) *
-              m_cfg.tensor_core.rows * m_cfg.tensor_core.cols;
-    m_cuda_ops += static_cast<double>(work.cuda_ops + work.int_ops + work.cvt_ops);
-    const Picos tail = cp / std::max<std::uint64_t>(1, I.requests);
+    tile.m_macs += static_cast<double>(work.tc_tiles) * (work.tc_rows ? work.tc_rows : cfg.tensor_core.mma_m) *
+                   cfg.tensor_core.rows * cfg.tensor_core.cols;
+    tile.m_cuda_ops += static_cast<double>(work.cuda_ops + work.int_ops + work.cvt_ops);
+    I.tail = cp / std::max<std::uint64_t>(1, I.requests);
+    I.finish_floor = std::max(now, tc_start + cp);
     I.phase = Issuer::Phase::Finish;
-    heap.emplace(std::max({now, I.last_done + tail, tc_start + cp}), sms + s);
-  };
-  // The block scheduler fills SMs breadth first: slot s is CTA slot s / sms of SM s % sms.
-  for (std::uint64_t s = 0; s < slots; ++s) {
-    iss[s].sm = static_cast<std::uint32_t>(s % sms);
-    sm[s % sms].slots.push_back(s);
-    begin_cta(s, start + cta_launch);
+    // In AT the last completions may still be out: load_done() schedules the finish then.
+    if (I.pending == 0) heap.emplace(std::max(I.finish_floor, I.last_done + I.tail), sms + s);
   }
-  Picos grid_end = start;
-  const Bytes l2_before = mem.l2_read_hit_bytes() + mem.l2_read_miss_bytes() + mem.l2_write_bytes();
-  const Bytes l1_before = mem.l1_hit_bytes();
-  while (!heap.empty()) {
-    const auto [t, id] = heap.top();
-    heap.pop();
-    ++m_events;
-    if (id < sms) {
-      SmState& S = sm[id];
-      if (t != S.next_issue) continue;  // superseded by an earlier wake-up
-      S.next_issue = kNever;
-      if (t < S.lsu_free) {
-        wake(static_cast<std::uint32_t>(id), S.lsu_free);
+
+  /// The request of issuer `I` at its current position: at most one request_bytes block.
+  Bytes next_piece(const Issuer& I) const {
+    const MemAccess& a = I.rd[I.seg];
+    const Bytes addr = a.addr + I.off;
+    return std::min<Bytes>(a.len - I.off, req_bytes - addr % req_bytes);
+  }
+
+  /// SM `id`'s load/store unit at `t`: round robin over the resident CTAs that still have
+  /// loads; the first whose own window and the SM's window both have room issues one request.
+  void issue_load(std::uint32_t id, Picos t) {
+    SmState& S = sm[id];
+    if (t != S.next_issue) return;  // superseded by an earlier wake-up
+    S.next_issue = kNever;
+    if (t < S.lsu_free) {
+      wake(id, S.lsu_free);
+      return;
+    }
+    S.window.retire(t);
+    Picos retry = kNever;
+    const std::size_t n = S.slots.size();
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::size_t at = (S.rr + j) % n;
+      const std::uint64_t s = S.slots[at];
+      Issuer& I = iss[s];
+      if (I.phase != Issuer::Phase::Loads) continue;
+      const MemAccess& a = I.rd[I.seg];
+      const Bytes addr = a.addr + I.off;
+      const Bytes piece = next_piece(I);
+      I.window.retire(t);
+      Picos avail = t;
+      if (!I.window.fits(piece)) avail = I.window.earliest();
+      if (!S.window.fits(piece)) avail = std::max(avail, S.window.earliest());
+      if (avail > t) {
+        retry = std::min(retry, avail);
         continue;
       }
-      S.window.retire(t);
-      // Round robin over the resident CTAs that still have loads: the first whose own window
-      // and the SM's window both have room issues one request.
-      Picos retry = kNever;
-      const std::size_t n = S.slots.size();
-      for (std::size_t j = 0; j < n; ++j) {
-        const std::size_t at = (S.rr + j) % n;
-        const std::uint64_t s = S.slots[at];
-        Issuer& I = iss[s];
-        if (I.phase != Issuer::Phase::Loads) continue;
-        const MemAccess& a = I.rd[I.seg];
-        const Bytes addr = a.addr + I.off;
-        const Bytes piece = std::min<Bytes>(a.len - I.off, req_bytes - addr % req_bytes);
-        I.window.retire(t);
-        Picos avail = t;
-        if (!I.window.fits(piece)) avail = I.window.earliest();
-        if (!S.window.fits(piece)) avail = std::max(avail, S.window.earliest());
-        if (avail > t) {
-          retry = std::min(retry, avail);
-          continue;
-        }
-        const AccessResult res = mem.read(I.sm, addr, piece, a.traffic, t);
+      const AccessResult res = tile.mem.read(I.sm, addr, piece, a.traffic, t, s << 32 | piece);
+      if (res.pending) {
+        I.window.add_pending(piece);
+        S.window.add_pending(piece);
+        ++I.pending;
+        ++loads_out;
+      } else {
         I.window.add(res.done, piece);
         S.window.add(res.done, piece);
-        S.lsu_free = t + cycles_to_ps(ceil_div<Bytes>(piece, m_cfg.sm.lsu_bytes_per_cycle));
         I.last_done = std::max(I.last_done, res.done);
-        ++I.requests;
-        I.off += piece;
-        if (I.off == a.len) {
-          ++I.seg;
-          I.off = 0;
-        }
-        if (I.seg == I.rd.size()) schedule_finish(s, t);
-        S.rr = at + 1;
-        // When the SM's window cannot take even the smallest next request of its CTAs, nothing
-        // here can issue before a completion frees room: sleep until then, not until lsu_free.
-        retry = S.lsu_free;
-        Bytes smallest = req_bytes;
-        for (const std::uint64_t o : S.slots) {
-          const Issuer& J = iss[o];
-          if (J.phase != Issuer::Phase::Loads) continue;
-          const Bytes a2 = J.rd[J.seg].addr + J.off;
-          smallest = std::min<Bytes>(smallest, std::min<Bytes>(J.rd[J.seg].len - J.off, req_bytes - a2 % req_bytes));
-        }
-        if (!S.window.fits(smallest)) retry = std::max(retry, S.window.earliest());
-        break;
       }
-      if (retry != kNever) wake(static_cast<std::uint32_t>(id), retry);
-      continue;
+      S.lsu_free = t + tile.cycles_to_ps(ceil_div<Bytes>(piece, tile.m_cfg.sm.lsu_bytes_per_cycle));
+      ++I.requests;
+      I.off += piece;
+      if (I.off == a.len) {
+        ++I.seg;
+        I.off = 0;
+      }
+      if (I.seg == I.rd.size()) schedule_finish(s, t);
+      S.rr = at + 1;
+      // When the SM's window cannot take even the smallest next request of its CTAs, nothing
+      // here can issue before a completion frees room: sleep until then, not until lsu_free.
+      retry = S.lsu_free;
+      Bytes smallest = req_bytes;
+      for (const std::uint64_t o : S.slots) {
+        const Issuer& J = iss[o];
+        if (J.phase != Issuer::Phase::Loads) continue;
+        smallest = std::min<Bytes>(smallest, next_piece(J));
+      }
+      if (!S.window.fits(smallest)) retry = std::max(retry, S.window.earliest());
+      break;
     }
-    const std::uint64_t s = id - sms;
+    if (retry != kNever) wake(id, retry);
+  }
+
+  /// Slot `s` at `t`: its CTA starts issuing loads, or (loads done) finishes.
+  void cta_event(std::uint64_t s, Picos t) {
+    Issuer& I = iss[s];
+    if (I.phase != Issuer::Phase::Start) return retire_cta(s, t);
+    if (I.rd.empty()) {
+      schedule_finish(s, t);
+    } else {
+      I.phase = Issuer::Phase::Loads;
+      wake(I.sm, std::max(t, sm[I.sm].lsu_free));
+    }
+  }
+
+  /// Finish: stores issue now, in time order with everyone else's requests; the CTA retires
+  /// when the L2 has accepted them and its slot takes the next CTA.
+  void retire_cta(std::uint64_t s, Picos t) {
     Issuer& I = iss[s];
     SmState& S = sm[I.sm];
-    if (I.phase == Issuer::Phase::Start) {
-      if (I.rd.empty()) {
-        schedule_finish(s, t);
-      } else {
-        I.phase = Issuer::Phase::Loads;
-        wake(I.sm, std::max(t, S.lsu_free));
-      }
-      continue;
-    }
-    // Finish: stores issue now, in time order with everyone else's requests; the CTA retires
-    // when the L2 has accepted them and its slot takes the next CTA.
     Picos end = t;
     for (const MemAccess& w : I.wr)
       for (Bytes off = 0; off < w.len;) {
         const Bytes addr = w.addr + off;
         const Bytes piece = std::min<Bytes>(w.len - off, req_bytes - addr % req_bytes);
-        end = std::max(end, mem.write(I.sm, addr, piece, w.traffic, t).done);
+        end = std::max(end, tile.mem.write(I.sm, addr, piece, w.traffic, t).done);
         off += piece;
       }
-    ++m_ctas;
-    ++m_acct.ctas;
+    ++tile.m_ctas;
+    ++tile.m_acct.ctas;
     S.last_end = std::max(S.last_end, end);
     S.ran = true;
     grid_end = std::max(grid_end, end);
-    if (m_trace && I.sm == 0) {
-      SliceArgs a;
-      a.layer = m_running->layer;
-      Bytes moved = 0;
-      for (const MemAccess& x : I.rd) moved += x.len;
-      for (const MemAccess& x : I.wr) moved += x.len;
-      a.bytes = moved;
-      a.shape = std::to_string(g.ctas) + " CTAs x " + std::to_string(g.threads) + " threads";
-      m_trace->slice(m_track_sm0, m_running->name + " " + g.name, I.start, end, std::move(a));
-    }
+    if (tile.m_trace && I.sm == 0) trace_cta(I, end);
     I.phase = Issuer::Phase::Idle;
     if (next_cta < g.ctas) begin_cta(s, end + cta_launch);
   }
+
+  void trace_cta(const Issuer& I, Picos end) const {
+    SliceArgs a;
+    a.layer = tile.m_running->layer;
+    Bytes moved = 0;
+    for (const MemAccess& x : I.rd) moved += x.len;
+    for (const MemAccess& x : I.wr) moved += x.len;
+    a.bytes = moved;
+    a.shape = std::to_string(g.ctas) + " CTAs x " + std::to_string(g.threads) + " threads";
+    tile.m_trace->slice(tile.m_track_sm0, tile.m_running->name + " " + g.name, I.start, end, std::move(a));
+  }
+};
+
+Picos GpuTile::run_grid(const Grid& g, Picos start) {
+  ++m_grids;
+  mem.invalidate_l1();
+  m_tile_cycles.clear();
+  GridRun run(*this, g, start);
+  const Bytes l2_before = mem.l2_read_hit_bytes() + mem.l2_read_miss_bytes() + mem.l2_write_bytes();
+  const Bytes l1_before = mem.l1_hit_bytes();
+  run.run();
   // Tail: SMs that ran CTAs but finished before the grid did, averaged over all SMs. SMs that
   // never got a CTA are not a tail effect: the grid was too small (counted as low MLP).
+  const Picos grid_end = run.grid_end;
   Picos idle = 0, compute = 0;
-  for (const auto& x : sm) {
+  for (const auto& x : run.sm) {
     if (x.ran) idle += grid_end - x.last_end;
     compute = std::max(compute, x.compute);
   }
-  m_acct.idle_tail += idle / sms;
+  m_acct.idle_tail += idle / run.sms;
   m_acct.compute += std::min(compute, grid_end - start);
   const Bytes l2_now = mem.l2_read_hit_bytes() + mem.l2_read_miss_bytes() + mem.l2_write_bytes();
   m_acct.l2_bytes += l2_now - l2_before;

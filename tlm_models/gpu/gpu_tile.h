@@ -72,6 +72,7 @@ class GpuTile : public sc_core::sc_module {
   struct Window;
   struct Issuer;
   struct SmState;
+  struct GridRun;
 
   void run();
   KernelRecord execute(const Kernel& k, std::size_t index, std::uint32_t token, Picos prev_end);

@@ -2,8 +2,8 @@
 
 #include "common/base/progress.h"
 #include "system/lpu_system.h"
-#include "system/gpu_system.h"
-#include "system/tpu_system.h"
+#include "system/hbm_arch.h"
+#include "system/netlist.h"
 
 namespace decodesim::system {
 
@@ -18,9 +18,9 @@ std::vector<KernelGraph> token_graphs(const RunRequest& req, std::uint32_t tenso
 RunResult simulate(const RunRequest& req) {
   progress::reset();
   switch (req.cfg.system.arch) {
-    case Arch::Tpu: return simulate_tpu(req);
+    case Arch::Tpu: return run_netlist(req.cfg, *make_tpu_arch(req), req.trace);
     case Arch::Lpu: return simulate_lpu(req);
-    case Arch::Gpu: return simulate_gpu(req);
+    case Arch::Gpu: return run_netlist(req.cfg, *make_gpu_arch(req), req.trace);
   }
   throw SimulationError(std::string("unhandled architecture ") + arch_name(req.cfg.system.arch));
 }

@@ -110,11 +110,6 @@ void SystemConfig::validate(const config::Node* n, const std::string&) const {
                                "keys of the sections " + allowed);
     }
   }
-  if (system.arch == Arch::Gpu && sim.tlm_mode == memory::TlmMode::At)
-    // The SM cluster computes each L2 miss's completion in closed form as it issues it; AT
-    // would need those completions to arrive as events (docs/memory.md, "AT mode").
-    config::fail_at(n ? n->find("sim") : nullptr, "sim", "tlm_mode",
-                    "the GPU's memory front end issues in LT only for now", "at", "lt for arch gpu");
   if (system.arch == Arch::Lpu) {
     // The LPU's network is its own (lpu.c2c): nodes of directly linked chips, global ports between.
     const config::Node* sys = n ? n->find("system") : nullptr;

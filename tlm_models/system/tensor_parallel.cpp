@@ -21,16 +21,19 @@ Picos Barrier::arrive_and_wait(Picos ready) {
   return m_release;
 }
 
-Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::Link& link_x, memory::Link& link_y,
+Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::LinkPort& link_x, memory::LinkPort* link_y,
                       const Kernel& k, Picos ready, Bytes* sent) {
   // Real time must reach the collective: it is where chips exchange data.
   if (ready > sc_now_picos()) sc_core::wait(to_sc_time(ready - sc_now_picos()));
-  const Picos start = barrier.arrive_and_wait(ready);
-  const Bytes before = link_x.bytes() + link_y.bytes();
+  // In AT a chip's SystemC time may already be past `ready` (its memory's back-pressure): the
+  // first message cannot start before now.
+  const Picos start = std::max(barrier.arrive_and_wait(ready), sc_now_picos());
+  const auto sent_so_far = [&] { return link_x.bytes_sent() + (link_y ? link_y->bytes_sent() : 0); };
+  const Bytes before = sent_so_far();
   const Picos end = cfg.system.topology == Topology::Torus2d
                         ? memory::torus_all_reduce(link_x, link_y, k.collective_bytes, cfg.system.torus_dims, start)
                         : memory::ring_all_reduce(link_x, k.collective_bytes, cfg.system.chips, start);
-  *sent = link_x.bytes() + link_y.bytes() - before;
+  *sent = sent_so_far() - before;
   return end;
 }
 

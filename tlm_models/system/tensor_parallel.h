@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/base/kernel_graph.h"
-#include "memory/link/link.h"
+#include "memory/link/link_module.h"
 #include "system/run.h"
 
 namespace decodesim::system {
@@ -32,9 +32,10 @@ class Barrier {
 };
 
 /// One chip's part of the tensor-parallel all-reduce of `k`: synchronises to `ready`, meets the
-/// other simulated chips, then runs the ring (or 2D-torus) algorithm on this chip's own links.
-/// Returns the completion time; `sent` gets the bytes this chip put on its links.
-Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::Link& link_x, memory::Link& link_y,
+/// other simulated chips, then runs the ring (or 2D-torus) algorithm as messages through this
+/// chip's link ports (`link_y`: torus2d only). Returns the completion time; `sent` gets the bytes
+/// this chip put on its links.
+Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::LinkPort& link_x, memory::LinkPort* link_y,
                       const Kernel& k, Picos ready, Bytes* sent);
 
 /// Lower bound of one all-reduce on this topology: every chip must send 2(p-1)/p of the

@@ -1,8 +1,9 @@
-// SRAM bank timelines, link timelines, and ring / torus all-reduce against their closed forms.
+// SRAM bank timelines and link timelines against their closed forms (the collectives over link
+// modules: link_module_test.cpp).
 #include <gtest/gtest.h>
 
 #include "common/config/node.h"
-#include "memory/link/collective.h"
+#include "memory/link/link.h"
 #include "memory/sram/sram.h"
 
 using namespace decodesim;
@@ -70,36 +71,4 @@ TEST(Link, SerialisesMessagesAndAddsLatencyPerHop) {
   EXPECT_EQ(l.transfer(5000, 0, 3), Picos{200'000 + 1'000'000 + 300'000});  // waits for the first
   EXPECT_EQ(l.bytes(), 10000u);
   EXPECT_DOUBLE_EQ(l.energy_pj(), 10000.0 * 8 * 5.0);
-}
-
-TEST(Collective, RingAllReduceMatchesItsClosedForm) {
-  const LinkConfig c = link_cfg();
-  const Bytes bytes = 8 << 20;
-  for (std::uint32_t p : {2u, 4u, 8u}) {
-    Link l("ring", c);
-    const Picos t = ring_all_reduce(l, bytes, p, 0);
-    const Bytes piece = (bytes + p - 1) / p;
-    const Picos step = c.serialization(piece) + ns_to_picos(c.latency_ns) + ns_to_picos(c.per_hop_ns);
-    EXPECT_EQ(t, 2 * (p - 1) * step) << "p=" << p;
-    EXPECT_EQ(l.bytes(), 2 * (p - 1) * piece) << "p=" << p;
-  }
-  Link l("one", c);
-  EXPECT_EQ(ring_all_reduce(l, bytes, 1, 42), 42u);
-}
-
-TEST(Collective, TorusAllReduceIsReduceScatterXThenAllReduceYThenAllGatherX) {
-  const LinkConfig c = link_cfg();
-  const Bytes bytes = 8 << 20;
-  Link x("x", c), y("y", c);
-  const Picos t = torus_all_reduce(x, y, bytes, {4, 2}, 0);
-  const Picos hop = ns_to_picos(c.latency_ns) + ns_to_picos(c.per_hop_ns);
-  const Bytes px = bytes / 4, py = bytes / 4 / 2;
-  const Picos expected = 3 * (c.serialization(px) + hop)      // reduce-scatter along x
-                         + 2 * (c.serialization(py) + hop)    // all-reduce of the x-share along y
-                         + 3 * (c.serialization(px) + hop);   // all-gather along x
-  EXPECT_EQ(t, expected);
-  EXPECT_EQ(x.bytes(), 6 * px);
-  EXPECT_EQ(y.bytes(), 2 * py);
-  Link z("z", c);
-  EXPECT_THROW(torus_all_reduce(x, z, bytes, {2, 2, 2}, 0), std::invalid_argument);
 }

@@ -1,30 +1,32 @@
-// Collectives over links, simulated on one chip's outgoing link.
+// Collectives as messages over link modules, sent through one chip's outgoing link ports.
 //
 // Every participant of a ring (or of a torus dimension) runs the same schedule at the same
 // time, sending equal pieces to its neighbour, so all links carry identical traffic with
 // identical timing. Simulating chip 0's outgoing link is therefore exact, not an approximation:
 // chip 0 receives step k's data from its neighbour at exactly the time its own step-k send lands.
+// The time of every step is the link module's answer (its bandwidth, latency and per-hop cost).
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "memory/link/link.h"
+#include "memory/link/link_module.h"
 
 namespace decodesim::memory {
 
 /// Ring all-reduce of `bytes` over `participants` chips: reduce-scatter then all-gather,
 /// 2(p-1) steps each sending ceil(bytes/p) one hop; a step starts when the previous step's
-/// piece has arrived. Returns the completion time; `link` counts the bytes sent.
+/// piece has arrived. Returns the completion time.
 ///   T = 2(p-1) × (ser(ceil(bytes/p)) + latency + per_hop)
-Picos ring_all_reduce(Link& link, Bytes bytes, std::uint32_t participants, Picos start);
+Picos ring_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, Picos start);
 
 /// All-reduce on a 2D torus (dims = {x} or {x, y}): reduce-scatter along x, all-reduce of the
 /// x-th share along y, all-gather along x. Each phase is a ring over that dimension's link.
-/// dims = {x} is a ring all-reduce on `x`. Throws std::invalid_argument for other dim counts.
-Picos torus_all_reduce(Link& x, Link& y, Bytes bytes, const std::vector<std::uint32_t>& dims, Picos start);
+/// dims = {x} is a ring all-reduce on `x` (`y` unused, may be null). Throws
+/// std::invalid_argument for other dim counts or a missing y link.
+Picos torus_all_reduce(LinkPort& x, LinkPort* y, Bytes bytes, const std::vector<std::uint32_t>& dims, Picos start);
 
 /// The reduce-scatter or all-gather half of a ring: p-1 steps of ceil(bytes/p).
-Picos ring_half(Link& link, Bytes bytes, std::uint32_t participants, Picos start);
+Picos ring_half(LinkPort& link, Bytes bytes, std::uint32_t participants, Picos start);
 
 }  // namespace decodesim::memory

@@ -30,7 +30,7 @@ MemoryPort::Ticket MemoryPort::begin(bool write, Bytes addr, Bytes len, Picos ar
   Slot& s = slot(t);
   if (s.pending)
     throw std::logic_error(m_owner + ": more than " + std::to_string(m_slots.size()) + " requests unfinished");
-  s = Slot{t, 0, arrival};
+  s = Slot{t, 0, arrival, false};
   for (Bytes off = 0; off < len;) {
     const Bytes a = addr + off;
     Bytes piece = len - off;
@@ -53,6 +53,8 @@ MemoryPort::Ticket MemoryPort::begin(bool write, Bytes addr, Bytes len, Picos ar
     else send_at(p, arrival, t);
     off += piece;
   }
+  s.sent = true;
+  if (m_on_complete && m_settings.mode == TlmMode::At && s.pending == 0) m_on_complete(t, s.done);
   return t;
 }
 
@@ -126,10 +128,12 @@ void MemoryPort::peq_cb(tlm::tlm_generic_payload& p, const tlm::tlm_phase& phase
 void MemoryPort::complete(tlm::tlm_generic_payload& p, Picos done) {
   check_response(p);
   const auto it = m_inflight.find(&p);
-  Slot& s = slot(it->second);
+  const Ticket t = it->second;
+  Slot& s = slot(t);
   m_inflight.erase(it);
   s.done = std::max(s.done, done);
   --s.pending;
+  if (m_on_complete && s.sent && s.pending == 0) m_on_complete(t, s.done);
   const StallExtension* ext = p.get_extension<StallExtension>();
   m_refresh_stall += ext->refresh_stall;
   if (ext->refresh_units) m_refresh_units = ext->refresh_units;

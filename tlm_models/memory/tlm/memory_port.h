@@ -26,6 +26,7 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -59,6 +60,10 @@ class MemoryPort {
     return finish(begin(write, addr, len, arrival, clock));
   }
 
+  /// AT: `fn(ticket, done)` runs (in the response's SystemC process) once every piece of a
+  /// ticket has completed, for owners that do not block in finish(). Unused in LT.
+  void on_complete(std::function<void(Ticket, Picos)> fn) { m_on_complete = std::move(fn); }
+
   /// The owner's socket callback.
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& p, tlm::tlm_phase& phase, sc_core::sc_time& delay);
 
@@ -74,6 +79,7 @@ class MemoryPort {
     Ticket ticket = ~Ticket{0};
     std::uint32_t pending = 0;
     Picos done = 0;
+    bool sent = false;  ///< every piece has been sent (AT: completion may be reported)
   };
   void send_lt(tlm::tlm_generic_payload& p, Picos arrival, Picos clock, Slot& s);
   void send_at(tlm::tlm_generic_payload& p, Picos arrival, Ticket t);
@@ -103,6 +109,8 @@ class MemoryPort {
   tlm::tlm_generic_payload* m_req_busy = nullptr;
   sc_core::sc_event m_req_free, m_responded;
   std::unordered_map<tlm::tlm_generic_payload*, Ticket> m_inflight;
+
+  std::function<void(Ticket, Picos)> m_on_complete;
 
   Picos m_refresh_stall = 0;
   std::uint32_t m_refresh_units = 0;

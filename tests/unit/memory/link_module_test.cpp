@@ -1,0 +1,139 @@
+// Links as modules: a message's time is the link module's answer (bytes / bandwidth + latency +
+// hops × per_hop), and the ring / torus all-reduce, sent through a chip's LinkPort into a
+// LinkModule, take the time their closed forms say from the module's config.
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
+#include <gtest/gtest.h>
+
+#include <systemc>
+
+#include "memory/link/collective.h"
+#include "memory/link/link_module.h"
+
+using namespace decodesim;
+using namespace decodesim::memory;
+
+namespace {
+
+LinkConfig link_cfg() {
+  LinkConfig c;
+  c.bandwidth_gbytes_per_s = 50.0;  // TPU v5e ICI, one way per link (Google Cloud TPU v5e docs)
+  c.latency_ns = 1000.0;
+  c.per_hop_ns = 100.0;
+  c.links_per_chip = 4;
+  c.pj_per_bit = 5.0;
+  return c;
+}
+
+/// A sending chip's port bound to one link module (and, for the torus, a second pair).
+struct LinkRig : sc_core::sc_module {
+  LinkPort port_x, port_y;
+  LinkModule link_x, link_y;
+  explicit LinkRig(sc_core::sc_module_name n)
+      : sc_module(n),
+        port_x("port_x"),
+        port_y("port_y"),
+        link_x("link_x", link_cfg(), "rig.link_x"),
+        link_y("link_y", link_cfg(), "rig.link_y") {
+    // Connect
+    port_x.socket.bind(link_x.target);
+    port_y.socket.bind(link_y.target);
+  }
+};
+
+/// Runs `body` as the rig's SC thread to completion.
+template <class F>
+void run(F body) {
+  sc_core::sc_spawn(body);
+  sc_core::sc_start();
+}
+
+}  // namespace
+
+TEST(LinkModule, MessageTimeIsSerialisationPlusLatencyPerHopThroughTheSocket) {
+  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+  LinkRig rig("rig");
+  Picos first = 0, second = 0;
+  run([&] {
+    // 50 GB/s = 50 B/ns: 5000 B take 100 ns on the wire.
+    first = rig.port_x.send(5000, 0, 1);
+    second = rig.port_x.send(5000, 0, 3);  // serialised behind the first
+  });
+  EXPECT_EQ(first, Picos{100'000 + 1'000'000 + 100'000});
+  EXPECT_EQ(second, Picos{200'000 + 1'000'000 + 300'000});
+  EXPECT_EQ(rig.link_x.bytes(), 10000u);
+  EXPECT_EQ(rig.link_x.messages(), 2u);
+  EXPECT_EQ(rig.port_x.bytes_sent(), 10000u);
+  EXPECT_EQ(rig.link_x.stats().name(), "rig.link_x");
+}
+
+TEST(LinkModule, RingAllReduceTakesItsClosedFormFromTheModulesConfig) {
+  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+  LinkRig rig("rig");
+  const LinkConfig c = rig.link_x.config();
+  const Bytes bytes = 8 << 20;
+  const std::uint32_t p = 8;
+  Picos t = 0, one = 0;
+  run([&] {
+    t = ring_all_reduce(rig.port_x, bytes, p, 0);
+    one = ring_all_reduce(rig.port_y, bytes, 1, 42);
+  });
+  const Bytes piece = (bytes + p - 1) / p;
+  const Picos step = c.serialization(piece) + ns_to_picos(c.latency_ns) + ns_to_picos(c.per_hop_ns);
+  EXPECT_EQ(t, 2 * (p - 1) * step);
+  EXPECT_EQ(rig.link_x.bytes(), 2 * (p - 1) * piece);
+  EXPECT_EQ(one, 42u) << "one participant sends nothing";
+  EXPECT_EQ(rig.link_y.messages(), 0u);
+}
+
+TEST(LinkModule, TorusAllReduceIsReduceScatterXThenAllReduceYThenAllGatherX) {
+  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+  LinkRig rig("rig");
+  const LinkConfig c = link_cfg();
+  const Bytes bytes = 8 << 20;
+  Picos t = 0;
+  bool threw = false;
+  run([&] {
+    t = torus_all_reduce(rig.port_x, &rig.port_y, bytes, {4, 2}, 0);
+    try {
+      torus_all_reduce(rig.port_x, &rig.port_y, bytes, {2, 2, 2}, t);
+    } catch (const std::invalid_argument&) {
+      threw = true;
+    }
+  });
+  const Picos hop = ns_to_picos(c.latency_ns) + ns_to_picos(c.per_hop_ns);
+  const Bytes px = bytes / 4, py = bytes / 4 / 2;
+  const Picos expected = 3 * (c.serialization(px) + hop)      // reduce-scatter along x
+                         + 2 * (c.serialization(py) + hop)    // all-reduce of the x-share along y
+                         + 3 * (c.serialization(px) + hop);   // all-gather along x
+  EXPECT_EQ(t, expected);
+  EXPECT_EQ(rig.link_x.bytes(), 6 * px);
+  EXPECT_EQ(rig.link_y.bytes(), 2 * py);
+  EXPECT_TRUE(threw);
+}
+
+TEST(LinkModule, HandsTheMessageOnToTheFarChipWithItsArrivalTime) {
+  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+  struct Receiver : sc_core::sc_module {
+    tlm_utils::simple_target_socket<Receiver> in;
+    Picos arrived = 0;
+    Bytes bytes = 0;
+    explicit Receiver(sc_core::sc_module_name n) : sc_module(n), in("in") {
+      in.register_b_transport(this, &Receiver::b_transport);
+    }
+    void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& d) {
+      arrived = static_cast<Picos>((sc_core::sc_time_stamp() + d).value() / sc_core::sc_time(1, sc_core::SC_PS).value());
+      bytes = p.get_data_length();
+      p.set_response_status(tlm::TLM_OK_RESPONSE);
+    }
+  };
+  LinkRig rig("rig");
+  Receiver far("far");
+  rig.link_x.far.bind(far.in);
+  Picos done = 0;
+  run([&] { done = rig.port_x.send(5000, 0, 1); });
+  EXPECT_EQ(far.bytes, 5000u);
+  EXPECT_EQ(far.arrived, done);
+  EXPECT_EQ(done, Picos{100'000 + 1'000'000 + 100'000});
+}

@@ -1,0 +1,85 @@
+#include "system/hbm_arch.h"
+
+#include <stdexcept>
+
+#include "system/memory_edge.h"
+
+namespace decodesim::system {
+
+HbmChip::HbmChip(sc_core::sc_module_name name, const SystemConfig& cfg)
+    : Chip(name), hbm(make_memory("hbm", cfg)), link_x("link_x") {
+  if (cfg.system.topology == Topology::Torus2d) link_y = std::make_unique<memory::LinkPort>("link_y");
+}
+
+memory::LinkPort& HbmChip::link_port(const std::string& port) {
+  if (port == "link_x") return link_x;
+  if (port == "link_y" && link_y) return *link_y;
+  throw std::logic_error(std::string(name()) + ": no link port " + port);
+}
+
+HbmArch::HbmArch(const RunRequest& req, Traits traits)
+    : m_req(req),
+      m_cfg(req.cfg),
+      m_traits(std::move(traits)),
+      m_simulated(req.cfg.sim.reuse ? 1 : req.cfg.system.chips),
+      m_barrier(m_simulated) {
+  // Sharding errors point at system.chips, where the user chose the degree.
+  if (req.graphs.empty())
+    workload::shard_model(req.model, m_cfg.system.chips, config::loc_of(m_cfg.tree.find("system"), "chips"),
+                          "system.chips");
+  m_tokens = token_graphs(req, m_cfg.system.chips);
+  m_plan = plan_memory(m_tokens.front(), req.scenario.context + req.scenario.tokens);
+}
+
+std::unique_ptr<Chip> HbmArch::make_chip(std::uint32_t index) {
+  return make_hbm_chip((m_traits.chip_prefix + std::to_string(index)).c_str(), index);
+}
+
+std::vector<LinkSpec> HbmArch::links(std::uint32_t) const {
+  std::vector<LinkSpec> out{{"link_x", m_cfg.link, std::nullopt}};
+  if (m_cfg.system.topology == Topology::Torus2d) out.push_back({"link_y", m_cfg.link, std::nullopt});
+  return out;
+}
+
+void HbmArch::connected(SystemTop& top) {
+  for (std::uint32_t c = 0; c < top.chips(); ++c) {
+    auto& chip = static_cast<HbmChip&>(top.chip(c));
+    chip.load(m_tokens, m_plan, m_cfg.sim.reuse);
+    if (TraceWriter* trace = top.trace()) {
+      chip.set_trace(trace, static_cast<int>(c));
+      top.link(c, "link_x").set_trace(trace, static_cast<int>(c), "link_x");
+      if (chip.link_y) top.link(c, "link_y").set_trace(trace, static_cast<int>(c), "link_y");
+    }
+    chip.set_collective([this, &chip](const Kernel& k, Picos ready, Bytes* sent) {
+      return chip_all_reduce(m_cfg, m_barrier, chip.link_x, chip.link_y.get(), k, ready, sent);
+    });
+  }
+}
+
+RunResult HbmArch::collect(SystemTop& top) {
+  RunResult res;
+  res.chips = m_cfg.system.chips;
+  res.simulated_chips = m_simulated;
+  auto& chip0 = static_cast<HbmChip&>(top.chip(0));
+  res.peak_mem_bytes_per_s = chip0.hbm->peak_bytes_per_s();
+  res.peak_flops = m_traits.peak_flops;
+  res.link_bytes_per_s = m_cfg.link.bandwidth_gbytes_per_s * 1e9;
+  for (std::uint32_t c = 0; c < top.chips(); ++c) {
+    const auto& chip = static_cast<const HbmChip&>(top.chip(c));
+    if (!chip.finished()) throw_unfinished(m_cfg, chip.tile_name(), chip.records().size());
+  }
+  ChipTotals totals;
+  for (std::uint32_t c = 0; c < top.chips(); ++c) {
+    const auto& chip = static_cast<const HbmChip&>(top.chip(c));
+    collect_records(m_cfg, m_tokens, c, chip.records(), res, totals);
+    chip.add_energy_counts(totals);
+    chip.fill_stats(res.stats.group(chip.basename()), top, c);
+  }
+  res.reused_layers = chip0.reused_layers();
+  res.memory_served_bytes = chip0.hbm->bytes_served();
+  finish_hbm_run(m_req, m_tokens, totals, m_traits.chip_word, res);
+  add_notes(chip0, res);
+  return res;
+}
+
+}  // namespace decodesim::system

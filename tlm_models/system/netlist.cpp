@@ -1,0 +1,58 @@
+#include "system/netlist.h"
+
+#include <stdexcept>
+
+#include "common/base/sc_time_conv.h"
+
+namespace decodesim::system {
+
+tlm::tlm_target_socket<>& Chip::link_in(const std::string& port) {
+  throw std::logic_error(std::string(name()) + ": receives nothing on link " + port);
+}
+
+SystemTop::SystemTop(sc_core::sc_module_name name, ArchBuilder& arch, TraceWriter* trace)
+    : sc_core::sc_module(name), m_trace(trace) {
+  // Chips
+  for (std::uint32_t c = 0; c < arch.elaborated_chips(); ++c) m_chips.push_back(arch.make_chip(c));
+  // Links
+  for (std::uint32_t c = 0; c < m_chips.size(); ++c)
+    for (LinkSpec& spec : arch.links(c)) {
+      const std::string chip_name = m_chips[c]->basename();
+      auto module = std::make_unique<memory::LinkModule>((chip_name + "_" + spec.port).c_str(), spec.cfg,
+                                                         chip_name + "." + spec.port);
+      if (m_trace) module->set_trace(m_trace, static_cast<int>(c), spec.port);
+      m_links.push_back(BuiltLink{c, std::move(spec), std::move(module)});
+    }
+  // Connect
+  for (BuiltLink& l : m_links) {
+    m_chips[l.chip]->link_port(l.spec.port).socket.bind(l.module->target);
+    if (l.spec.to) l.module->far.bind(m_chips.at(*l.spec.to)->link_in(l.spec.port));
+  }
+  arch.connected(*this);
+}
+
+memory::LinkModule& SystemTop::link(std::uint32_t chip, const std::string& port) {
+  for (BuiltLink& l : m_links)
+    if (l.chip == chip && l.spec.port == port) return *l.module;
+  throw std::out_of_range(std::string(name()) + ": chip " + std::to_string(chip) + " has no link " + port);
+}
+
+bool SystemTop::has_link(std::uint32_t chip, const std::string& port) const {
+  for (const BuiltLink& l : m_links)
+    if (l.chip == chip && l.spec.port == port) return true;
+  return false;
+}
+
+RunResult run_netlist(const SystemConfig& cfg, ArchBuilder& arch, bool trace) {
+  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+  TraceWriter writer;
+  writer.enable(trace);
+  SystemTop top("system", arch, trace ? &writer : nullptr);
+  // The watchdog: a model that deadlocks or never finishes stops here instead of hanging.
+  sc_core::sc_start(to_sc_time(static_cast<Picos>(cfg.sim.max_simulated_s * kPicosPerSecond)));
+  RunResult res = arch.collect(top);
+  if (trace) res.trace_json = writer.to_json();
+  return res;
+}
+
+}  // namespace decodesim::system

@@ -1,0 +1,90 @@
+// The system netlist: one top sc_module whose constructor creates the chips from the
+// architecture's builder, creates the links, then binds them. What differs between
+// architectures is only the chip they build and how they collect its records.
+//
+// Contract for an architecture (ArchBuilder):
+// - Its constructor takes the RunRequest and refuses what cannot run (config::InputError:
+//   a model that does not fit, a bad shard count) before anything is elaborated.
+// - elaborated_chips(): how many chips SystemTop builds (symmetric shards may stand for more).
+// - make_chip(i): chip i as an sc_module, built in the SystemTop's construction context (so it
+//   is its child). Everything inside the chip (tile, memory, its binding) is the chip's own
+//   netlist. Called in index order.
+// - links(i): chip i's outgoing links; for each, the chip's link_port(port) is bound to a
+//   LinkModule, and when `to` is set the module's far end to chip `to`'s link_in(port).
+// - connected(top): once every bind is done (still before sc_start): what needs the whole
+//   netlist, e.g. collectives that use the chips' link ports, trace hook-up.
+// - collect(top): after the run: records, stats, energy, notes (the record collector).
+#pragma once
+
+#include <systemc>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/base/trace.h"
+#include "memory/link/link_module.h"
+#include "system/run.h"
+
+namespace decodesim::system {
+
+/// One chip as the netlist sees it.
+class Chip : public sc_core::sc_module {
+ public:
+  using sc_core::sc_module::sc_module;
+  /// The port this chip sends on over its outgoing link `port` (a name its builder declares).
+  virtual memory::LinkPort& link_port(const std::string& port) = 0;
+  /// The socket on which this chip receives messages of link `port` (for links with a far end).
+  virtual tlm::tlm_target_socket<>& link_in(const std::string& port);
+};
+
+/// One outgoing link of a chip.
+struct LinkSpec {
+  std::string port;                 ///< the sending chip's link_port() name, e.g. "link_x"
+  memory::LinkConfig cfg;
+  std::optional<std::uint32_t> to;  ///< receiving chip when the link hands data on
+};
+
+class SystemTop;
+
+/// Per-architecture part of the netlist (see the contract above).
+class ArchBuilder {
+ public:
+  virtual ~ArchBuilder() = default;
+  virtual std::uint32_t elaborated_chips() const = 0;
+  virtual std::unique_ptr<Chip> make_chip(std::uint32_t index) = 0;
+  virtual std::vector<LinkSpec> links(std::uint32_t chip) const = 0;
+  virtual void connected(SystemTop&) {}
+  virtual RunResult collect(SystemTop& top) = 0;
+};
+
+class SystemTop : public sc_core::sc_module {
+ public:
+  SystemTop(sc_core::sc_module_name name, ArchBuilder& arch, TraceWriter* trace);
+
+  std::size_t chips() const { return m_chips.size(); }
+  Chip& chip(std::size_t i) { return *m_chips.at(i); }
+  /// Chip `chip`'s outgoing link `port`; throws std::out_of_range when it has none.
+  memory::LinkModule& link(std::uint32_t chip, const std::string& port);
+  bool has_link(std::uint32_t chip, const std::string& port) const;
+  /// The run's trace, null when tracing is off.
+  TraceWriter* trace() const { return m_trace; }
+
+ private:
+  struct BuiltLink {
+    std::uint32_t chip;
+    LinkSpec spec;
+    std::unique_ptr<memory::LinkModule> module;
+  };
+  std::vector<std::unique_ptr<Chip>> m_chips;
+  std::vector<BuiltLink> m_links;
+  TraceWriter* m_trace;
+};
+
+/// Elaborates the netlist of `arch`, runs it to completion (or the sim.max_simulated_s
+/// watchdog) and returns what the architecture's collector makes of it.
+RunResult run_netlist(const SystemConfig& cfg, ArchBuilder& arch, bool trace);
+
+}  // namespace decodesim::system
