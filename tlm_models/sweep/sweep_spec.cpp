@@ -271,6 +271,7 @@ json result_shape(const system::SystemConfig& cfg, const workload::ModelSpec& mo
   system::RunRequest req;
   req.cfg = cfg;
   req.model = model;
+  req.scenario.turn = true;  // so a turn's fields (turn.ttft_s, turn.tpot_s, ...) are known columns
   json j = report::result_json(req, system::RunResult{}, report::Summary{});
   j.erase("kernels");
   j.erase("stats");

@@ -44,7 +44,7 @@ RunResult simulate_gpu(const RunRequest& req) {
   if (req.graphs.empty())
     workload::shard_model(req.model, tp, config::loc_of(cfg.tree.find("system"), "chips"), "system.chips");
   const std::vector<KernelGraph> tokens = token_graphs(req, tp);
-  const MemoryPlan plan = plan_memory(tokens.front(), req.scenario.context + req.scenario.tokens);
+  const MemoryPlan plan = plan_memory(plan_graph(tokens), req.scenario.max_context() + 1);
   // Weights + KV as laid out, plus the activation and partial-result buffers above them. The
   // plan lays out what the simulated tokens touch; an MoE model keeps every expert resident, so
   // the resident count (all experts) is the floor.

@@ -50,7 +50,7 @@ RunResult simulate_tpu(const RunRequest& req) {
   }
 
   const std::vector<KernelGraph> tokens = token_graphs(req, tp);
-  const MemoryPlan plan = plan_memory(tokens.front(), req.scenario.context + req.scenario.tokens);
+  const MemoryPlan plan = plan_memory(plan_graph(tokens), req.scenario.max_context() + 1);
 
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
   const bool reuse = cfg.sim.reuse;
