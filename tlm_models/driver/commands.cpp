@@ -240,23 +240,25 @@ void measure_speculative_refs(const RunOptions& o, system::RunRequest& req) {
   flags.context = std::to_string(sc.cached_tokens + sc.prompt_tokens + sc.output_tokens / 2 + 1);
   flags.tokens = "1";
   // Scenario keys of the turn mean nothing to a plain decode; system keys only to the target's system.
-  auto plain_sets = [&o](bool same_system) {
+  // Model keys only to the target model.
+  auto plain_sets = [&o](bool same_system, bool same_model) {
     std::vector<std::string> keep;
     for (const auto& s : o.sets) {
       bool turn_key = false;
       for (const auto& k : workload::turn_only_keys()) turn_key = turn_key || s.rfind("scenario." + k, 0) == 0;
-      const bool system_key = s.rfind("scenario.", 0) != 0 && s.rfind("model.", 0) != 0;
-      if (!turn_key && (same_system || !system_key) && s.rfind("model.", 0) != 0) keep.push_back(s);
+      const bool model_key = s.rfind("model.", 0) == 0;
+      const bool system_key = s.rfind("scenario.", 0) != 0 && !model_key;
+      if (!turn_key && (same_system || !system_key) && (same_model || !model_key)) keep.push_back(s);
     }
     return keep;
   };
   std::vector<RunOptions> runs(2);
   runs[0].system = sp.draft_system.empty() ? o.system : sp.draft_system;
   runs[0].model = sp.draft_model;
-  runs[0].sets = plain_sets(sp.draft_system.empty());
+  runs[0].sets = plain_sets(sp.draft_system.empty(), false);
   runs[1].system = o.system;
   runs[1].model = o.model;
-  runs[1].sets = plain_sets(true);
+  runs[1].sets = plain_sets(true, true);
   for (std::size_t i = 0; i < runs.size(); ++i) {
     runs[i].scenario = flags;
     runs[i].no_reuse = o.no_reuse;
