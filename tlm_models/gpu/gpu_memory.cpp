@@ -122,7 +122,7 @@ AccessResult GpuMemory::read(std::uint32_t sm, Bytes addr, Bytes len, Traffic t,
   m_l2_hit += len - r.hbm_bytes;
   r.hit_bytes = len - r.hbm_bytes;
 
-  const bool stream = t != Traffic::Activation;
+  const bool stream = t == Traffic::Weights || t == Traffic::Kv;
   if (!(stream && m_cfg.l2.stream_policy == StreamPolicy::NoAllocate)) {
     const LineClass cls =
         stream && m_cfg.l2.stream_policy == StreamPolicy::EvictFirst ? LineClass::Stream : LineClass::Normal;

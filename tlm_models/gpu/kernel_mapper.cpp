@@ -173,9 +173,9 @@ Grid tiled_gemm_grid(const GpuConfig& cfg, const TiledGemm& t) {
     const Bytes b_base = t.b + grp * group_bytes;
     for (std::uint64_t c = 0; c < chunks; ++c) {
       const std::uint64_t k0 = c * kGemmChunkK, k1 = std::min<std::uint64_t>(t.k, k0 + kGemmChunkK);
-      rd.push_back({a_base + c * a_chunk, bytes_of(rows * (k1 - k0), t.act), Traffic::Activation});
+      rd.push_back({a_base + c * a_chunk, bytes_of(rows * (k1 - k0), t.act), Traffic::SharedOperand});
       const Bytes lo = matrix_offset(n0, cols, k0, t.k, t.weight), hi = matrix_offset(n0, cols, k1, t.k, t.weight);
-      rd.push_back({b_base + lo, hi - lo, Traffic::Weights});
+      rd.push_back({b_base + lo, hi - lo, Traffic::SharedOperand});
     }
     const Bytes c_tile = bytes_of(kGemmTileM * kGemmTileN, t.act);
     wr.push_back({t.c + ((grp * mt + im) * nt + in) * c_tile, bytes_of(rows * cols, t.act), Traffic::Activation});
@@ -314,8 +314,9 @@ KernelPlan map_flash_attention(const GpuConfig& cfg, const Kernel& k, const Kern
     const Bytes q_base = a.act_in + grp * bytes_of(kk.m * d, kk.act_dtype);
     rd.push_back({q_base + bytes_of(r0 * d, kk.act_dtype), bytes_of((r1 - r0) * d, kk.act_dtype), Traffic::Activation});
     const Bytes kbase = a.kv + grp * a.kv_group_stride;
-    rd.push_back({kbase, keys * a.kv_row_bytes, Traffic::Kv});
-    rd.push_back({kbase + a.kv_v_offset, keys * a.kv_row_bytes, Traffic::Kv});
+    // Every query tile of the group re-reads this K/V: normal L2 priority, not a stream.
+    rd.push_back({kbase, keys * a.kv_row_bytes, Traffic::SharedOperand});
+    rd.push_back({kbase + a.kv_v_offset, keys * a.kv_row_bytes, Traffic::SharedOperand});
     const Bytes o_base = a.act_out + grp * bytes_of(kk.m * d, kk.act_dtype);
     wr.push_back({o_base + bytes_of(r0 * d, kk.act_dtype), bytes_of((r1 - r0) * d, kk.act_dtype), Traffic::Activation});
   };

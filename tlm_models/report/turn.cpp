@@ -1,5 +1,7 @@
 #include "report/turn.h"
 
+#include "report/report.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -15,7 +17,7 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-std::string ms(double s) { return fmt("%.3f ms", s * 1e3); }
+std::string ms(double s) { return si(s, "s"); }
 
 }  // namespace
 
@@ -57,7 +59,12 @@ TurnMetrics turn_metrics(const system::RunRequest& req, const system::RunResult&
     p.roofline_s += picos_to_seconds(r.roofline);
     bound_time[r.phase][r.bound] += picos_to_seconds(r.exclusive);
   }
-  for (auto& [phase, p] : by_phase) {
+  // Phases in the order the turn runs them.
+  std::vector<Phase> order;
+  for (const auto& [step, phase] : step_phase)
+    if (std::find(order.begin(), order.end(), phase) == order.end()) order.push_back(phase);
+  for (const Phase phase : order) {
+    PhaseTotals& p = by_phase[phase];
     double best = -1;
     for (const auto& [b, v] : bound_time[phase])
       if (v > best) { best = v; p.bound = b; }
@@ -153,8 +160,8 @@ void print_turn(std::ostream& os, const TurnMetrics& t) {
       os << "speculative speed-up " << fmt("%.2f", t.speedup) << "x over plain decode (" << ms(t.decode_step_s)
          << " per token)\n";
   }
-  os << "turn time           " << ms(t.turn_s) << "   energy " << fmt("%.4g", t.energy_j) << " J ("
-     << fmt("%.4g", t.energy_per_output_token_j * 1e3) << " mJ per output token)\n";
+  os << "turn time           " << ms(t.turn_s) << "   energy " << si(t.energy_j, "J") << " ("
+     << si(t.energy_per_output_token_j, "J") << " per output token)\n";
   for (const auto& p : t.phases)
     os << "  " << p.phase << std::string(p.phase.size() < 8 ? 8 - p.phase.size() : 0, ' ') << " " << p.steps
        << " step(s)  " << ms(p.time_s) << "   roofline " << ms(p.roofline_s) << "   "
