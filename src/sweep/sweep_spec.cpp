@@ -271,7 +271,9 @@ json result_shape(const system::SystemConfig& cfg, const workload::ModelSpec& mo
   system::RunRequest req;
   req.cfg = cfg;
   req.model = model;
-  req.scenario.turn = true;  // so a turn's fields (turn.ttft_s, turn.tpot_s, ...) are known columns
+  // So a turn's fields (turn.ttft_s, turn.speculative.speedup, ...) are known columns.
+  req.scenario.turn = true;
+  req.scenario.speculative.draft_tokens = 1;
   json j = report::result_json(req, system::RunResult{}, report::Summary{});
   j.erase("kernels");
   j.erase("stats");
