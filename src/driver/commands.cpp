@@ -50,7 +50,7 @@ std::vector<std::string> ScenarioFlags::to_args() const {
   add("--act-dtype", act_dtype);
   add("--kv-dtype", kv_dtype);
   add("--seed", seed);
-  if (turn) a.push_back("--turn");
+  if (turn && *turn == "true") a.push_back("--turn");
   add("--prompt-tokens", prompt_tokens);
   add("--cached-tokens", cached_tokens);
   add("--output-tokens", output_tokens);

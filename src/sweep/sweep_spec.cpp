@@ -39,7 +39,11 @@ const std::vector<ScenarioKey>& scenario_keys() {
                                              {"tokens", &driver::ScenarioFlags::tokens},
                                              {"weight_dtype", &driver::ScenarioFlags::weight_dtype},
                                              {"act_dtype", &driver::ScenarioFlags::act_dtype},
-                                             {"kv_dtype", &driver::ScenarioFlags::kv_dtype}};
+                                             {"kv_dtype", &driver::ScenarioFlags::kv_dtype},
+                                             {"turn", &driver::ScenarioFlags::turn},
+                                             {"prompt_tokens", &driver::ScenarioFlags::prompt_tokens},
+                                             {"cached_tokens", &driver::ScenarioFlags::cached_tokens},
+                                             {"output_tokens", &driver::ScenarioFlags::output_tokens}};
   return k;
 }
 const ScenarioKey* find_scenario_key(const std::string& k) {
