@@ -160,7 +160,7 @@ AccessResult GpuMemory::write(std::uint32_t sm, Bytes addr, Bytes len, Traffic t
   m_l2_write += len;
   m_l1[sm].invalidate(block, touched_mask(off, len));
   BlockCache& l2 = m_l2[slice];
-  if (t == Traffic::Activation) {
+  if (t == Traffic::Activation || t == Traffic::SharedOperand) {
     std::uint64_t victim = 0, dirty = 0;
     // The L2 merges partial-sector stores with byte masks instead of fetching the rest of the
     // sector from DRAM, so every touched sector becomes valid (and dirty).

@@ -458,8 +458,12 @@ KernelPlan map_kv_append(const GpuConfig& cfg, const Kernel& k, const KernelAddr
     const std::uint64_t seq = b / q, pos = a.kv_position + 1 - q + b % q;
     for (std::uint64_t h = 0; h < kv_heads_per_seq; ++h) {
       const Bytes row = a.kv + (seq * kv_heads_per_seq + h) * a.kv_group_stride + pos * a.kv_row_bytes;
-      wr.push_back({row, a.kv_row_bytes, Traffic::Kv});
-      wr.push_back({row + a.kv_v_offset, a.kv_row_bytes, Traffic::Kv});
+      // A prefill chunk's rows are read back at once by its flash attention: they are written
+      // back through L2 (posted write-through of a whole chunk would end the kernel before HBM
+      // could have taken its bytes). A decode row streams through to HBM.
+      const Traffic cls = q > 1 ? Traffic::SharedOperand : Traffic::Kv;
+      wr.push_back({row, a.kv_row_bytes, cls});
+      wr.push_back({row + a.kv_v_offset, a.kv_row_bytes, cls});
     }
   };
   g.compute = [](std::uint64_t) { return CtaCompute{}; };
