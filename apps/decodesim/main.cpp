@@ -22,6 +22,11 @@ void add_scenario_flags(CLI::App* app, decodesim::driver::ScenarioFlags& f) {
   app->add_option("--act-dtype", f.act_dtype, "bf16 | fp8 | int8 | int4 (default bf16)");
   app->add_option("--kv-dtype", f.kv_dtype, "bf16 | fp8 | int8 | int4 (default bf16)");
   app->add_option("--seed", f.seed, "seed for MoE routing and token ids (sets sim.seed)");
+  app->add_flag_callback("--turn", [&f] { f.turn = "true"; },
+                         "simulate an agent turn: prefill, then decode (docs/turns.md)");
+  app->add_option("--prompt-tokens", f.prompt_tokens, "turn: new tokens to prefill (default 2048)");
+  app->add_option("--cached-tokens", f.cached_tokens, "turn: context already in the KV cache (default 0)");
+  app->add_option("--output-tokens", f.output_tokens, "turn: tokens to emit (default 128)");
 }
 
 }  // namespace

@@ -26,6 +26,11 @@ void ReportVerbs::add(CLI::App& app) {
   m_pf_cmd->add_option("--weight-dtype", m_pf.scenario.weight_dtype, "bf16 | fp8 | int8 | int4 (default bf16)");
   m_pf_cmd->add_option("--act-dtype", m_pf.scenario.act_dtype, "bf16 | fp8 | int8 | int4 (default bf16)");
   m_pf_cmd->add_option("--kv-dtype", m_pf.scenario.kv_dtype, "bf16 | fp8 | int8 | int4 (default bf16)");
+  m_pf_cmd->add_flag_callback("--turn", [this] { m_pf.scenario.turn = "true"; },
+                              "agent turns (docs/turns.md): interactivity is 1 / TPOT");
+  m_pf_cmd->add_option("--cached-tokens", m_pf.scenario.cached_tokens, "turn: reused context (default 0)");
+  m_pf_cmd->add_option("--prompt-tokens", m_pf.scenario.prompt_tokens, "turn: new prompt tokens (default 2048)");
+  m_pf_cmd->add_option("--output-tokens", m_pf.scenario.output_tokens, "turn: tokens emitted (default 128)");
   m_pf_cmd->add_option("--set", m_pf.sets, "override a config key in every system (repeatable)");
   m_pf_cmd->add_option("--targets", m_pf.targets, "tokens/s per user the best-system table asks for (default 50 200 500)")
       ->delimiter(',');

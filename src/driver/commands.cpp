@@ -50,6 +50,10 @@ std::vector<std::string> ScenarioFlags::to_args() const {
   add("--act-dtype", act_dtype);
   add("--kv-dtype", kv_dtype);
   add("--seed", seed);
+  if (turn && *turn == "true") a.push_back("--turn");
+  add("--prompt-tokens", prompt_tokens);
+  add("--cached-tokens", cached_tokens);
+  add("--output-tokens", output_tokens);
   return a;
 }
 
@@ -110,6 +114,10 @@ workload::Scenario scenario_from_flags(const ScenarioFlags& f, std::uint64_t see
   put("weight_dtype", "--weight-dtype", f.weight_dtype);
   put("act_dtype", "--act-dtype", f.act_dtype);
   put("kv_dtype", "--kv-dtype", f.kv_dtype);
+  put("turn", "--turn", f.turn);
+  put("prompt_tokens", "--prompt-tokens", f.prompt_tokens);
+  put("cached_tokens", "--cached-tokens", f.cached_tokens);
+  put("output_tokens", "--output-tokens", f.output_tokens);
   if (!root.find("seed")) {
     config::Node n;
     n.kind = config::Node::Kind::Scalar;
@@ -206,12 +214,84 @@ int simulate_and_report(const std::function<system::RunRequest()>& build, const 
   }
 }
 
+namespace {
+
+/// Speculative decoding's two reference figures, each from its own plain-decode run (one
+/// SystemC elaboration per process): one draft-model step on the draft's system, and one
+/// target step, both at the middle of the turn's output. Fills req.speculative_ref.
+void measure_speculative_refs(const RunOptions& o, system::RunRequest& req) {
+  const workload::Scenario& sc = req.scenario;
+  const workload::SpeculativeConfig& sp = sc.speculative;
+  std::string tmpl = (fs::temp_directory_path() / "decodesim-draft-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data()))
+    throw std::runtime_error("cannot create a temporary folder: " + std::string(std::strerror(errno)));
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{tmpl};
+  ScenarioFlags flags = o.scenario;
+  flags.turn.reset();
+  flags.prompt_tokens.reset();
+  flags.cached_tokens.reset();
+  flags.output_tokens.reset();
+  flags.context = std::to_string(sc.cached_tokens + sc.prompt_tokens + sc.output_tokens / 2 + 1);
+  flags.tokens = "1";
+  // Scenario keys of the turn mean nothing to a plain decode; system keys only to the target's system.
+  // Model keys only to the target model.
+  auto plain_sets = [&o](bool same_system, bool same_model) {
+    std::vector<std::string> keep;
+    for (const auto& s : o.sets) {
+      bool turn_key = false;
+      for (const auto& k : workload::turn_only_keys()) turn_key = turn_key || s.rfind("scenario." + k, 0) == 0;
+      const bool model_key = s.rfind("model.", 0) == 0;
+      const bool system_key = s.rfind("scenario.", 0) != 0 && !model_key;
+      if (!turn_key && (same_system || !system_key) && (same_model || !model_key)) keep.push_back(s);
+    }
+    return keep;
+  };
+  std::vector<RunOptions> runs(2);
+  runs[0].system = sp.draft_system.empty() ? o.system : sp.draft_system;
+  runs[0].model = sp.draft_model;
+  runs[0].sets = plain_sets(sp.draft_system.empty(), false);
+  runs[1].system = o.system;
+  runs[1].model = o.model;
+  runs[1].sets = plain_sets(true, true);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    runs[i].scenario = flags;
+    runs[i].no_reuse = o.no_reuse;
+    runs[i].quiet = true;
+    runs[i].out_dir = (fs::path(tmpl) / std::to_string(i)).string();
+  }
+  const std::vector<ChildResult> got = run_children(runs, 2, nullptr);
+  double step[2] = {0, 0};
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (got[i].exit_code != 0)
+      throw config::InputError(config::SourceLoc{"<scenario>", 0, 0}, i == 0 ? "scenario.speculative.draft_model" : "",
+                               std::string(i == 0 ? "the draft model's run failed" : "the plain-decode reference run failed") +
+                                   ": " + got[i].stderr_text);
+    std::ifstream in(fs::path(runs[i].out_dir) / "result.json");
+    step[i] = nlohmann::json::parse(in).at("summary").at("token_latency_s").get<double>();
+  }
+  req.speculative_ref.draft_step_s = step[0];
+  req.speculative_ref.decode_step_s = step[1];
+}
+
+}  // namespace
+
 int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   const Paths paths = Paths::from_env();
   const RunOutputs outputs{o.out_dir, o.trace_file, o.html_file, o.quiet,
                            {o.system, o.model, (fs::path(paths.workloads_dir) / (o.model + ".yaml")).string()}};
-  return simulate_and_report([&] { return build_request(o, paths); }, outputs, "run", report::print_console,
-                             nlohmann::json::object(), out, err);
+  return simulate_and_report(
+      [&] {
+        system::RunRequest req = build_request(o, paths);
+        if (req.scenario.turn && req.scenario.speculative.enabled()) measure_speculative_refs(o, req);
+        return req;
+      },
+      outputs, "run", report::print_console, nlohmann::json::object(), out, err);
 }
 
 std::vector<std::string> run_child_argv(const RunOptions& o) {
@@ -409,6 +489,15 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
     });
   }
   row_out("bottleneck", [](const nlohmann::json& d) { return d.at("summary").at("bottleneck").get<std::string>(); });
+  if (o.scenario.turn) {
+    // An agent turn: the figures a user waits on (docs/turns.md).
+    for (const auto& [label, key] : std::vector<std::pair<std::string, std::string>>{
+             {"TTFT", "ttft_s"}, {"TPOT", "tpot_s"}, {"turn time", "turn_s"}, {"turn energy", "energy_j"}})
+      row_out(label, [&key = key](const nlohmann::json& d) {
+        const double v = d.at("turn").at(key).get<double>();
+        return report::si(v, key == "energy_j" ? "J" : "s");
+      });
+  }
   // What each run said about itself (model caveats, reuse) belongs with its numbers.
   bool header = false;
   for (std::size_t i = 0; i < o.systems.size(); ++i) {

@@ -46,6 +46,7 @@ struct Paths {
 /// Scenario flags exactly as typed, so errors can point at the flag.
 struct ScenarioFlags {
   std::optional<std::string> batch, context, tokens, weight_dtype, act_dtype, kv_dtype, seed;
+  std::optional<std::string> turn, prompt_tokens, cached_tokens, output_tokens;  ///< agent turn (docs/turns.md)
   /// Re-creates the flags as an argument list (for child processes).
   std::vector<std::string> to_args() const;
 };

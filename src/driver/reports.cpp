@@ -160,6 +160,13 @@ int cmd_portfolio(const PortfolioOptions& o, std::ostream& out, std::ostream& er
       if (first_scenario.is_null()) first_scenario = r["scenario"];
       p["status"] = "ok";
       p["tokens_per_s_per_user"] = s["tokens_per_s_per_user"];
+      if (r.contains("turn") && r["turn"]["tpot_s"].get<double>() > 0) {
+        // An agent turn (--turn): interactivity is the pace of the answer, 1 / TPOT; the wait
+        // before it (TTFT) rides along.
+        p["tokens_per_s_per_user"] = 1.0 / r["turn"]["tpot_s"].get<double>();
+        p["tpot_s"] = r["turn"]["tpot_s"];
+        p["ttft_s"] = r["turn"]["ttft_s"];
+      }
       p["tokens_per_s"] = tps;
       p["tokens_per_s_per_chip"] = tps / r["system"]["chips"].get<double>();
       p["power_w"] = power_w;

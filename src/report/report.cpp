@@ -1,4 +1,5 @@
 #include "report/report.h"
+#include "report/turn.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -93,7 +94,7 @@ std::string version_string() { return DECODESIM_VERSION; }
 
 Summary summarize(const system::RunRequest& req, const system::RunResult& res) {
   Summary s;
-  const double tokens = req.scenario.tokens;
+  const double tokens = req.scenario.emitted_tokens();
   const double total = picos_to_seconds(res.total_time);
   s.token_latency_s = total / tokens;
   s.tokens_per_s = total > 0 ? tokens * req.scenario.batch / total : 0;
@@ -175,7 +176,7 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
                    const Summary& s) {
   const std::vector<LayerRow> rows = layer_rows(res);
   const double total = picos_to_seconds(res.total_time);
-  const double tokens = req.scenario.tokens;
+  const double tokens = req.scenario.emitted_tokens();
   os << req.cfg.system.name << " (" << system::arch_name(req.cfg.system.arch) << ", " << res.chips
      << (res.chips == 1 ? " chip" : " chips") << ")  " << req.model.name << "  batch " << req.scenario.batch
      << "  context " << req.scenario.context << "  tokens " << req.scenario.tokens << "  weights "
@@ -226,6 +227,7 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
   }
   os << "bottleneck          " << s.bottleneck << "\n";
   for (const auto& l : res.summary_lines) os << l << "\n";
+  if (req.scenario.turn) print_turn(os, turn_metrics(req, res, req.speculative_ref.draft_step_s, req.speculative_ref.decode_step_s));
   for (const auto& n : res.notes) os << "note: " << n << "\n";
 }
 
@@ -292,8 +294,12 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
                        {"bound", r.bound},
                        {"reused", r.reused},
                        {"breakdown", parts}});
+    if (req.scenario.turn) kernels.back()["phase"] = phase_name(r.phase);
   }
   json scenario = req.scenario.schema().dump(req.scenario);
+  // The turn keys mean nothing to plain decode; its results stay as they were.
+  if (!req.scenario.turn)
+    for (const auto& key : workload::turn_only_keys()) scenario.erase(key);
   json j;
   j["schema"] = kResultSchema;
   j["version"] = {{"decodesim", version_string()}};
@@ -332,7 +338,7 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
                   {"bottleneck", s.bottleneck}};
   j["energy"] = s.energy.to_json();
   json layers = json::array();
-  const double tokens = req.scenario.tokens, total = picos_to_seconds(res.total_time);
+  const double tokens = req.scenario.emitted_tokens(), total = picos_to_seconds(res.total_time);
   for (const auto& r : layer_rows(res)) {
     json by_bound = json::object(), parts_s = json::object();
     for (const auto& [b, t] : r.bound_time) by_bound[b] = t / tokens;
@@ -351,7 +357,7 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
   }
   j["layer_types"] = layers;
   json partition = json::object();
-  for (const auto& [k, v] : time_partition(res, req.scenario.tokens)) partition[k + "_s"] = v;
+  for (const auto& [k, v] : time_partition(res, req.scenario.emitted_tokens())) partition[k + "_s"] = v;
   if (!partition.empty()) j["summary"]["time_per_token_breakdown"] = partition;
   j["reuse"] = {{"enabled", req.cfg.sim.reuse},
                 {"reused", res.reused_layers + (res.chips - res.simulated_chips)},
@@ -361,6 +367,7 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
                        {"memory_served_bytes", res.memory_served_bytes}};
   if (!res.arch_summary.is_null()) j[system::arch_name(req.cfg.system.arch)] = res.arch_summary;
   j["notes"] = res.notes;
+  if (req.scenario.turn) j["turn"] = turn_json(turn_metrics(req, res, req.speculative_ref.draft_step_s, req.speculative_ref.decode_step_s));
   j["kernels"] = kernels;
   j["stats"] = res.stats.to_json();
   return j;
@@ -368,15 +375,21 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
 
 std::string kernels_csv(const system::RunResult& res) {
   std::ostringstream os;
+  // A turn's rows say their phase; plain decode keeps the columns it always had.
+  const bool turn = std::any_of(res.records.begin(), res.records.end(),
+                                [](const KernelRecord& r) { return r.phase != Phase::Decode; });
   os << "token,chip,layer,name,kind,op,start_s,end_s,time_s,cycles,bytes,link_bytes,flops,roofline_s,bound,reused,"
-        "m,n,k,groups,weight_dtype,act_dtype,kv_dtype\n";
+        "m,n,k,groups,weight_dtype,act_dtype,kv_dtype"
+     << (turn ? ",phase" : "") << "\n";
   for (const auto& r : res.records) {
     os << r.token << ',' << r.chip << ',' << r.layer << ',' << r.name << ',' << kernel_kind_name(r.kind) << ','
        << r.op << ',' << fmt("%.12g", picos_to_seconds(r.start)) << ',' << fmt("%.12g", picos_to_seconds(r.end))
        << ',' << fmt("%.12g", picos_to_seconds(r.exclusive)) << ',' << r.cycles << ',' << r.mem_bytes << ','
        << r.link_bytes << ',' << r.flops << ',' << fmt("%.12g", picos_to_seconds(r.roofline)) << ',' << r.bound
        << ',' << (r.reused ? 1 : 0) << ',' << r.m << ',' << r.n << ',' << r.k << ',' << r.groups << ','
-       << dtype_name(r.weight_dtype) << ',' << dtype_name(r.act_dtype) << ',' << dtype_name(r.kv_dtype) << '\n';
+       << dtype_name(r.weight_dtype) << ',' << dtype_name(r.act_dtype) << ',' << dtype_name(r.kv_dtype);
+    if (turn) os << ',' << phase_name(r.phase);
+    os << '\n';
   }
   return os.str();
 }

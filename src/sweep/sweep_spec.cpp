@@ -39,7 +39,11 @@ const std::vector<ScenarioKey>& scenario_keys() {
                                              {"tokens", &driver::ScenarioFlags::tokens},
                                              {"weight_dtype", &driver::ScenarioFlags::weight_dtype},
                                              {"act_dtype", &driver::ScenarioFlags::act_dtype},
-                                             {"kv_dtype", &driver::ScenarioFlags::kv_dtype}};
+                                             {"kv_dtype", &driver::ScenarioFlags::kv_dtype},
+                                             {"turn", &driver::ScenarioFlags::turn},
+                                             {"prompt_tokens", &driver::ScenarioFlags::prompt_tokens},
+                                             {"cached_tokens", &driver::ScenarioFlags::cached_tokens},
+                                             {"output_tokens", &driver::ScenarioFlags::output_tokens}};
   return k;
 }
 const ScenarioKey* find_scenario_key(const std::string& k) {
@@ -271,6 +275,9 @@ json result_shape(const system::SystemConfig& cfg, const workload::ModelSpec& mo
   system::RunRequest req;
   req.cfg = cfg;
   req.model = model;
+  // So a turn's fields (turn.ttft_s, turn.speculative.speedup, ...) are known columns.
+  req.scenario.turn = true;
+  req.scenario.speculative.draft_tokens = 1;
   json j = report::result_json(req, system::RunResult{}, report::Summary{});
   j.erase("kernels");
   j.erase("stats");

@@ -45,9 +45,6 @@ struct GemmShape {
   std::uint64_t m = 0, n = 0, k = 0;
 };
 
-// Dense GEMM tiling: CTA tile rows and columns, k-chunk, and m-tiles per rasterisation group.
-constexpr std::uint64_t kTm = 128, kTn = 256, kKc = 64, kGroup = 8;
-
 struct Top : sc_core::sc_module {
   memory::Hbm hbm;
   gpu::GpuTile tile;
@@ -126,39 +123,21 @@ struct Top : sc_core::sc_module {
     return g;
   }
 
-  /// A large bf16 GEMM as a CUTLASS kernel runs it: one CTA per 128×256 tile of C (8 warps,
-  /// one resident per SM for its registers and shared-memory stages), looping over k in
-  /// 64-wide chunks whose A and B pieces are packed contiguously; CTAs are rasterised in
-  /// groups of 8 m-tiles so that co-resident CTAs read the same operand chunks from L2.
+  /// A large bf16 GEMM as the workload's prefill GEMMs run (gpu::tiled_gemm_grid): A, packed B
+  /// and C in three HBM regions.
   gpu::Grid gemm_grid(Bytes base) {
-    const std::uint64_t mt = (gemm.m + kTm - 1) / kTm, nt = (gemm.n + kTn - 1) / kTn;
-    const std::uint64_t chunks = (gemm.k + kKc - 1) / kKc;
-    const Bytes a_chunk = kTm * kKc * 2, b_chunk = kTn * kKc * 2;
-    const Bytes b_base = base + mt * chunks * a_chunk;
-    gpu::Grid g;
-    g.name = "gemm";
-    g.threads = 256;
-    g.regs_per_thread = 232;  // 128×256 fp32 accumulators over 256 threads, plus operands
-    g.inflight_bytes = 3 * static_cast<std::uint32_t>(a_chunk + b_chunk);  // 3-stage cp.async pipeline
-    g.ctas = mt * nt;
-    auto tile_of = [mt, nt](std::uint64_t i) {
-      const std::uint64_t per_group = kGroup * nt, grp = i / per_group, in = i % per_group;
-      const std::uint64_t rows = std::min<std::uint64_t>(kGroup, mt - grp * kGroup);
-      return std::make_pair(grp * kGroup + in % rows, in / rows);
-    };
-    g.accesses = [=](std::uint64_t i, std::vector<gpu::MemAccess>& rd, std::vector<gpu::MemAccess>& wr) {
-      const auto [im, in] = tile_of(i);
-      for (std::uint64_t c = 0; c < chunks; ++c) {
-        rd.push_back({base + (im * chunks + c) * a_chunk, a_chunk, gpu::Traffic::Weights});
-        rd.push_back({b_base + (in * chunks + c) * b_chunk, b_chunk, gpu::Traffic::Weights});
-      }
-      wr.push_back({b_base + nt * chunks * b_chunk + (im * nt + in) * kTm * kTn * 2, kTm * kTn * 2,
-                    gpu::Traffic::Kv});
-    };
-    const gpu::GpuConfig c = cfg.gpu;
-    const GemmShape s = gemm;
-    g.compute = [c, s](std::uint64_t) { return gpu::mma_work(c, kTm, s.k, kTn, DType::BF16, DType::BF16); };
-    return g;
+    gpu::TiledGemm t;
+    t.m = gemm.m;
+    t.n = gemm.n;
+    t.k = gemm.k;
+    t.a = base;
+    t.b = base + workload_bytes(gemm.m, gemm.k);
+    t.c = t.b + workload_bytes(gemm.k, gemm.n);
+    return gpu::tiled_gemm_grid(cfg.gpu, t);
+  }
+  static Bytes workload_bytes(std::uint64_t rows, std::uint64_t cols) {
+    const Bytes align = Bytes{1} << 20;
+    return (rows * cols * 2 + align - 1) / align * align;
   }
 
   void bench() {

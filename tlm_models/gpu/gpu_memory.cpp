@@ -156,7 +156,7 @@ AccessResult GpuMemory::read(std::uint32_t sm, Bytes addr, Bytes len, Traffic t,
   m_l2_hit += len - r.hbm_bytes;
   r.hit_bytes = len - r.hbm_bytes;
 
-  const bool stream = t != Traffic::Activation;
+  const bool stream = t == Traffic::Weights || t == Traffic::Kv;
   if (!(stream && m_cfg.l2.stream_policy == StreamPolicy::NoAllocate)) {
     const LineClass cls =
         stream && m_cfg.l2.stream_policy == StreamPolicy::EvictFirst ? LineClass::Stream : LineClass::Normal;
@@ -208,7 +208,7 @@ AccessResult GpuMemory::write(std::uint32_t sm, Bytes addr, Bytes len, Traffic t
   m_l2_write += len;
   m_l1[sm].invalidate(block, touched_mask(off, len));
   BlockCache& l2 = m_l2[slice];
-  if (t == Traffic::Activation) {
+  if (t == Traffic::Activation || t == Traffic::SharedOperand) {
     std::uint64_t victim = 0, dirty = 0;
     // The L2 merges partial-sector stores with byte masks instead of fetching the rest of the
     // sector from DRAM, so every touched sector becomes valid (and dirty).

@@ -39,6 +39,10 @@ enum class Traffic : std::uint8_t {
   Weights,     ///< parameters, streamed once per token
   Kv,          ///< KV cache, streamed once per token
   Activation,  ///< produced and consumed on chip (normal LRU, write-back)
+  /// Operand tiles of a tiled GEMM or flash attention (cp.async.cg / TMA loads): every CTA of a
+  /// rasterisation group reads the same tile, so it stays in L2 with normal priority; like
+  /// streams, it bypasses L1.
+  SharedOperand,
 };
 
 struct AccessResult {

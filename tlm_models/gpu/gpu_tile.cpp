@@ -100,7 +100,9 @@ Bytes GpuTile::on_chip_region_bytes(const GpuConfig& cfg, const std::vector<Kern
     for (const auto& k : g.kernels) {
       act = std::max({act, k.act_in_bytes, k.act_out_bytes});
       scratch = std::max(scratch, scratch_bytes(cfg, k));
-      if (k.kind == KernelKind::Gemm) scratch = std::max<Bytes>(scratch, std::max<std::uint64_t>(k.m, 1) * k.n * 4);
+      // Split-K's fp32 partials; the tiled GEMM (128 rows and more) writes C directly.
+      if (k.kind == KernelKind::Gemm && k.m < kGemmTileM)
+        scratch = std::max<Bytes>(scratch, std::max<std::uint64_t>(k.m, 1) * k.n * 4);
     }
   return 2 * align_up(std::max<Bytes>(act, 1), kRegionAlign) + align_up(std::max<Bytes>(scratch, 1), kRegionAlign);
 }

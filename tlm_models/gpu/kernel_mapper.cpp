@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace decodesim::gpu {
 namespace {
@@ -144,7 +145,61 @@ std::uint32_t choose_kv_split(const GpuConfig& cfg, std::uint64_t groups, std::u
   return best;
 }
 
+Grid tiled_gemm_grid(const GpuConfig& cfg, const TiledGemm& t) {
+  const std::uint64_t mt = ceil_div<std::uint64_t>(t.m, kGemmTileM), nt = ceil_div<std::uint64_t>(t.n, kGemmTileN);
+  const std::uint64_t chunks = ceil_div<std::uint64_t>(t.k, kGemmChunkK);
+  const Bytes a_chunk = bytes_of(kGemmTileM * kGemmChunkK, t.act);
+  const Bytes b_chunk = matrix_offset(0, kGemmTileN, kGemmChunkK, t.k, t.weight);
+  const Bytes group_bytes = matrix_bytes(t.k, t.n, t.weight);
+  Grid g;
+  g.name = "gemm_tiled";
+  g.threads = 256;
+  g.regs_per_thread = 232;  // 128×256 fp32 accumulators over 256 threads, plus operands
+  g.inflight_bytes = static_cast<std::uint32_t>(3 * (a_chunk + b_chunk));  // 3-stage cp.async/TMA pipeline
+  g.ctas = t.groups * mt * nt;
+  // Rasterisation: groups of kGemmRasterGroup m-tiles sweep the n-tiles together.
+  auto tile_of = [mt, nt](std::uint64_t i) {
+    const std::uint64_t per_group = kGemmRasterGroup * nt, grp = i / per_group, in = i % per_group;
+    const std::uint64_t rows = std::min<std::uint64_t>(kGemmRasterGroup, mt - grp * kGemmRasterGroup);
+    return std::make_pair(grp * kGemmRasterGroup + in % rows, in / rows);
+  };
+  g.accesses = [t, mt, nt, chunks, a_chunk, group_bytes, tile_of](std::uint64_t i, std::vector<MemAccess>& rd,
+                                                                   std::vector<MemAccess>& wr) {
+    const std::uint64_t grp = i / (mt * nt);
+    const auto [im, in] = tile_of(i % (mt * nt));
+    const std::uint64_t n0 = in * kGemmTileN, cols = std::min<std::uint64_t>(t.n, n0 + kGemmTileN) - n0;
+    const std::uint64_t rows = std::min<std::uint64_t>(t.m, (im + 1) * kGemmTileM) - im * kGemmTileM;
+    const Bytes a_base = t.a + grp * bytes_of(mt * kGemmTileM * t.k, t.act) + im * chunks * a_chunk;
+    const Bytes b_base = t.b + grp * group_bytes;
+    for (std::uint64_t c = 0; c < chunks; ++c) {
+      const std::uint64_t k0 = c * kGemmChunkK, k1 = std::min<std::uint64_t>(t.k, k0 + kGemmChunkK);
+      rd.push_back({a_base + c * a_chunk, bytes_of(rows * (k1 - k0), t.act), Traffic::SharedOperand});
+      const Bytes lo = matrix_offset(n0, cols, k0, t.k, t.weight), hi = matrix_offset(n0, cols, k1, t.k, t.weight);
+      rd.push_back({b_base + lo, hi - lo, Traffic::SharedOperand});
+    }
+    const Bytes c_tile = bytes_of(kGemmTileM * kGemmTileN, t.act);
+    wr.push_back({t.c + ((grp * mt + im) * nt + in) * c_tile, bytes_of(rows * cols, t.act), Traffic::Activation});
+  };
+  const GpuConfig c = cfg;
+  g.compute = [c, t, mt, nt, tile_of](std::uint64_t i) {
+    const auto [im, in] = tile_of(i % (mt * nt));
+    const std::uint64_t n0 = in * kGemmTileN, cols = std::min<std::uint64_t>(t.n, n0 + kGemmTileN) - n0;
+    const std::uint64_t rows = std::min<std::uint64_t>(t.m, (im + 1) * kGemmTileM) - im * kGemmTileM;
+    CtaCompute w = mma_work(c, rows, t.k, cols, t.weight, t.act);
+    // Weight-only formats are unpacked once per CTA on the CUDA cores, as in the GEMV.
+    const DequantOps dq = dequant_ops(t.weight == t.act ? DType::BF16 : t.weight);
+    const double weights = static_cast<double>(t.k * cols);
+    w.int_ops = static_cast<std::uint64_t>(dq.int_ops * weights);
+    w.cvt_ops = static_cast<std::uint64_t>(dq.cvt_ops * weights);
+    w.cuda_ops = static_cast<std::uint64_t>(dq.fp_ops * weights);
+    return w;
+  };
+  return g;
+}
+
 Bytes scratch_bytes(const GpuConfig& cfg, const Kernel& k) {
+  // Flash attention over query tiles (prefill) writes its output directly: no partials.
+  if (k.kind == KernelKind::Attention && k.seq_tokens > 1 && k.m >= 128) return 0;
   if (k.kind == KernelKind::Attention)
     return k.groups * cfg.kernels.attn_max_split * std::max<std::uint64_t>(k.m, 1) * (k.k + 2) * kPartialBytes;
   return 0;
@@ -152,7 +207,27 @@ Bytes scratch_bytes(const GpuConfig& cfg, const Kernel& k) {
 
 namespace {
 
+KernelPlan map_tiled_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a) {
+  KernelPlan p;
+  TiledGemm t;
+  t.m = k.m;
+  t.n = k.n;
+  t.k = k.k;
+  t.groups = k.groups;
+  t.weight = k.weight_dtype;
+  t.act = k.act_dtype;
+  t.a = a.act_in;
+  t.b = a.weights;
+  t.c = a.act_out;
+  p.grids.push_back(tiled_gemm_grid(cfg, t));
+  p.tile = static_cast<std::uint32_t>(kGemmTileN);
+  return p;
+}
+
 KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a) {
+  // A full 128-row tile of tokens makes the GEMM a tiled one (what cuBLAS and TensorRT-LLM pick
+  // for prefill); below it, decode's GEMV with split-K.
+  if (k.m >= kGemmTileM) return map_tiled_gemm(cfg, k, a);
   KernelPlan p;
   // Plain variables, not a structured binding: lambdas below capture them, which C++17 allows
   // only for variables (clang rejects capturing a binding; `make test-sanitize` builds with clang).
@@ -210,7 +285,57 @@ KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses
   return p;
 }
 
+/// Flash attention for several query tokens per sequence (prefill chunk, verify): one CTA per
+/// (group, tile of 128 query rows), whose rows are `per_token` query heads of consecutive
+/// tokens. It streams K and V of the causal prefix its last token sees (whole blocks: FA2
+/// skips only fully masked blocks) and keeps the 128 × block score tile on chip, so only Q, K,
+/// V and O move. A group's K/V is re-read by each of its query tiles, mostly from L2.
+KernelPlan map_flash_attention(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a) {
+  KernelPlan p;
+  const std::uint64_t groups = k.groups, d = k.k, q = k.seq_tokens;
+  const std::uint64_t rows = std::max<std::uint64_t>(k.m, 1), per_token = std::max<std::uint64_t>(1, rows / q);
+  const std::uint64_t past = k.n - q;
+  constexpr std::uint64_t kRows = 128, kBlock = 64;
+  const std::uint64_t tiles = ceil_div<std::uint64_t>(rows, kRows);
+  p.tile = static_cast<std::uint32_t>(kRows);
+  Grid g = base_grid("flash_attn", groups * tiles, cfg.kernels.attn_threads, 255, 0);
+  g.smem_bytes = static_cast<std::uint32_t>(bytes_of(kRows * d, k.act_dtype) + 2 * 2 * kBlock * a.kv_row_bytes);
+  g.inflight_bytes = static_cast<std::uint32_t>(2 * 2 * kBlock * a.kv_row_bytes);  // K and V blocks, double-buffered
+  const Kernel kk = k;
+  auto span = [rows, per_token, past, q, kk](std::uint64_t tile) {
+    const std::uint64_t r0 = tile * kRows, r1 = std::min(rows, r0 + kRows);
+    const std::uint64_t last_token = std::min(q - 1, (r1 - 1) / per_token);
+    const std::uint64_t keys = std::min<std::uint64_t>(kk.n, ceil_div<std::uint64_t>(past + last_token + 1, kBlock) * kBlock);
+    return std::make_tuple(r0, r1, keys);
+  };
+  g.accesses = [kk, a, tiles, d, span](std::uint64_t i, std::vector<MemAccess>& rd, std::vector<MemAccess>& wr) {
+    const std::uint64_t grp = i / tiles, tile = i % tiles;
+    const auto [r0, r1, keys] = span(tile);
+    const Bytes q_base = a.act_in + grp * bytes_of(kk.m * d, kk.act_dtype);
+    rd.push_back({q_base + bytes_of(r0 * d, kk.act_dtype), bytes_of((r1 - r0) * d, kk.act_dtype), Traffic::Activation});
+    const Bytes kbase = a.kv + grp * a.kv_group_stride;
+    // Every query tile of the group re-reads this K/V: normal L2 priority, not a stream.
+    rd.push_back({kbase, keys * a.kv_row_bytes, Traffic::SharedOperand});
+    rd.push_back({kbase + a.kv_v_offset, keys * a.kv_row_bytes, Traffic::SharedOperand});
+    const Bytes o_base = a.act_out + grp * bytes_of(kk.m * d, kk.act_dtype);
+    wr.push_back({o_base + bytes_of(r0 * d, kk.act_dtype), bytes_of((r1 - r0) * d, kk.act_dtype), Traffic::Activation});
+  };
+  const GpuConfig c = cfg;
+  g.compute = [c, kk, tiles, d, span](std::uint64_t i) {
+    const auto [r0, r1, keys] = span(i % tiles);
+    CtaCompute w = mma_work(c, r1 - r0, d, keys, kk.kv_dtype, kk.act_dtype);
+    w.tc_tiles += mma_work(c, r1 - r0, keys, d, kk.kv_dtype, kk.act_dtype).tc_tiles;
+    w.cuda_ops = (r1 - r0) * keys * kSoftmaxOpsPerScore;
+    return w;
+  };
+  p.grids.push_back(std::move(g));
+  return p;
+}
+
 KernelPlan map_attention(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a) {
+  // A full tile of query rows: flash attention over query tiles. Fewer (a verify's k + 1
+  // tokens, a short chunk): flash-decoding's split of the positions keeps every SM busy.
+  if (k.seq_tokens > 1 && k.m >= 128) return map_flash_attention(cfg, k, a);
   KernelPlan p;
   const std::uint64_t groups = k.groups, n = k.n, d = k.k, m = std::max<std::uint64_t>(k.m, 1);
   const std::uint32_t split = choose_kv_split(cfg, groups, n, a.kv_row_bytes);
@@ -320,19 +445,25 @@ KernelPlan map_embedding(const GpuConfig& cfg, const Kernel& k, const KernelAddr
 
 KernelPlan map_kv_append(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a) {
   KernelPlan p;
-  const std::uint64_t batch = std::max<std::uint64_t>(1, k.m);
+  // One CTA per token row; a sequence's q rows (prefill chunk, verify) go to consecutive positions.
+  const std::uint64_t batch = std::max<std::uint64_t>(1, k.m), q = std::max<std::uint64_t>(1, k.seq_tokens);
   const std::uint64_t kv_heads_per_seq = a.kv_row_bytes ? k.kv_write_bytes / batch / 2 / a.kv_row_bytes : 0;
   Grid g = base_grid("kv_append", batch, cfg.kernels.elementwise_threads, kElementwiseRegs,
                      kElementwiseInflightPerThread);
   const Kernel kk = k;
-  g.accesses = [kk, a, batch, kv_heads_per_seq](std::uint64_t b, std::vector<MemAccess>& rd,
-                                                std::vector<MemAccess>& wr) {
+  g.accesses = [kk, a, batch, q, kv_heads_per_seq](std::uint64_t b, std::vector<MemAccess>& rd,
+                                                   std::vector<MemAccess>& wr) {
     const Bytes in = kk.act_in_bytes / batch;
     rd.push_back({a.act_in + b * in, in, Traffic::Activation});
+    const std::uint64_t seq = b / q, pos = a.kv_position + 1 - q + b % q;
     for (std::uint64_t h = 0; h < kv_heads_per_seq; ++h) {
-      const Bytes row = a.kv + (b * kv_heads_per_seq + h) * a.kv_group_stride + a.kv_position * a.kv_row_bytes;
-      wr.push_back({row, a.kv_row_bytes, Traffic::Kv});
-      wr.push_back({row + a.kv_v_offset, a.kv_row_bytes, Traffic::Kv});
+      const Bytes row = a.kv + (seq * kv_heads_per_seq + h) * a.kv_group_stride + pos * a.kv_row_bytes;
+      // A prefill chunk's rows are read back at once by its flash attention: they are written
+      // back through L2 (posted write-through of a whole chunk would end the kernel before HBM
+      // could have taken its bytes). A decode row streams through to HBM.
+      const Traffic cls = q > 1 ? Traffic::SharedOperand : Traffic::Kv;
+      wr.push_back({row, a.kv_row_bytes, cls});
+      wr.push_back({row + a.kv_v_offset, a.kv_row_bytes, cls});
     }
   };
   g.compute = [](std::uint64_t) { return CtaCompute{}; };

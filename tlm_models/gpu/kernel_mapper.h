@@ -4,6 +4,11 @@
 //    columns and one of `split` slices of k (split-K, reduced with fp32 atomics in L2). n_tile and split
 //    minimise grid_cost(), a Little's-law estimate with wave quantisation (standing in for a
 //    library's autotuner); split-K is chosen only when it lowers that cost.
+//  - GEMM with at least one full 128-row tile of tokens (prefill, verify, large batches): the
+//    tiled CUTLASS-style kernel of tiled_gemm_grid().
+//  - Attention of a prefill chunk or verify (several query tokens per sequence): flash
+//    attention, one CTA per (sequence, KV head, 128 query rows) looping over the causal KV
+//    prefix with the score tile kept on chip.
 //  - Attention: flash-decoding. Each (sequence, KV head) group's positions are split into
 //    `split` blocks, one CTA each (QKᵀ, softmax, ·V on its block), then a second grid (the
 //    combine kernel, its own launch) merges the partial outputs when split > 1.
@@ -98,6 +103,20 @@ std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg,
                                                            std::uint64_t groups, DType w, DType act);
 /// Flash-decoding split count for `groups` (sequence, KV head) pairs over `positions`.
 std::uint32_t choose_kv_split(const GpuConfig& cfg, std::uint64_t groups, std::uint64_t positions, Bytes row_bytes);
+
+/// A dense GEMM C[m,n] = A[m,k]·B[k,n] as a CUTLASS kernel runs it, for `groups` independent
+/// B matrices (MoE experts) whose A rows sit back to back. One CTA per 128×256 tile of C (8
+/// warps, one resident per SM for its registers and shared-memory stages) loops over k in
+/// 64-wide chunks; A's chunks are TMA boxes of the tile, B's the tile-by-tile packed weights
+/// (as map_gemm packs them). CTAs are rasterised in groups of 8 m-tiles so co-resident CTAs
+/// read the same B chunks from L2 (docs/gpu.md, "Dense GEMM ceiling").
+struct TiledGemm {
+  std::uint64_t m = 0, n = 0, k = 0, groups = 1;
+  DType weight = DType::BF16, act = DType::BF16;
+  Bytes a = 0, b = 0, c = 0;  ///< A rows, packed B (group after group), C tiles
+};
+inline constexpr std::uint64_t kGemmTileM = 128, kGemmTileN = 256, kGemmChunkK = 64, kGemmRasterGroup = 8;
+Grid tiled_gemm_grid(const GpuConfig& cfg, const TiledGemm& t);
 
 KernelPlan map_kernel(const GpuConfig& cfg, const Kernel& k, const KernelAddresses& a);
 

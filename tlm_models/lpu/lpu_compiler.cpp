@@ -217,6 +217,7 @@ std::vector<Kernel> stage_program(const KernelGraph& g, const StagePlan& s, std:
         ag.weight_dtype = e.weight_dtype;
         ag.act_dtype = e.act_dtype;
         ag.kv_dtype = e.kv_dtype;
+        ag.phase = e.phase;
         out.push_back(ag);
       }
       continue;

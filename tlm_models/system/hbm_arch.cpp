@@ -28,7 +28,7 @@ HbmArch::HbmArch(const RunRequest& req, Traits traits)
     workload::shard_model(req.model, m_cfg.system.chips, config::loc_of(m_cfg.tree.find("system"), "chips"),
                           "system.chips");
   m_tokens = token_graphs(req, m_cfg.system.chips);
-  m_plan = plan_memory(m_tokens.front(), req.scenario.context + req.scenario.tokens);
+  m_plan = plan_memory(plan_graph(m_tokens), req.scenario.max_context() + 1);
 }
 
 std::unique_ptr<Chip> HbmArch::make_chip(std::uint32_t index) {

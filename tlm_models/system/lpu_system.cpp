@@ -49,10 +49,12 @@ RunResult simulate_lpu(const RunRequest& req) {
       plans[s].send_name = s + 1 < stages ? "send.stage" + std::to_string(s + 1) : "send.token_id";
     }
     Picos input = 0;
-    for (std::uint32_t t = 0; t < req.scenario.tokens; ++t) {
-      const KernelGraph g = workload::lower(req.model, req.scenario, t, group);
+    const std::vector<KernelGraph> steps = token_graphs(req, group);
+    for (std::uint32_t t = 0; t < steps.size(); ++t) {
+      const KernelGraph& g = steps[t];
       for (std::uint32_t s = 0; s < stages; ++s) {
-        const Bytes send = s + 1 < stages ? handoff : feedback;
+        // Every row of the step (a prompt chunk, a verify's k + 1) crosses to the next stage.
+        const Bytes send = s + 1 < stages ? handoff * g.seq_tokens : feedback;
         plans[s].program.push_back(lpu::stage_program(g, pl.stage[s], group));
         plans[s].send_bytes.push_back(send);
         lpu::StageRun run = compiler[s]->run_stage(plans[s].program.back(), t, input, send, plans[s].send_name);
@@ -100,7 +102,8 @@ RunResult simulate_lpu(const RunRequest& req) {
   res.peak_mem_bytes_per_s = lc.sram_peak_bytes_per_s();
   res.peak_flops = lc.peak_flops();
   res.link_bytes_per_s = cfg.link.bandwidth_gbytes_per_s * 1e9;
-  const double tokens = req.scenario.tokens;
+  const std::uint32_t step_count = static_cast<std::uint32_t>(plans.front().expected.size());
+  const double tokens = step_count;
 
   // Records in execution order: token by token, stage by stage (the token's path).
   double sram_bytes = 0, link_bytes = 0, macs = 0, vec = 0;
@@ -109,7 +112,7 @@ RunResult simulate_lpu(const RunRequest& req) {
   std::vector<lpu::PathParts> stage_path(stages);
   lpu::PathParts path;
   std::vector<Picos> busy_mxm(stages, 0), busy_vxm(stages, 0), busy_link(stages, 0), busy_sram(stages, 0);
-  for (std::uint32_t t = 0; t < req.scenario.tokens; ++t)
+  for (std::uint32_t t = 0; t < step_count; ++t)
     for (std::uint32_t s = 0; s < stages; ++s)
       for (std::uint32_t i = 0; i < per_stage; ++i) {
         const lpu::StageRun& r = mods[s * per_stage + i]->runs()[t];

@@ -10,9 +10,17 @@ namespace decodesim::system {
 std::vector<KernelGraph> token_graphs(const RunRequest& req, std::uint32_t tensor_parallel) {
   if (!req.graphs.empty()) return req.graphs;
   std::vector<KernelGraph> tokens;
-  for (std::uint32_t t = 0; t < req.scenario.tokens; ++t)
-    tokens.push_back(workload::lower(req.model, req.scenario, t, tensor_parallel));
+  for (const workload::StepShape& step : workload::turn_steps(req.scenario))
+    tokens.push_back(workload::lower_step(req.model, req.scenario, step, tensor_parallel));
   return tokens;
+}
+
+const KernelGraph& plan_graph(const std::vector<KernelGraph>& steps) {
+  // An inner prefill chunk ends before the LM head: the plan needs a step with every kernel.
+  const KernelGraph* best = &steps.front();
+  for (const auto& g : steps)
+    if (g.kernels.size() > best->kernels.size()) best = &g;
+  return *best;
 }
 
 RunResult simulate(const RunRequest& req) {

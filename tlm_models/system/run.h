@@ -28,6 +28,11 @@ struct RunRequest {
   bool trace = false;
   /// When set, the steps to run instead of lowering `model` (`decodesim gemm`: one GEMM).
   std::vector<KernelGraph> graphs;
+  /// Speculative decoding: step times measured by their own plain-decode runs (0 = unknown).
+  struct SpeculativeRef {
+    double draft_step_s = 0;   ///< one draft-model step on the draft's system
+    double decode_step_s = 0;  ///< one plain target step at the same context
+  } speculative_ref;
 };
 
 struct RunResult {
@@ -57,6 +62,10 @@ struct RunResult {
 /// The decode steps of `req` as one chip of `tensor_parallel` sees them: req.graphs when set,
 /// else the model lowered for every token of the scenario.
 std::vector<KernelGraph> token_graphs(const RunRequest& req, std::uint32_t tensor_parallel);
+
+/// The step whose kernel list the memory plan is laid out from: the first with the most
+/// kernels (every step of plain decode has the same list, so the first).
+const KernelGraph& plan_graph(const std::vector<KernelGraph>& steps);
 
 /// Builds the system for req.cfg.system.arch, runs every token, and collects records.
 /// Throws config::InputError (bad input, e.g. a model that does not fit) or SimulationError.

@@ -445,16 +445,18 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
     case KernelKind::KvAppend: {
       // One K row and one V row per (sequence, KV head), at the position this step attends
       // last (docs/workloads.md: append, then attend over context + t positions).
-      const std::uint64_t pos = m_tokens[token].context - 1;
+      // A prefill chunk or a verify step appends its q tokens' rows, contiguous per group.
+      const std::uint64_t q = k.seq_tokens;
+      const std::uint64_t pos = m_tokens[token].context - q;
       const Bytes row = m_plan.kv_row_bytes;
       // All rows are issued at once: one trace slice for the lot, not one track per row.
       const Picos issue = std::max(ready, now_ps());
       for (std::uint64_t g = 0; g < m_plan.kv_groups; ++g) {
         const Bytes base = m_plan.kv_base[index] + g * m_plan.kv_group_stride + pos * row;
-        end = std::max(end, dma.transfer(base, row, true, issue));
-        end = std::max(end, dma.transfer(base + m_plan.kv_v_offset, row, true, issue));
+        end = std::max(end, dma.transfer(base, q * row, true, issue));
+        end = std::max(end, dma.transfer(base + m_plan.kv_v_offset, q * row, true, issue));
       }
-      trace_dma("K/V rows", issue, end, 2 * m_plan.kv_groups * row);
+      trace_dma("K/V rows", issue, end, 2 * m_plan.kv_groups * q * row);
       break;
     }
     case KernelKind::Embedding: {

@@ -1,6 +1,7 @@
 #include "workload/lowering.h"
 
 #include <algorithm>
+#include <cmath>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
@@ -34,14 +35,16 @@ std::uint64_t prod(std::initializer_list<std::uint64_t> factors) {
 
 class Lowering {
  public:
-  Lowering(const ModelSpec& model, const Scenario& sc, const TensorParallelShard& shard, std::uint32_t t)
-      : m_model(model), m_sc(sc), m_shard(shard), m_token(t), m_positions(sc.context + t) {}
+  Lowering(const ModelSpec& model, const Scenario& sc, const TensorParallelShard& shard, const StepShape& step)
+      : m_model(model), m_sc(sc), m_shard(shard), m_step(step), m_token(step.index), m_positions(step.positions) {}
 
   KernelGraph run() {
     m_graph.layers = m_model.layers;
     m_graph.batch = m_sc.batch;
     m_graph.context = m_positions;
     m_graph.tensor_parallel = m_shard.tp;
+    m_graph.phase = m_step.phase;
+    m_graph.seq_tokens = m_step.seq_tokens;
 
     embedding();
     for (std::uint32_t l = 0; l < m_model.layers; ++l) {
@@ -52,6 +55,10 @@ class Lowering {
       if (m_model.is_moe()) moe_ffn_block(layer);
       else dense_ffn_block(layer);
     }
+    // Only the rows that sample a token go on: the prompt's last row in prefill (TensorRT-LLM's
+    // gather of the last token's hidden state), every drafted row in a verify.
+    m_rows = prod({sequences(), m_step.logits_per_seq});
+    if (m_rows == 0) return std::move(m_graph);  // an inner prefill chunk samples nothing
     norm(-1, "final_norm");
     lm_head();
     return std::move(m_graph);
@@ -66,7 +73,9 @@ class Lowering {
   }
 
  private:
-  std::uint64_t batch() const { return m_sc.batch; }
+  std::uint64_t sequences() const { return m_sc.batch; }
+  /// Token rows flowing through this step's kernels: sequences × tokens per sequence.
+  std::uint64_t batch() const { return m_rows; }
   std::uint64_t hidden() const { return m_model.hidden; }
   std::uint64_t head_dim() const { return m_model.head_size(); }
   Bytes act(std::uint64_t elements) const { return bytes_of(elements, m_sc.act_dtype); }
@@ -82,6 +91,8 @@ class Lowering {
     k.weight_dtype = m_sc.weight_dtype;
     k.act_dtype = m_sc.act_dtype;
     k.kv_dtype = m_sc.kv_dtype;
+    k.phase = m_step.phase;
+    k.seq_tokens = m_step.seq_tokens;
     m_graph.kernels.push_back(std::move(k));
     return m_graph.kernels.back();
   }
@@ -164,16 +175,22 @@ class Lowering {
     append.act_in_bytes = act(prod({append.m, append.n}));
     append.kv_write_bytes = kv(prod({append.m, append.n}));
 
+    // Causal: the i-th of the step's q tokens attends over the past positions and new tokens
+    // 0..i, so a group scores q·past + q(q+1)/2 keys per query head (q = 1: the decode count).
+    // Every K/V row of the context is read from memory once per (sequence, KV head); the
+    // re-reads of a blocked or flash kernel's query tiles are on-chip traffic.
+    const std::uint64_t q = m_step.seq_tokens, past = m_positions - q;
+    const std::uint64_t scores_per_head = prod({q, past}) + q * (q + 1) / 2;
     Kernel& a = add(KernelKind::Attention, layer, "attn", "attn");
-    a.groups = prod({batch(), kvp});
-    a.m = hp / kvp;
+    a.groups = prod({sequences(), kvp});
+    a.m = prod({hp / kvp, q});
     a.k = d;
     a.n = m_positions;
     a.kv_read_bytes = kv(prod({2, a.groups, a.n, a.k}));
     a.act_in_bytes = act(prod({a.groups, a.m, a.k}));
     a.act_out_bytes = a.act_in_bytes;
-    a.flops = prod({2 * 2, a.m, a.k, a.n, a.groups});
-    a.vector_ops = prod({a.groups, a.m, kSoftmaxOpsPerScore * a.n + kSoftmaxOpsPerRow});
+    a.flops = prod({2 * 2, hp / kvp, a.k, scores_per_head, a.groups});
+    a.vector_ops = prod({a.groups, hp / kvp, kSoftmaxOpsPerScore * scores_per_head + kSoftmaxOpsPerRow * q});
 
     dense_gemm(layer, "o", hidden(), prod({hp, d}));
     all_reduce(layer, "all_reduce_attn");
@@ -195,7 +212,7 @@ class Lowering {
     // Top-k selection (top_k passes over the expert scores), then softmax over the chosen logits.
     router.vector_ops = prod({batch(), top_k * experts + kRouterSoftmaxOpsPerScore * top_k + kSoftmaxOpsPerRow});
 
-    const Routing r = route_tokens(m_model.experts, m_model.top_k, m_sc.batch, m_sc.seed, m_token,
+    const Routing r = route_tokens(m_model.experts, m_model.top_k, static_cast<std::uint32_t>(batch()), m_sc.seed, m_token,
                                    static_cast<std::uint32_t>(layer));
     const std::uint64_t groups = r.distinct_experts(), m = r.max_rows(), rows = r.routed_rows();
     gemm(layer, "gate_up", m, 2 * f, hidden(), groups, rows);
@@ -234,8 +251,10 @@ class Lowering {
   const ModelSpec& m_model;
   const Scenario& m_sc;
   const TensorParallelShard& m_shard;
+  StepShape m_step;
   std::uint32_t m_token;
   std::uint64_t m_positions;
+  std::uint64_t m_rows = prod({m_sc.batch, m_step.seq_tokens});
   KernelGraph m_graph;
 };
 
@@ -276,12 +295,62 @@ KernelGraph lower(const ModelSpec& model, const Scenario& scenario, std::uint32_
   if (token_index >= scenario.tokens)
     throw std::invalid_argument("lower: token_index " + std::to_string(token_index) + " >= scenario.tokens " +
                                 std::to_string(scenario.tokens));
+  StepShape step;
+  step.positions = scenario.context + token_index;
+  step.index = token_index;
+  return lower_step(model, scenario, step, tensor_parallel);
+}
+
+KernelGraph lower_step(const ModelSpec& model, const Scenario& scenario, const StepShape& shape,
+                       std::uint32_t tensor_parallel) {
   const TensorParallelShard shard = shard_model(model, tensor_parallel);
-  return Lowering(model, scenario, shard, token_index).run();
+  return Lowering(model, scenario, shard, shape).run();
+}
+
+std::vector<StepShape> turn_steps(const Scenario& sc) {
+  std::vector<StepShape> steps;
+  auto push = [&steps](Phase p, std::uint64_t q, std::uint64_t positions, std::uint64_t logits) {
+    StepShape s;
+    s.phase = p;
+    s.seq_tokens = q;
+    s.positions = positions;
+    s.logits_per_seq = logits;
+    s.index = static_cast<std::uint32_t>(steps.size());
+    steps.push_back(s);
+  };
+  if (!sc.turn) {
+    for (std::uint32_t t = 0; t < sc.tokens; ++t) push(Phase::Decode, 1, sc.context + t, 1);
+    return steps;
+  }
+  const std::uint64_t chunk = sc.prefill.chunk_tokens ? std::min(sc.prefill.chunk_tokens, sc.prompt_tokens)
+                                                      : sc.prompt_tokens;
+  for (std::uint64_t done = 0; done < sc.prompt_tokens;) {
+    const std::uint64_t q = std::min(chunk, sc.prompt_tokens - done);
+    done += q;
+    // The last chunk's last row samples the turn's first output token.
+    push(Phase::Prefill, q, sc.cached_tokens + done, done == sc.prompt_tokens ? 1 : 0);
+  }
+  const std::uint64_t base = sc.cached_tokens + sc.prompt_tokens;  // KV positions after the prefill
+  const std::uint64_t remaining = sc.output_tokens - 1;
+  if (!sc.speculative.enabled()) {
+    for (std::uint64_t t = 0; t < remaining; ++t) push(Phase::Decode, 1, base + t + 1, 1);
+    return steps;
+  }
+  // One verify step per round: the last emitted token plus k drafted ones, all scored at once.
+  const std::uint64_t k = sc.speculative.draft_tokens;
+  const double e = sc.speculative.expected_tokens();
+  const std::uint64_t rounds = static_cast<std::uint64_t>(std::ceil(static_cast<double>(remaining) / e - 1e-9));
+  for (std::uint64_t r = 0; r < rounds; ++r) {
+    const std::uint64_t emitted = static_cast<std::uint64_t>(std::llround(static_cast<double>(r) * e));
+    push(Phase::Verify, k + 1, base + emitted + k + 1, k + 1);
+  }
+  return steps;
 }
 
 KernelGraph lower_gemm(const Scenario& scenario, std::uint64_t m, std::uint64_t n, std::uint64_t k) {
-  return Lowering(ModelSpec{}, scenario, TensorParallelShard{}, 0).single_gemm(m, n, k);
+  StepShape step;
+  step.positions = scenario.context;
+  return Lowering(ModelSpec{}, scenario, TensorParallelShard{}, step).single_gemm(m, n, k);
 }
 
 ResidentBytes resident_weight_bytes(const ModelSpec& model, std::uint32_t tensor_parallel, DType wd) {

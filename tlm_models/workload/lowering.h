@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "common/base/kernel_graph.h"
 #include "workload/model_spec.h"
@@ -34,6 +35,26 @@ struct TensorParallelShard {
 TensorParallelShard shard_model(const ModelSpec& model, std::uint32_t tensor_parallel,
                                 const config::SourceLoc& where = {"<tensor_parallel>", 0, 0},
                                 const std::string& key = "tensor_parallel");
+
+/// One step of a turn: which phase, how many tokens of each sequence it processes, and the KV
+/// positions each sequence holds once the step has run (its new tokens included).
+struct StepShape {
+  Phase phase = Phase::Decode;
+  std::uint64_t seq_tokens = 1;      ///< q: 1 (decode), a prompt chunk (prefill), k + 1 (verify)
+  std::uint64_t positions = 0;       ///< past + q: the KV length the step's last token attends over
+  std::uint64_t logits_per_seq = 1;  ///< rows that reach the LM head: 1, k + 1 (verify), 0 (inner chunk)
+  std::uint32_t index = 0;           ///< step index (seeds MoE routing)
+};
+
+/// The steps of the scenario's turn (scenario.turn): the prompt's prefill chunks, then either
+/// output_tokens - 1 decode steps or the speculative verify steps (one per round, rounds =
+/// ceil((output_tokens - 1) / E[tokens per round]), the context growing by E per round).
+/// Plain decode: `tokens` decode steps from `context`.
+std::vector<StepShape> turn_steps(const Scenario& scenario);
+
+/// One step of `shape`, as one chip of `tensor_parallel` sees it (see lower()).
+KernelGraph lower_step(const ModelSpec& model, const Scenario& scenario, const StepShape& shape,
+                       std::uint32_t tensor_parallel);
 
 /// One decode step for token index t (0-based) of the scenario, as seen by ONE chip under
 /// tensor_parallel-way sharding. Throws config::InputError for a shard that does not divide

@@ -27,6 +27,32 @@ DType parse_dtype(const std::string& text, const config::SourceLoc& where, const
 /// per byte). Throws config::InputError past 2^64.
 Bytes bytes_of(std::uint64_t elements, DType d);
 
+/// `scenario.prefill`: how the prompt of a turn is prefilled.
+struct PrefillConfig {
+  std::uint64_t chunk_tokens = 0;  ///< prompt tokens per prefill step; 0 = the whole prompt in one step
+  static const config::Schema<PrefillConfig>& schema();
+  void validate(const config::Node*, const std::string&) const {}
+};
+
+/// `scenario.speculative`: speculative decoding of a turn's output (docs/turns.md).
+struct SpeculativeConfig {
+  std::uint32_t draft_tokens = 0;  ///< k, tokens the draft proposes per round; 0 = off
+  double acceptance = 0.7;         ///< i.i.d. probability that the target accepts a drafted token
+  /// Optional: P(j tokens accepted and emitted per round), j = 1..k+1; overrides `acceptance`.
+  std::vector<double> acceptance_distribution;
+  std::string draft_model;   ///< workload of the draft model (a name in workloads/ or a path)
+  std::string draft_system;  ///< "" = the draft runs on the target's chips; else its own system
+  static const config::Schema<SpeculativeConfig>& schema();
+  void validate(const config::Node* section, const std::string& path) const;
+
+  bool enabled() const { return draft_tokens > 0; }
+  /// P(j emitted per round), j = 1..k+1: the stated distribution, or the i.i.d. one
+  /// a^(j-1)(1-a) for j <= k and a^k for j = k+1.
+  std::vector<double> emitted_distribution() const;
+  /// E[tokens emitted per round]: (1 - a^(k+1)) / (1 - a) for i.i.d. acceptance.
+  double expected_tokens() const;
+};
+
 struct Scenario {
   std::uint32_t batch = 1;      ///< sequences decoded together
   std::uint64_t context = 2048; ///< KV positions attended at the first decoded token (see docs/workloads.md)
@@ -36,11 +62,29 @@ struct Scenario {
   DType kv_dtype = DType::BF16;
   std::uint64_t seed = 1;       ///< MoE routing seed
 
+  // An agent turn (docs/turns.md): prefill `prompt_tokens` after `cached_tokens` of reused
+  // context, then emit `output_tokens`. Off (plain decode of context/tokens) unless `turn`.
+  bool turn = false;
+  std::uint64_t prompt_tokens = 2048;
+  std::uint64_t cached_tokens = 0;
+  std::uint32_t output_tokens = 128;
+  PrefillConfig prefill;
+  SpeculativeConfig speculative;
+
   static const config::Schema<Scenario>& schema();
   void validate(const config::Node* section, const std::string& path) const;
 
+  /// Tokens each sequence emits: output_tokens for a turn, else one per decode step.
+  std::uint64_t emitted_tokens() const { return turn ? output_tokens : tokens; }
+
   /// Largest number of KV positions any step of this scenario attends over.
-  std::uint64_t max_context() const { return context + tokens - 1; }
+  std::uint64_t max_context() const {
+    if (!turn) return context + tokens - 1;
+    return cached_tokens + prompt_tokens + output_tokens + speculative.draft_tokens;
+  }
 };
+
+/// The scenario keys that only a turn reads; plain decode results leave them out.
+const std::vector<std::string>& turn_only_keys();
 
 }  // namespace decodesim::workload

@@ -32,6 +32,16 @@ const char* kernel_kind_name(KernelKind k) {
   return "?";
 }
 
+const char* phase_name(Phase p) {
+  switch (p) {
+    case Phase::Decode: return "decode";
+    case Phase::Prefill: return "prefill";
+    case Phase::Draft: return "draft";
+    case Phase::Verify: return "verify";
+  }
+  return "?";
+}
+
 Bytes KernelGraph::total_memory_bytes() const {
   Bytes b = 0;
   for (const auto& k : kernels) b += k.memory_bytes();
@@ -76,6 +86,7 @@ KernelRecord record_for(const Kernel& k, std::uint32_t token, std::uint32_t chip
   r.kv_dtype = k.kv_dtype;
   r.flops = k.flops;
   r.vector_ops = k.vector_ops;
+  r.phase = k.phase;
   return r;
 }
 

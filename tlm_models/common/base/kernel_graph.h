@@ -100,6 +100,12 @@ enum class KernelKind {
 };
 const char* kernel_kind_name(KernelKind k);
 
+/// Which part of an agent turn a step belongs to (docs/turns.md). Plain decode runs are all
+/// Decode; a turn is Prefill steps (one per chunk), then Decode steps, or Draft and Verify
+/// steps under speculative decoding.
+enum class Phase { Decode, Prefill, Draft, Verify };
+const char* phase_name(Phase p);
+
 /// One kernel instance of one decode step.
 struct Kernel {
   std::string name;      ///< "L3.qkv", "lm_head", ...
@@ -130,6 +136,11 @@ struct Kernel {
   DType act_dtype = DType::BF16;
   DType kv_dtype = DType::BF16;
 
+  Phase phase = Phase::Decode;
+  /// Tokens of each sequence this step processes: 1 for decode, the chunk for prefill, k + 1
+  /// for a speculative verify. Attention's m and the row count of every other kernel include it.
+  std::uint64_t seq_tokens = 1;
+
   Bytes memory_read_bytes() const { return weight_bytes + kv_read_bytes; }
   Bytes memory_bytes() const { return weight_bytes + kv_read_bytes + kv_write_bytes; }
 };
@@ -141,6 +152,8 @@ struct KernelGraph {
   std::uint32_t batch = 1;
   std::uint64_t context = 0;      ///< KV length this step attends over (including the new token)
   std::uint32_t tensor_parallel = 1;
+  Phase phase = Phase::Decode;
+  std::uint64_t seq_tokens = 1;   ///< tokens per sequence this step (see Kernel::seq_tokens)
 
   Bytes total_memory_bytes() const;
   Bytes total_weight_bytes() const;

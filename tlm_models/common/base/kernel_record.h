@@ -34,6 +34,7 @@ struct KernelRecord {
   Picos roofline = 0;     ///< physical lower bound for this kernel on this system
   std::string bound;      ///< memory | compute | weight_load | vector | link | latency | overhead
   bool reused = false;    ///< copied from an identical, simulated instance
+  Phase phase = Phase::Decode;  ///< the turn phase of the step (docs/turns.md)
 
   /// Where the time went, in picoseconds of busy time per mechanism (not necessarily
   /// summing to end-start: mechanisms overlap). Names are stable report columns.

@@ -59,6 +59,8 @@ SliceArgs trace_args(const Kernel& k, const KernelRecord& r) {
   a.shape = "m=" + std::to_string(k.m) + " k=" + std::to_string(k.k) + " n=" + std::to_string(k.n);
   if (k.groups > 1) a.shape += " groups=" + std::to_string(k.groups);
   a.bound = r.bound;
+  // Plain decode traces stay as they were; a turn's slices say which phase they belong to.
+  if (k.phase != Phase::Decode || k.seq_tokens > 1 || r.phase != Phase::Decode) a.phase = phase_name(r.phase);
   return a;
 }
 
@@ -72,6 +74,7 @@ nlohmann::json args_json(const SliceArgs& a) {
   if (a.ops) j["ops"] = *a.ops;
   if (!a.shape.empty()) j["shape"] = a.shape;
   if (!a.bound.empty()) j["bound"] = a.bound;
+  if (!a.phase.empty()) j["phase"] = a.phase;
   if (a.replayed_from >= 0) {
     j["replayed"] = true;
     j["replayed_from_layer"] = a.replayed_from;

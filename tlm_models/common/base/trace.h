@@ -32,6 +32,7 @@ struct SliceArgs {
   std::string shape;          ///< e.g. "m=1 k=4096 n=12288"
   std::string bound;          ///< memory, compute, weight_load, latency, overhead, ...
   int replayed_from = -1;     ///< layer whose simulated events this slice repeats (layer reuse)
+  std::string phase;          ///< turn phase (prefill, verify, ...); empty for plain decode
 };
 
 struct Kernel;

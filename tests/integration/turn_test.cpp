@@ -1,0 +1,97 @@
+// Agent turns end to end, in-process: prefill on every family is compute-bound where the
+// arithmetic says so, never beats its roofline, conserves bytes, and a turn's TTFT/TPOT add up
+// to its time. One simulation per TEST (one process each).
+#include <gtest/gtest.h>
+
+#include "report/report.h"
+#include "report/turn.h"
+#include "sim_harness.h"
+#include "system/run.h"
+
+using namespace decodesim;
+using decodesim::test::expect_roofline_holds;
+
+namespace {
+
+system::RunRequest turn_request(const std::string& sys, const std::string& model, std::uint64_t cached,
+                                std::uint64_t prompt, std::uint32_t output, std::vector<std::string> sets = {}) {
+  system::RunRequest r = test::request(sys, model, 1, std::move(sets));
+  r.scenario.turn = true;
+  r.scenario.cached_tokens = cached;
+  r.scenario.prompt_tokens = prompt;
+  r.scenario.output_tokens = output;
+  return r;
+}
+
+/// Every prefill GEMM whose arithmetic intensity is above the chip's ridge point must come out
+/// compute-bound: its time is at least its FLOPs at peak, and the model calls it compute.
+void expect_prefill_gemms_compute_bound(const system::RunResult& res, const std::string& compute_bound) {
+  const double ridge = res.peak_flops / res.peak_mem_bytes_per_s;
+  int checked = 0;
+  for (const auto& r : res.records) {
+    if (r.phase != Phase::Prefill || r.kind != KernelKind::Gemm || r.chip != 0 || r.op == "lm_head") continue;
+    ASSERT_GT(r.mem_bytes, 0u) << r.name;
+    const double intensity = static_cast<double>(r.flops) / static_cast<double>(r.mem_bytes);
+    if (intensity < 2 * ridge) continue;
+    ++checked;
+    EXPECT_GE(picos_to_seconds(r.duration()), static_cast<double>(r.flops) / res.peak_flops * 0.999) << r.name;
+    EXPECT_EQ(r.bound, compute_bound) << r.name << " at " << intensity << " FLOP/B, ridge " << ridge;
+  }
+  EXPECT_GT(checked, 0) << "no prefill GEMM above the ridge point";
+}
+
+}  // namespace
+
+TEST(Turn, TpuPrefillIsComputeBoundAndConservesBytes) {
+  auto req = turn_request("tpu_v5e", "llama2_7b", 0, 1024, 3, {"sim.reuse=false"});
+  req.model.layers = 2;
+  const auto res = system::simulate(req);
+  expect_roofline_holds(res);
+  expect_prefill_gemms_compute_bound(res, "compute");
+  // Bytes the memory served are the bytes the turn needs: weights once per step, the K/V rows
+  // read, the new tokens' K/V written.
+  EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes);
+}
+
+TEST(Turn, GpuPrefillIsComputeBoundAndNeverBelowTheRoofline) {
+  auto req = turn_request("gpu_h100", "llama2_7b", 0, 1024, 2);
+  req.model.layers = 2;
+  const auto res = system::simulate(req);
+  expect_roofline_holds(res);
+  expect_prefill_gemms_compute_bound(res, "compute");
+  // Weights and K/V must come from HBM at least once; prefill activations may spill too.
+  EXPECT_GE(res.memory_served_bytes, res.workload_memory_bytes);
+}
+
+TEST(Turn, LpuStreamsThePromptThroughItsPipeline) {
+  auto req = turn_request("lpu_llama2_7b", "llama2_7b", 0, 256, 3);
+  req.scenario.weight_dtype = DType::INT8;
+  const auto res = system::simulate(req);
+  expect_roofline_holds(res);
+  EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes);
+  const auto t = report::turn_metrics(req, res);
+  // The prompt's 256 rows cost more than one decode step, far less than 256 of them.
+  ASSERT_EQ(t.phases.size(), 2u);
+  const double decode_step = t.phases[1].time_s / t.phases[1].steps;
+  EXPECT_GT(t.ttft_s, decode_step);
+  EXPECT_LT(t.ttft_s, 256 * decode_step);
+}
+
+TEST(Turn, TtftPlusTpotMakeTheTurnTime) {
+  auto req = turn_request("tpu_v5e", "llama2_7b", 4096, 512, 5);
+  req.model.layers = 2;
+  req.scenario.prefill.chunk_tokens = 200;  // 200 + 200 + 112
+  const auto res = system::simulate(req);
+  const auto t = report::turn_metrics(req, res);
+  EXPECT_EQ(t.prefill_steps, 3u);
+  ASSERT_EQ(t.phases.size(), 2u);
+  EXPECT_EQ(t.phases[0].phase, "prefill");
+  EXPECT_EQ(t.phases[1].phase, "decode");
+  EXPECT_EQ(t.phases[1].steps, 4u);
+  EXPECT_GT(t.ttft_s, 0);
+  EXPECT_NEAR(t.turn_s, t.ttft_s + 4 * t.tpot_s, 1e-12);
+  EXPECT_DOUBLE_EQ(t.turn_s, picos_to_seconds(res.total_time));
+  // Prefill of 512 tokens against 4k of context costs more than one decode step.
+  EXPECT_GT(t.ttft_s, t.tpot_s);
+  expect_roofline_holds(res);
+}
