@@ -16,6 +16,23 @@ const char* unit_name(Unit u) {
   return "?";
 }
 
+const char* opcode_name(const UnitEvent& e) {
+  switch (e.port) {
+    case Port::Peer: return "C2C_EXCHANGE";
+    case Port::Across: return "C2C_EXCHANGE_GLOBAL";
+    case Port::Next: return "C2C_SEND";
+    case Port::None: break;
+  }
+  switch (e.unit) {
+    case Unit::Mem: return "MEM";
+    case Unit::Mxm: return "MXM";
+    case Unit::Vxm: return "VXM";
+    case Unit::Sxm: return "SXM";
+    case Unit::C2c: return "C2C";
+  }
+  return "?";
+}
+
 void PathParts::add(const PathParts& o) {
   weight_stream += o.weight_stream;
   mxm += o.mxm;
@@ -194,7 +211,7 @@ Picos ChipScheduler::exchange(const std::string& name, Bytes piece, std::uint32_
   acc.link += done - ready;
   acc.link_bytes += piece * peers;
   acc.path.c2c += done - ready;
-  if (m_events) m_events->push_back({Unit::C2c, name, ready, done});
+  if (m_events) m_events->push_back({Unit::C2c, name, ready, done, across_nodes ? Port::Across : Port::Peer, per_link});
   return done;
 }
 
@@ -351,7 +368,7 @@ StageRun ChipScheduler::run_stage(const std::vector<Kernel>& program, std::uint3
     run.link_bytes += send_bytes;
     run.link_busy += run.send_done - t;
     run.path.pipeline_fill += run.send_done - t;
-    run.events.push_back({Unit::C2c, send_name, t, run.send_done});
+    run.events.push_back({Unit::C2c, send_name, t, run.send_done, Port::Next, per_link});
     // The hand-off itself is a latency that no schedule avoids.
     run.roofline += ns_to_picos(m_global.config().latency_ns + m_global.config().per_hop_ns) +
                     m_global.config().serialization(per_link);
