@@ -50,7 +50,7 @@ struct Chip {
   std::unique_ptr<C2cLink> peer, global;
 };
 
-Chip make_chip(std::uint32_t id, ChipPlan plan, ChipRoutes routes, const memory::LinkConfig& link) {
+Chip make_chip(std::uint32_t id, std::shared_ptr<const ChipPlan> plan, ChipRoutes routes, const memory::LinkConfig& link) {
   const std::string n = "chip" + std::to_string(id);
   Chip c;
   c.chip = std::make_unique<LpuChip>(n.c_str(), id, std::move(plan), routes);
@@ -128,7 +128,7 @@ int sc_main(int argc, char* argv[]) {
   for (std::uint32_t c = 0; c < plans.size(); ++c) {
     ChipRoutes r;
     r.feeds_itself = !pair;
-    chips.push_back(make_chip(c, plans[c], r, run_link));
+    chips.push_back(make_chip(c, std::make_shared<const ChipPlan>(plans[c]), r, run_link));
   }
   for (std::uint32_t c = 0; c < chips.size(); ++c) {
     chips[c].peer->out.bind(chips[c].chip->rx);

@@ -19,7 +19,8 @@ bool exclusive(Unit u) { return u == Unit::Mxm || u == Unit::Vxm || u == Unit::S
 
 }  // namespace
 
-LpuChip::LpuChip(sc_core::sc_module_name name, std::uint32_t chip, ChipPlan plan, ChipRoutes routes)
+LpuChip::LpuChip(sc_core::sc_module_name name, std::uint32_t chip, std::shared_ptr<const ChipPlan> plan,
+                 ChipRoutes routes)
     : sc_core::sc_module(name),
       peer_tx("peer_tx"),
       global_tx("global_tx"),
@@ -30,7 +31,7 @@ LpuChip::LpuChip(sc_core::sc_module_name name, std::uint32_t chip, ChipPlan plan
   rx.register_b_transport(this, &LpuChip::b_transport);
   SC_HAS_PROCESS(LpuChip);
   SC_THREAD(run);
-  progress::add_total(m_plan.program.size());
+  progress::add_total(m_plan->program.size());
 }
 
 void LpuChip::set_trace(TraceWriter* t) {
@@ -92,7 +93,7 @@ void LpuChip::diverged(std::uint32_t token, const std::string& where, Picos want
 }
 
 void LpuChip::execute(std::uint32_t token, Picos input, StageRun& got) {
-  const StageRun& want = m_plan.expected[token];
+  const StageRun& want = m_plan->expected[token];
   got.input_at = input;
   if (input != want.input_at) diverged(token, "RECV (stage input)", want.input_at, want.input_at, input, input);
   got.events.reserve(want.events.size());
@@ -166,7 +167,7 @@ void LpuChip::execute(std::uint32_t token, Picos input, StageRun& got) {
 
 void LpuChip::trace(const StageRun& got, std::uint32_t token) {
   for (const auto& e : got.events) m_trace->slice(m_tracks[static_cast<int>(e.unit)], e.name, e.start, e.end);
-  const std::vector<Kernel>& prog = m_plan.program[token];
+  const std::vector<Kernel>& prog = m_plan->program[token];
   for (const auto& r : got.records) {
     // Records follow the program; a record with no kernel of its name (the send) has no shape.
     const auto k = std::find_if(prog.begin(), prog.end(), [&](const Kernel& x) { return x.name == r.name; });
@@ -177,10 +178,10 @@ void LpuChip::trace(const StageRun& got, std::uint32_t token) {
 }
 
 void LpuChip::run() {
-  m_runs.reserve(m_plan.expected.size());
+  m_runs.reserve(m_plan->expected.size());
   Picos input = 0;  // the host starts stage 0's first token at time zero
-  for (std::uint32_t t = 0; t < m_plan.expected.size(); ++t) {
-    if (!(m_plan.stage == 0 && t == 0) && !m_routes.feeds_itself) input = receive(C2cAddress{0, t, 0}.tag());
+  for (std::uint32_t t = 0; t < m_plan->expected.size(); ++t) {
+    if (!(m_plan->stage == 0 && t == 0) && !m_routes.feeds_itself) input = receive(C2cAddress{0, t, 0}.tag());
     // The run belongs to the chip before the thread waits: a watchdog stop leaves the thread
     // suspended in wait() for good, and what its locals owned would leak.
     m_runs.emplace_back();

@@ -25,6 +25,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,8 @@ class LpuChip : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<LpuChip> global_tx;  ///< to this chip's global link module
   tlm_utils::multi_passthrough_target_socket<LpuChip> rx; ///< every link that delivers to this chip
 
-  LpuChip(sc_core::sc_module_name name, std::uint32_t chip, ChipPlan plan, ChipRoutes routes);
+  /// `plan` is shared by the chips of a stage (they run one program).
+  LpuChip(sc_core::sc_module_name name, std::uint32_t chip, std::shared_ptr<const ChipPlan> plan, ChipRoutes routes);
 
   void set_trace(TraceWriter* t);
 
@@ -86,7 +88,7 @@ class LpuChip : public sc_core::sc_module {
   void trace(const StageRun& got, std::uint32_t token);
 
   std::uint32_t m_chip;
-  ChipPlan m_plan;
+  std::shared_ptr<const ChipPlan> m_plan;
   ChipRoutes m_routes;
   TraceWriter* m_trace = nullptr;
   std::vector<int> m_tracks;  ///< per Unit, then the kernel track last

@@ -43,8 +43,7 @@ LpuCompiled compile_lpu(const RunRequest& req) {
   // sampled id is back at stage 0).
   const Bytes handoff = workload::bytes_of(std::uint64_t{req.scenario.batch} * req.model.hidden, req.scenario.act_dtype);
   const Bytes feedback = stages > 1 ? Bytes{req.scenario.batch} * kTokenIdBytes : 0;
-  std::vector<lpu::ChipPlan>& plans = out.plans;
-  plans.resize(stages);
+  std::vector<lpu::ChipPlan> plans(stages);
   std::vector<std::unique_ptr<lpu::ChipScheduler>> compiler;
   for (std::uint32_t s = 0; s < stages; ++s) {
     compiler.push_back(std::make_unique<lpu::ChipScheduler>(lc, cfg.link, pl.stage[s].first_chip, group));
@@ -63,6 +62,7 @@ LpuCompiled compile_lpu(const RunRequest& req) {
       plans[s].expected.push_back(std::move(run));
     }
   }
+  for (auto& p : plans) out.plans.push_back(std::make_shared<lpu::ChipPlan>(std::move(p)));
   return out;
 }
 
@@ -82,7 +82,7 @@ LpuNetlist::LpuNetlist(sc_core::sc_module_name name, const LpuCompiled& compiled
     for (std::uint32_t i = 0; i < per_stage; ++i) {
       const std::uint32_t chip = pl.stage[s].first_chip + i;
       const std::string id = "chip" + std::to_string(chip);
-      const lpu::ChipPlan& plan = compiled.plans[s];
+      const lpu::ChipPlan& plan = *compiled.plans[s];
       lpu::ChipRoutes routes;
       routes.feeds_itself = stages == 1 && std::all_of(plan.send_bytes.begin(), plan.send_bytes.end(),
                                                        [](Bytes b) { return b == 0; });
@@ -90,7 +90,7 @@ LpuNetlist::LpuNetlist(sc_core::sc_module_name name, const LpuCompiled& compiled
       routes.next = 0;
       routes.peer = 0;
       routes.across = 1;
-      chips.push_back(std::make_unique<lpu::LpuChip>(id.c_str(), chip, plan, routes));
+      chips.push_back(std::make_unique<lpu::LpuChip>(id.c_str(), chip, compiled.plans[s], routes));
       if (trace) chips.back()->set_trace(trace);
       peer_links.push_back(std::make_unique<lpu::C2cLink>((id + "_peer").c_str(), link));
       global_links.push_back(std::make_unique<lpu::C2cLink>((id + "_global").c_str(), link));
@@ -173,7 +173,7 @@ LpuTally tally(const RunRequest& req, const LpuCompiled& compiled, const LpuNetl
         // A stage can take the next micro-batch once its own chips are done with this one and
         // its outgoing link has serialised the hand-off.
         const Picos ser =
-            req.cfg.link.serialization(ceil_div<Bytes>(compiled.plans[s].send_bytes[t], lc.c2c.global_links));
+            req.cfg.link.serialization(ceil_div<Bytes>(compiled.plans[s]->send_bytes[t], lc.c2c.global_links));
         n.stage_occupancy[s] = std::max(n.stage_occupancy[s], std::max(r.end - r.input_at, ser));
         n.stage_span[s] += r.end - r.input_at;
         n.stage_path[s].add(r.path);
@@ -308,7 +308,7 @@ RunResult collect_lpu(const RunRequest& req, const LpuCompiled& compiled, const 
 
   // Conservation: what the programs ask of MEM (path chips) vs what MEM served to them.
   for (const auto& plan : compiled.plans)
-    for (const auto& prog : plan.program)
+    for (const auto& prog : plan->program)
       for (const auto& k : prog) res.workload_memory_bytes += k.memory_bytes();
   for (std::uint32_t s = 0; s < stages; ++s) res.memory_served_bytes += n.stage_sram[s];
   res.energy = energy_of(req, n, res.total_time);

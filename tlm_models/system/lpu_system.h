@@ -27,7 +27,7 @@ namespace decodesim::system {
 /// The compiler's output for a whole LPU system.
 struct LpuCompiled {
   lpu::Placement placement;
-  std::vector<lpu::ChipPlan> plans;  ///< per stage (every chip of a stage runs the same program)
+  std::vector<std::shared_ptr<lpu::ChipPlan>> plans;  ///< per stage (every chip of a stage runs the same program)
   bool reuse = true;                 ///< elaborate one chip per stage (tensor shards are symmetric)
   std::uint32_t node_chips = 1;      ///< chips per fully linked node (lpu.c2c.node_chips)
   std::uint32_t per_stage() const { return reuse ? 1 : placement.group; }

@@ -47,8 +47,8 @@ Outcome run(const system::RunRequest& req, const memory::LinkConfig& link) {
     o.executed += c->executed();
   }
   for (const auto& p : compiled.plans)
-    for (const auto& e : p.expected) o.compiled += e.events.size() * compiled.per_stage();
-  o.compiled_total = compiled.plans.back().expected.back().send_done;
+    for (const auto& e : p->expected) o.compiled += e.events.size() * compiled.per_stage();
+  o.compiled_total = compiled.plans.back()->expected.back().send_done;
   o.run_total = net.chips.back()->runs().back().send_done;
   if (!o.violation.empty()) {
     EXPECT_THROW(net.check(req.cfg.sim.max_simulated_s), system::SimulationError);
@@ -103,7 +103,7 @@ TEST(LpuRun, ASlowerLinkIsCaughtAtTheFirstDivergingInstruction) {
   memory::LinkConfig slow = req.cfg.link;
   slow.latency_ns += 1;
   const system::LpuCompiled compiled = system::compile_lpu(req);
-  const auto& events = compiled.plans[0].expected[0].events;
+  const auto& events = compiled.plans[0]->expected[0].events;
   std::size_t i = 0;
   while (i < events.size() && events[i].port == lpu::Port::None) ++i;
   ASSERT_LT(i, events.size());
