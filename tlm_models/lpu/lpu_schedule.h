@@ -114,7 +114,13 @@ class ChipScheduler {
   Picos permute(const std::string& name, Bytes bytes, Picos ready, Acc& acc);
   Picos mem_stream(const std::string& name, Bytes bytes, Picos ready, Acc& acc);
   Picos exchange(const std::string& name, Bytes piece, std::uint32_t peers, bool across_nodes, Picos ready, Acc& acc);
+  /// One kernel: its phases on the units (place), then its record's totals, roofline and bound (finish).
   KernelRecord execute(const Kernel& k, std::uint32_t token, Picos ready, StageRun& run);
+  Picos place(const Kernel& k, Picos ready, Acc& acc, KernelRecord& r, StageRun& run);
+  Picos all_reduce(const Kernel& k, Picos ready, Acc& acc);
+  Picos vector_with_gain(const Kernel& k, Picos ready, Acc& acc);
+  /// Returns the kernel's MEM time at peak (for the run's bound).
+  Picos finish(const Kernel& k, Picos ready, Picos end, const Acc& acc, KernelRecord& r) const;
 
   LpuConfig m_cfg;
   ClockDomain m_clock;
