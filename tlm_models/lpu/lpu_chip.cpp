@@ -1,5 +1,10 @@
 #include "lpu/lpu_chip.h"
 
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
+#include <systemc>
+
 #include <algorithm>
 
 #include "common/base/progress.h"
@@ -29,8 +34,9 @@ LpuChip::LpuChip(sc_core::sc_module_name name, std::uint32_t chip, std::shared_p
       m_plan(std::move(plan)),
       m_routes(routes) {
   rx.register_b_transport(this, &LpuChip::b_transport);
-  SC_HAS_PROCESS(LpuChip);
-  SC_THREAD(run);
+  // A process of a constructor with arguments: sc_spawn, since SC_THREAD there needs the
+  // deprecated SC_HAS_PROCESS (IEEE 1666-2023) in SystemC 2.3.4.
+  sc_core::sc_spawn([this] { run(); }, "run");
   progress::add_total(m_plan->program.size());
 }
 
