@@ -3,7 +3,6 @@
 #include <systemc>
 
 #include <algorithm>
-#include <cstdio>
 #include <memory>
 
 #include "common/base/sc_time_conv.h"
@@ -13,12 +12,6 @@
 
 namespace decodesim::system {
 namespace {
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 constexpr Bytes kTokenIdBytes = 4;  // the sampled token id sent back to stage 0, per sequence
 
@@ -259,33 +252,6 @@ nlohmann::json summary_of(const RunRequest& req, const LpuCompiled& compiled, co
   return js;
 }
 
-/// The console lines under the summary, from the `lpu` section alone.
-std::vector<std::string> summary_lines_of(const nlohmann::json& js) {
-  const double latency_s = js["token_latency_s"].get<double>();
-  std::vector<std::string> out;
-  out.push_back("per-user latency    " + fmt("%.2f us", latency_s * 1e6) + "/token = " + fmt("%.1f", 1.0 / latency_s) +
-                " tokens/s per user   (" + std::to_string(js["stages"].get<int>()) + " stage(s) x " +
-                std::to_string(js["chips_per_stage"].get<int>()) + " chip(s), partition " +
-                js["partition"].get<std::string>() + ")");
-  out.push_back("pipelined           " + fmt("%.1f", js["pipelined_tokens_per_s"].get<double>()) + " tokens/s with " +
-                std::to_string(js["users_in_flight"].get<std::uint64_t>()) + " sequences in flight (slowest stage " +
-                fmt("%.2f us", js["max_stage_occupancy_s"].get<double>() * 1e6) + ")");
-  const nlohmann::json& cp = js["critical_path"];
-  const double per_token = cp["per_token_s"].get<double>();
-  std::string line = "critical path       " + fmt("%.2f us", per_token * 1e6) + ":";
-  for (const auto& item : lpu::PathParts{}.items()) {
-    const double v = cp["parts"][item.first + "_s"].get<double>();
-    if (v > 0) line += " " + item.first + " " + fmt("%.1f%%", 100.0 * v / per_token);
-  }
-  out.push_back(line);
-  double fullest = 0;
-  for (const auto& st : js["stage"]) fullest = std::max(fullest, st["sram_occupancy"].get<double>());
-  out.push_back("SRAM BW utilisation " + fmt("%.4f%%", 100 * js["sram_bw_utilisation_max"].get<double>()) +
-                " per chip at most (peak " + fmt("%.1f TB/s", js["sram_peak_bytes_per_s"].get<double>() / 1e12) +
-                "); fullest chip holds " + fmt("%.1f%%", 100.0 * fullest) + " of its SRAM");
-  return out;
-}
-
 }  // namespace
 
 RunResult collect_lpu(const RunRequest& req, const LpuCompiled& compiled, const LpuNetlist& net,
@@ -321,7 +287,6 @@ RunResult collect_lpu(const RunRequest& req, const LpuCompiled& compiled, const 
                                                    {"vector", busiest(n.busy_vxm)},
                                                    {"link", busiest(n.busy_link)}});
   res.arch_summary = summary_of(req, compiled, n, res.total_time, res.records.size());
-  res.summary_lines = summary_lines_of(res.arch_summary);
   StatGroup& sg = res.stats.group("lpu");
   sg.set("stages", stages, "count", "pipeline stages");
   sg.set("chips_per_stage", group, "count", "chips sharing each layer");
