@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "decodesim_version.h"
+#include "report/lpu_summary.h"
 
 namespace decodesim::report {
 namespace {
@@ -226,7 +227,8 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
     os << "\n";
   }
   os << "bottleneck          " << s.bottleneck << "\n";
-  for (const auto& l : res.summary_lines) os << l << "\n";
+  if (req.cfg.system.arch == system::Arch::Lpu && !res.arch_summary.is_null())
+    for (const auto& l : lpu_summary_lines(res.arch_summary)) os << l << "\n";
   if (req.scenario.turn) print_turn(os, turn_metrics(req, res, req.speculative_ref.draft_step_s, req.speculative_ref.decode_step_s));
   for (const auto& n : res.notes) os << "note: " << n << "\n";
 }

@@ -1,62 +1,107 @@
-// One LPU chip as a SystemC module: it executes its stage's compiled program for every token.
+// One LPU chip as a SystemC module: it executes its stage's compiled program for every token,
+// the way the chip runs it. That run is the LPU's reported time.
 //
-// The compiler fixed the whole timeline in advance (lpu_schedule.h). The chip replays it on its
-// own timelines when its input actually arrives over C2C from the previous stage, and checks
-// that execution lands exactly where the compiler put it: the input must arrive at the
-// scheduled cycle and every unit event must match. A mismatch is a SimulationError (a static
-// schedule has no slack to absorb it: there is no arbitration to fall back on).
+// The compiler fixed every instruction's issue time (lpu_schedule.h); the chip's instruction
+// control issues each one at its compiled offset from the chip's last synchronisation point,
+// as a TSP does (no interlocks, no arbitration). The synchronisation points are the messages
+// it receives over its C2C links:
+//  - the stage's input, sent by the previous stage's chip (or, for stage 0, the sampled token
+//    id coming back from the last stage);
+//  - each exchange of a collective: the chip sends its piece over its own link module and
+//    waits for its neighbour's piece to land in its mailbox.
+// Sends and exchanges are TLM-2.0 transactions through `C2cLink` modules, so when messages
+// land is the links' business (their config), not the compiler's. The run checks each
+// instruction against the compiler's prediction and keeps the first divergence (chip, token,
+// instruction index, opcode, expected vs got); the system turns it into a SimulationError.
+// It also checks the structural hazards a static machine cannot resolve at run time: an MXM,
+// VXM or SXM instruction issued while its unit is still busy.
 #pragma once
 
 #include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
 
+#include <array>
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/base/kernel_record.h"
 #include "common/base/trace.h"
+#include "lpu/c2c_link.h"
 #include "lpu/lpu_schedule.h"
 
 namespace decodesim::lpu {
 
-/// What the compiler scheduled for one chip: per token, its program and its timeline.
+/// What the compiler made for one chip: per token, its program and its timeline.
 struct ChipPlan {
   std::uint32_t stage = 0;
-  std::vector<std::vector<Kernel>> program;  ///< per token
-  std::vector<StageRun> expected;            ///< per token, the compiled timeline
+  std::vector<std::vector<Kernel>> program;  ///< per token (kernels, for the records and trace)
+  std::vector<StageRun> expected;            ///< per token: the instruction stream (events) and its predicted times
   std::vector<Bytes> send_bytes;             ///< per token: output sent on (0: none)
   std::string send_name;
 };
 
+/// Where the chip's messages go: the route (binding of its link's `out`) and the token the
+/// receiver files them under.
+struct ChipRoutes {
+  bool feeds_itself = false;     ///< a single stage without a send: its next token starts when this one ends
+  bool wraps = false;            ///< this stage's send is the next token's input (last stage -> stage 0)
+  std::uint32_t next = 0;        ///< global link route of the stage hand-off
+  std::uint32_t across = 0;      ///< global link route of a cross-node exchange
+  std::uint32_t peer = 0;        ///< peer link route of a node-mate exchange
+};
+
 class LpuChip : public sc_core::sc_module {
  public:
-  LpuChip(sc_core::sc_module_name name, const LpuConfig& cfg, const memory::LinkConfig& link, std::uint32_t chip,
-          std::uint32_t group, ChipPlan plan);
+  tlm_utils::simple_initiator_socket<LpuChip> peer_tx;    ///< to this chip's node-mate link module
+  tlm_utils::simple_initiator_socket<LpuChip> global_tx;  ///< to this chip's global link module
+  tlm_utils::multi_passthrough_target_socket<LpuChip> rx; ///< every link that delivers to this chip
 
-  /// The chip that receives this chip's output (next stage, or stage 0 for the sampled token).
-  void set_next(LpuChip* next) { m_next = next; }
+  /// `plan` is shared by the chips of a stage (they run one program).
+  LpuChip(sc_core::sc_module_name name, std::uint32_t chip, std::shared_ptr<const ChipPlan> plan, ChipRoutes routes);
+
   void set_trace(TraceWriter* t);
-  /// Called by the previous chip: its output reaches this chip at `arrival` (absolute ps).
-  void deliver(Picos arrival);
 
+  /// Per token, what the run did: the compiled records and counters, with the run's times
+  /// (events, input_at, end, send_done).
   const std::vector<StageRun>& runs() const { return m_runs; }
   bool finished() const { return m_finished; }
+  /// Instructions executed, over all tokens.
+  std::uint64_t executed() const { return m_executed; }
   /// First divergence from the compiled schedule, empty if none.
   const std::string& violation() const { return m_violation; }
+  /// When it happened (the compiled start of the diverging instruction).
+  Picos violation_at() const { return m_violation_at; }
 
  private:
   void run();
+  void execute(std::uint32_t token, Picos input, StageRun& got);
+  Picos transmit(tlm_utils::simple_initiator_socket<LpuChip>& tx, const C2cAddress& to, Bytes bytes, Picos at);
+  Picos receive(std::uint64_t tag);
+  void b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  void diverged(std::uint32_t token, const std::string& where, Picos want_start, Picos want_end, Picos got_start,
+                Picos got_end);
+  void trace(const StageRun& got, std::uint32_t token);
 
-  ChipScheduler m_sched;
   std::uint32_t m_chip;
-  ChipPlan m_plan;
-  LpuChip* m_next = nullptr;
+  std::shared_ptr<const ChipPlan> m_plan;
+  ChipRoutes m_routes;
   TraceWriter* m_trace = nullptr;
   std::vector<int> m_tracks;  ///< per Unit, then the kernel track last
-  sc_core::sc_event m_input;
-  std::vector<Picos> m_arrivals;
+  std::map<std::uint64_t, Picos> m_mailbox;  ///< message tag -> arrival (absolute ps)
+  sc_core::sc_event m_arrived;
+  std::array<Picos, 5> m_unit_free{};        ///< per Unit, as executed
+  tlm::tlm_generic_payload m_payload;
+  std::vector<unsigned char> m_buffer;       ///< the activations on the wire (their values are not modelled)
   std::vector<StageRun> m_runs;
+  std::uint64_t m_executed = 0;
   bool m_finished = false;
   std::string m_violation;
+  Picos m_violation_at = 0;
 };
 
 }  // namespace decodesim::lpu

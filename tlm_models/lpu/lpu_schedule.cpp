@@ -16,6 +16,23 @@ const char* unit_name(Unit u) {
   return "?";
 }
 
+const char* opcode_name(const UnitEvent& e) {
+  switch (e.port) {
+    case Port::Peer: return "C2C_EXCHANGE";
+    case Port::Across: return "C2C_EXCHANGE_GLOBAL";
+    case Port::Next: return "C2C_SEND";
+    case Port::None: break;
+  }
+  switch (e.unit) {
+    case Unit::Mem: return "MEM";
+    case Unit::Mxm: return "MXM";
+    case Unit::Vxm: return "VXM";
+    case Unit::Sxm: return "SXM";
+    case Unit::C2c: return "C2C";
+  }
+  return "?";
+}
+
 void PathParts::add(const PathParts& o) {
   weight_stream += o.weight_stream;
   mxm += o.mxm;
@@ -194,98 +211,88 @@ Picos ChipScheduler::exchange(const std::string& name, Bytes piece, std::uint32_
   acc.link += done - ready;
   acc.link_bytes += piece * peers;
   acc.path.c2c += done - ready;
-  if (m_events) m_events->push_back({Unit::C2c, name, ready, done});
+  if (m_events) m_events->push_back({Unit::C2c, name, ready, done, across_nodes ? Port::Across : Port::Peer, per_link});
   return done;
 }
 
-KernelRecord ChipScheduler::execute(const Kernel& k, std::uint32_t token, Picos ready, StageRun& run) {
-  KernelRecord r = record_for(k, token, m_chip);
-  Acc acc;
-  Picos end = ready;
-  const Bytes act_bytes = dtype_bits(k.act_dtype) / 8;
+Picos ChipScheduler::all_reduce(const Kernel& k, Picos ready, Acc& acc) {
+  if (m_group <= 1) return ready;
+  // A group of whole nodes reduces hierarchically: within the node over the local links,
+  // then the node's share across nodes between counterpart chips over global ports, then
+  // back. One node is the special case nodes == 1.
+  const std::uint32_t local = std::min(m_group, m_cfg.c2c.node_chips), nodes = m_group / local;
+  const Bytes piece = ceil_div<Bytes>(k.collective_bytes, local);
+  const Bytes far_piece = ceil_div<Bytes>(piece, nodes);
+  const Bytes elem = std::max<Bytes>(1, dtype_bits(k.act_dtype) / 8);
+  if (k.op == "all_gather") {
+    // Each chip holds 1/group: gather its node's share from the counterparts, then the node.
+    Picos t = ready;
+    if (nodes > 1) t = exchange(k.name + ".across_nodes", far_piece, nodes - 1, true, t, acc);
+    return exchange(k.name, piece, local - 1, false, t, acc);
+  }
+  // Reduce-scatter, add the partial pieces on the VXM, all-gather; across nodes in between.
+  Picos t = exchange(k.name + ".reduce_scatter", piece, local - 1, false, ready, acc);
+  t = vector(k.name + ".add", (local - 1) * (piece / elem), t, acc);
+  if (nodes > 1) {
+    t = exchange(k.name + ".reduce_scatter_nodes", far_piece, nodes - 1, true, t, acc);
+    t = vector(k.name + ".add_nodes", (nodes - 1) * (far_piece / elem), t, acc);
+    t = exchange(k.name + ".all_gather_nodes", far_piece, nodes - 1, true, t, acc);
+  }
+  return exchange(k.name + ".all_gather", piece, local - 1, false, t, acc);
+}
 
+Picos ChipScheduler::vector_with_gain(const Kernel& k, Picos ready, Acc& acc) {
+  Picos data = ready;
+  if (k.weight_bytes > 0) {
+    // The gain vector streams from MEM while the activations cross to the VXM.
+    Acc gain;
+    data = mem_stream(k.name + ".gain", k.weight_bytes, ready, gain);
+    acc.sram += gain.sram;
+    acc.mem += gain.mem;
+    acc.active(ready);
+    // The VXM needs both; whichever arrives last is on the path (vector() counts the crossing).
+    if (data > ready + m_transit) {
+      acc.path.mem += data - ready - m_transit;
+      data -= m_transit;
+    } else {
+      data = ready;
+    }
+  }
+  return vector(k.name, k.vector_ops, data, acc);
+}
+
+Picos ChipScheduler::place(const Kernel& k, Picos ready, Acc& acc, KernelRecord& r, StageRun& run) {
   switch (k.kind) {
-    case KernelKind::Gemm:
-      end = matmul(k.name, k.m, k.k, k.n, k.groups, k.weight_bytes, ready, acc);
+    case KernelKind::Gemm: {
+      const Picos end = matmul(k.name, k.m, k.k, k.n, k.groups, k.weight_bytes, ready, acc);
       // MoE combine (and any other epilogue) runs on the VXM after the planes.
-      end = vector(k.name + ".epilogue", k.vector_ops, end, acc);
-      break;
+      return vector(k.name + ".epilogue", k.vector_ops, end, acc);
+    }
     case KernelKind::Attention: {
       // K rows and V rows of every (sequence, KV head) group are resident in MEM.
       const Bytes half = k.kv_read_bytes / 2;
       const Picos qk = matmul(k.name + ".qk", k.m, k.k, k.n, k.groups, half, ready, acc);
       const Picos sm = vector(k.name + ".softmax", k.vector_ops, qk, acc);
-      end = matmul(k.name + ".pv", k.m, k.n, k.k, k.groups, k.kv_read_bytes - half, sm, acc);
-      break;
+      return matmul(k.name + ".pv", k.m, k.n, k.k, k.groups, k.kv_read_bytes - half, sm, acc);
     }
-    case KernelKind::KvAppend:
-      end = mem_stream(k.name, k.kv_write_bytes, ready, acc);
+    case KernelKind::KvAppend: {
+      const Picos end = mem_stream(k.name, k.kv_write_bytes, ready, acc);
       run.bytes_written += k.kv_write_bytes;
       acc.sram -= k.kv_write_bytes;  // counted as a write below, not a read
       r.mem_bytes += k.kv_write_bytes;
-      break;
-    case KernelKind::Embedding:
-      end = mem_stream(k.name, k.weight_bytes, ready, acc);
-      break;
-    case KernelKind::AllReduce: {
-      if (m_group <= 1) break;
-      // A group of whole nodes reduces hierarchically: within the node over the local links,
-      // then the node's share across nodes between counterpart chips over global ports, then
-      // back. One node is the special case nodes == 1.
-      const std::uint32_t local = std::min(m_group, m_cfg.c2c.node_chips), nodes = m_group / local;
-      const Bytes piece = ceil_div<Bytes>(k.collective_bytes, local);
-      const Bytes far_piece = ceil_div<Bytes>(piece, nodes);
-      const Bytes elem = std::max<Bytes>(1, act_bytes);
-      if (k.op == "all_gather") {
-        // Each chip holds 1/group: gather its node's share from the counterparts, then the node.
-        Picos t = ready;
-        if (nodes > 1) t = exchange(k.name + ".across_nodes", far_piece, nodes - 1, true, t, acc);
-        end = exchange(k.name, piece, local - 1, false, t, acc);
-      } else {
-        // Reduce-scatter, add the partial pieces on the VXM, all-gather; across nodes in between.
-        Picos t = exchange(k.name + ".reduce_scatter", piece, local - 1, false, ready, acc);
-        t = vector(k.name + ".add", (local - 1) * (piece / elem), t, acc);
-        if (nodes > 1) {
-          t = exchange(k.name + ".reduce_scatter_nodes", far_piece, nodes - 1, true, t, acc);
-          t = vector(k.name + ".add_nodes", (nodes - 1) * (far_piece / elem), t, acc);
-          t = exchange(k.name + ".all_gather_nodes", far_piece, nodes - 1, true, t, acc);
-        }
-        end = exchange(k.name + ".all_gather", piece, local - 1, false, t, acc);
-      }
-      break;
+      return end;
     }
-    case KernelKind::Rope: {
-      const Picos p = permute(k.name, k.act_in_bytes, ready, acc);
-      end = vector(k.name, k.vector_ops, p, acc);
-      break;
-    }
+    case KernelKind::Embedding: return mem_stream(k.name, k.weight_bytes, ready, acc);
+    case KernelKind::AllReduce: return all_reduce(k, ready, acc);
+    case KernelKind::Rope: return vector(k.name, k.vector_ops, permute(k.name, k.act_in_bytes, ready, acc), acc);
     case KernelKind::RmsNorm:
     case KernelKind::Residual:
-    case KernelKind::SiluMul: {
-      Picos data = ready;
-      if (k.weight_bytes > 0) {
-        // The gain vector streams from MEM while the activations cross to the VXM.
-        Acc gain;
-        data = mem_stream(k.name + ".gain", k.weight_bytes, ready, gain);
-        acc.sram += gain.sram;
-        acc.mem += gain.mem;
-        acc.active(ready);
-        // The VXM needs both; whichever arrives last is on the path (vector() counts the crossing).
-        if (data > ready + m_transit) {
-          acc.path.mem += data - ready - m_transit;
-          data -= m_transit;
-        } else {
-          data = ready;
-        }
-      }
-      end = vector(k.name, k.vector_ops, data, acc);
-      break;
-    }
+    case KernelKind::SiluMul: return vector_with_gain(k, ready, acc);
   }
-  if (k.kind == KernelKind::Embedding || k.kind == KernelKind::Gemm || k.kind == KernelKind::RmsNorm)
-    run.weight_bytes_read += acc.sram;
-  else if (k.kind == KernelKind::Attention)
-    run.kv_bytes_read += acc.sram;
+  return ready;
+}
+
+Picos ChipScheduler::finish(const Kernel& k, Picos ready, Picos end, const Acc& acc, KernelRecord& r) const {
   r.mem_bytes += acc.sram;
   r.link_bytes = acc.link_bytes;
   r.start = std::min(ready, acc.first_activity);
@@ -314,6 +321,18 @@ KernelRecord ChipScheduler::execute(const Kernel& k, std::uint32_t token, Picos 
                                                     {"link", acc.link}});
   if (bound == "mxm") bound = acc.install >= acc.stream ? "weight_load" : "compute";
   r.bound = bound;
+  return mem_ideal;
+}
+
+KernelRecord ChipScheduler::execute(const Kernel& k, std::uint32_t token, Picos ready, StageRun& run) {
+  KernelRecord r = record_for(k, token, m_chip);
+  Acc acc;
+  const Picos end = place(k, ready, acc, r, run);
+  if (k.kind == KernelKind::Embedding || k.kind == KernelKind::Gemm || k.kind == KernelKind::RmsNorm)
+    run.weight_bytes_read += acc.sram;
+  else if (k.kind == KernelKind::Attention)
+    run.kv_bytes_read += acc.sram;
+  const Picos mem_ideal = finish(k, ready, end, acc, r);
 
   run.path.add(acc.path);
   run.link_bytes += acc.link_bytes;
@@ -351,7 +370,7 @@ StageRun ChipScheduler::run_stage(const std::vector<Kernel>& program, std::uint3
     run.link_bytes += send_bytes;
     run.link_busy += run.send_done - t;
     run.path.pipeline_fill += run.send_done - t;
-    run.events.push_back({Unit::C2c, send_name, t, run.send_done});
+    run.events.push_back({Unit::C2c, send_name, t, run.send_done, Port::Next, per_link});
     // The hand-off itself is a latency that no schedule avoids.
     run.roofline += ns_to_picos(m_global.config().latency_ns + m_global.config().per_hop_ns) +
                     m_global.config().serialization(per_link);

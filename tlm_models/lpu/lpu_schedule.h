@@ -35,15 +35,25 @@ namespace decodesim::lpu {
 enum class Unit { Mem, Mxm, Vxm, Sxm, C2c };
 const char* unit_name(Unit u);
 
-/// One busy interval of one unit: the schedule's atom.
+/// Which C2C port a message leaves on: a node-mate (peer) port, a global port to the
+/// counterpart chip in another node of the stage, or the stage hand-off over the global ports.
+enum class Port : std::uint8_t { None, Peer, Across, Next };
+
+/// One busy interval of one unit: the schedule's atom, and the instruction the chip executes
+/// (its opcode is the unit plus, for C2C, the port; lpu_chip.h runs it).
 struct UnitEvent {
   Unit unit = Unit::Mxm;
   std::string name;
   Picos start = 0, end = 0;
+  Port port = Port::None;  ///< C2C only
+  Bytes bytes = 0;         ///< C2C only: the message on one link
   bool operator==(const UnitEvent& o) const {
-    return unit == o.unit && name == o.name && start == o.start && end == o.end;
+    return unit == o.unit && name == o.name && start == o.start && end == o.end && port == o.port && bytes == o.bytes;
   }
 };
+/// The instruction's opcode as an architect reads it: MEM, MXM, VXM, SXM, C2C_EXCHANGE,
+/// C2C_EXCHANGE_GLOBAL, C2C_SEND.
+const char* opcode_name(const UnitEvent& e);
 
 /// Where a token's latency went along its (fully serial) path.
 struct PathParts {
@@ -104,7 +114,13 @@ class ChipScheduler {
   Picos permute(const std::string& name, Bytes bytes, Picos ready, Acc& acc);
   Picos mem_stream(const std::string& name, Bytes bytes, Picos ready, Acc& acc);
   Picos exchange(const std::string& name, Bytes piece, std::uint32_t peers, bool across_nodes, Picos ready, Acc& acc);
+  /// One kernel: its phases on the units (place), then its record's totals, roofline and bound (finish).
   KernelRecord execute(const Kernel& k, std::uint32_t token, Picos ready, StageRun& run);
+  Picos place(const Kernel& k, Picos ready, Acc& acc, KernelRecord& r, StageRun& run);
+  Picos all_reduce(const Kernel& k, Picos ready, Acc& acc);
+  Picos vector_with_gain(const Kernel& k, Picos ready, Acc& acc);
+  /// Returns the kernel's MEM time at peak (for the run's bound).
+  Picos finish(const Kernel& k, Picos ready, Picos end, const Acc& acc, KernelRecord& r) const;
 
   LpuConfig m_cfg;
   ClockDomain m_clock;

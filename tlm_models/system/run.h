@@ -56,7 +56,6 @@ struct RunResult {
   std::vector<std::uint32_t> path_chips;  ///< chips a token passes through, one per stage (empty: chip 0)
   std::string bottleneck;                 ///< the run's bound when the architecture decides it (LPU)
   nlohmann::json arch_summary;            ///< extra result.json section, under the arch's name
-  std::vector<std::string> summary_lines; ///< extra console lines under the summary
 };
 
 /// The decode steps of `req` as one chip of `tensor_parallel` sees them: req.graphs when set,
