@@ -211,11 +211,13 @@ KernelRecord ChipScheduler::execute(const Kernel& k, std::uint32_t token, Picos 
       end = vector(k.name + ".epilogue", k.vector_ops, end, acc);
       break;
     case KernelKind::Attention: {
-      // K rows and V rows of every (sequence, KV head) group are resident in MEM.
-      const Bytes half = k.kv_read_bytes / 2;
-      const Picos qk = matmul(k.name + ".qk", k.m, k.k, k.n, k.groups, half, ready, acc);
+      // K rows and V rows of every (sequence, KV head) group are resident in MEM. An MLA latent
+      // row is both: it streams once for QKᵀ, and P·V installs its first v_dim columns from
+      // that stream, so P·V reads nothing more from MEM.
+      const Bytes k_bytes = k.kv_read_bytes / k.kv_rows();
+      const Picos qk = matmul(k.name + ".qk", k.m, k.k, k.n, k.groups, k_bytes, ready, acc);
       const Picos sm = vector(k.name + ".softmax", k.vector_ops, qk, acc);
-      end = matmul(k.name + ".pv", k.m, k.n, k.k, k.groups, k.kv_read_bytes - half, sm, acc);
+      end = matmul(k.name + ".pv", k.m, k.n, k.value_dim(), k.groups, k.kv_read_bytes - k_bytes, sm, acc);
       break;
     }
     case KernelKind::KvAppend:
