@@ -11,13 +11,15 @@ function(decodesim_add_gtest)
   gtest_discover_tests(${T_NAME} DISCOVERY_TIMEOUT 60)
 endfunction()
 
-# decodesim_add_subdirs(a b c): adds each listed subfolder that exists, so components can
-# land one at a time without editing their parent's CMakeLists.
+# decodesim_add_subdirs(a b c): adds each listed subfolder. A listed folder without a
+# CMakeLists.txt is a configure error: skipping it silently hid testbenches, tests and
+# benchmarks that were listed but never built.
 macro(decodesim_add_subdirs)
   foreach(_d ${ARGN})
-    if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${_d}/CMakeLists.txt)
-      add_subdirectory(${_d})
+    if(NOT EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${_d}/CMakeLists.txt)
+      message(FATAL_ERROR "decodesim_add_subdirs: ${CMAKE_CURRENT_SOURCE_DIR}/${_d} has no CMakeLists.txt")
     endif()
+    add_subdirectory(${_d})
   endforeach()
 endmacro()
 

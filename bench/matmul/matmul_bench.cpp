@@ -7,6 +7,11 @@
 //
 // SystemC elaborates once per process, so each SystemC measurement runs in a child process
 // (this binary with --sc N). Usage: matmul_bench [--cycles N]
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
+#include <systemc>
+
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -75,10 +80,9 @@ struct ScBench : sc_core::sc_module {
   std::vector<dm::TileData> tiles;
   std::uint64_t cycles = 0;
 
-  SC_HAS_PROCESS(ScBench);
   ScBench(sc_core::sc_module_name n, std::uint64_t target) : sc_module(n), tiles(make_tiles(Size, tiles_for(Size, target))) {
     sig.bind(dut, clk);
-    SC_THREAD(drive);
+    sc_core::sc_spawn([this] { drive(); }, "drive");
   }
 
   void drive() {

@@ -11,6 +11,11 @@
 // - dense GEMM (--gemm MxNxK, instead of the above): bf16 C = A·B with CUTLASS-style 128×256 CTA
 //   tiles, operands packed in k-chunks so co-resident CTAs share them in L2; TFLOP/s.
 // Exit status: 0 success, 2 bad input, 3 simulation failure.
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
+#include <systemc>
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <systemc>
@@ -56,8 +61,7 @@ struct Top : sc_core::sc_module {
         stream_bytes(stream), gemm(g) {
     // Connect
     memory::bind_memory(tile.mem, hbm);
-    SC_HAS_PROCESS(Top);
-    SC_THREAD(bench);
+    sc_core::sc_spawn([this] { bench(); }, "bench");
   }
 
   /// Mean latency, in SM cycles, of `n` dependent 64 B loads at the given addresses.

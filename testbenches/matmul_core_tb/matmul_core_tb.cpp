@@ -1,5 +1,10 @@
 // matmul_core_tb: run tiles through the RTL matmul core and its TLM model side by side, from
 // an SC thread, and print cycles and results. See README.md for the options.
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
+#include <systemc>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -37,10 +42,9 @@ struct Top : sc_core::sc_module {
   // Built during elaboration so a size that was not built fails before sc_start.
   std::unique_ptr<dm::RtlMatmulCore> rtl;
   int rc = 0;
-  SC_HAS_PROCESS(Top);
   Top(sc_core::sc_module_name n, const Options& opt)
       : sc_module(n), o(opt), g{o.size, o.size, o.weight_buffers}, rtl(dm::make_rtl_matmul_core(g, {o.wave}, "--size")) {
-    SC_THREAD(run);
+    sc_core::sc_spawn([this] { run(); }, "run");
   }
 
   void run() {

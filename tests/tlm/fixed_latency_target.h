@@ -60,9 +60,13 @@ class FixedLatencyTarget : public memory::MemoryTarget {
       : memory::MemoryTarget(name), target("target"), m_p(p), m_peq(this, &FixedLatencyTarget::peq_cb), m_stats(basename()) {
     target.register_b_transport(this, &FixedLatencyTarget::b_transport);
     target.register_nb_transport_fw(this, &FixedLatencyTarget::nb_transport_fw);
-    SC_METHOD(start_next);
-    sensitive << m_bus_free_ev;
-    dont_initialize();
+    // SC_METHOD in a constructor with arguments needs the deprecated SC_HAS_PROCESS in
+    // SystemC 2.3.4; sc_spawn with options is the standard spelling of the same method.
+    sc_core::sc_spawn_options opts;
+    opts.spawn_method();
+    opts.set_sensitivity(&m_bus_free_ev);
+    opts.dont_initialize();
+    sc_core::sc_spawn([this] { start_next(); }, "start_next", &opts);
   }
 
   // MemoryInfoIf
@@ -81,8 +85,6 @@ class FixedLatencyTarget : public memory::MemoryTarget {
   std::uint64_t requests() const { return m_requests; }
 
  private:
-  SC_HAS_PROCESS(FixedLatencyTarget);
-
   sc_core::sc_time service(const tlm::tlm_generic_payload& p) const {
     return sc_core::sc_time(double(p.get_data_length()) / (m_p.gbytes_per_s * 1e9), sc_core::SC_SEC);
   }

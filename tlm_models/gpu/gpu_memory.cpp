@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "memory/tlm_time.h"
+#include "common/base/sc_time_conv.h"
 
 namespace decodesim::gpu {
 namespace {

@@ -1,5 +1,10 @@
 #include "gpu/gpu_tile.h"
 
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
+#include <systemc>
+
 #include <algorithm>
 #include <queue>
 
@@ -69,8 +74,9 @@ GpuTile::GpuTile(sc_core::sc_module_name name, const GpuConfig& cfg, const memor
       m_chip(chip),
       m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), "gpu.matmul.impl")),
       m_stats("sm_cluster") {
-  SC_HAS_PROCESS(GpuTile);
-  SC_THREAD(run);
+  // A process of a constructor with arguments: sc_spawn, since SC_THREAD there needs the
+  // deprecated SC_HAS_PROCESS (IEEE 1666-2023) in SystemC 2.3.4.
+  sc_core::sc_spawn([this] { run(); }, "run");
 }
 
 Bytes GpuTile::on_chip_region_bytes(const GpuConfig& cfg, const std::vector<KernelGraph>& tokens) {

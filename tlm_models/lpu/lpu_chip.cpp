@@ -1,5 +1,10 @@
 #include "lpu/lpu_chip.h"
 
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
+#include <systemc>
+
 #include <algorithm>
 
 #include "common/base/progress.h"
@@ -10,8 +15,9 @@ namespace decodesim::lpu {
 LpuChip::LpuChip(sc_core::sc_module_name name, const LpuConfig& cfg, const memory::LinkConfig& link,
                  std::uint32_t chip, std::uint32_t group, ChipPlan plan)
     : sc_core::sc_module(name), m_sched(cfg, link, chip, group), m_chip(chip), m_plan(std::move(plan)) {
-  SC_HAS_PROCESS(LpuChip);
-  SC_THREAD(run);
+  // A process of a constructor with arguments: sc_spawn, since SC_THREAD there needs the
+  // deprecated SC_HAS_PROCESS (IEEE 1666-2023) in SystemC 2.3.4.
+  sc_core::sc_spawn([this] { run(); }, "run");
   progress::add_total(m_plan.program.size());
 }
 

@@ -1,5 +1,10 @@
 #include "tpu/tpu_tile.h"
 
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
+#include <systemc>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -32,8 +37,9 @@ TpuTile::TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, const memor
   // Pipeline depth of a weight-stationary array: the last activation's results leave the
   // last column R + C - 1 cycles after entering (tlm_models/matmul/README.md).
   m_drain_cycles = cfg.mxu.rows + cfg.mxu.cols - 1;
-  SC_HAS_PROCESS(TpuTile);
-  SC_THREAD(run);
+  // A process of a constructor with arguments: sc_spawn, since SC_THREAD there needs the
+  // deprecated SC_HAS_PROCESS (IEEE 1666-2023) in SystemC 2.3.4.
+  sc_core::sc_spawn([this] { run(); }, "run");
 }
 
 void TpuTile::load(std::vector<KernelGraph> tokens, MemoryPlan plan) {

@@ -1,7 +1,7 @@
 // Time, size and clock units shared by every model.
 //
 // Simulated time is kept in integer picoseconds (Picos) inside the timeline models and
-// converted to sc_time in exactly one place (system/sc_time_conv.h). Each unit counts its
+// converted to sc_time in exactly one place (common/base/sc_time_conv.h). Each unit counts its
 // own cycles in its own ClockDomain; conversions round up so a cycle is never shortened.
 #pragma once
 

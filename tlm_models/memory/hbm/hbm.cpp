@@ -4,8 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/base/sc_time_conv.h"
 #include "memory/tlm/stall_extension.h"
-#include "memory/tlm_time.h"
 
 namespace decodesim::memory {
 
