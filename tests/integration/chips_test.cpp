@@ -38,3 +38,8 @@ TEST(Chips, Trn2Llama7bSane) { expect_sane("trn2", "llama2_7b"); }
 TEST(Chips, Trn2x16Llama70bSane) { expect_sane("trn2_x16", "llama2_70b"); }
 // MLA and shared experts run on every family's tile: DeepSeek-V3 at fp8 on eight B200s.
 TEST(Chips, B200x8DeepSeekV3Fp8Sane) { expect_sane("gpu_b200_x8", "deepseek_v3", DType::FP8); }
+// The MLA attention (one latent row as K and V) on the systolic tile and on the LPU.
+TEST(Chips, Trn2x16DeepSeekV3Fp8Sane) { expect_sane("trn2_x16", "deepseek_v3", DType::FP8); }
+TEST(Chips, LpuTinyMlaSane) {
+  expect_sane("lpu_groq", std::string(DECODESIM_SOURCE_DIR) + "/tests/integration/tiny_mla.yaml");
+}
