@@ -284,7 +284,9 @@ KernelRecord ChipScheduler::execute(const Kernel& k, std::uint32_t token, Picos 
       break;
     }
   }
-  if (k.kind == KernelKind::Embedding || k.kind == KernelKind::Gemm || k.kind == KernelKind::RmsNorm)
+  // A bias add (Residual with weights: QKV or router bias) streams its vector as a norm its gains.
+  if (k.kind == KernelKind::Embedding || k.kind == KernelKind::Gemm || k.kind == KernelKind::RmsNorm ||
+      (k.kind == KernelKind::Residual && k.weight_bytes > 0))
     run.weight_bytes_read += acc.sram;
   else if (k.kind == KernelKind::Attention)
     run.kv_bytes_read += acc.sram;
