@@ -131,6 +131,14 @@ int sc_main(int argc, char** argv) {
   val_cmd->add_option("--only", val.only, "run only points whose id contains this text");
   val_cmd->add_option("-j,--jobs", val.jobs, "child processes at a time (default 1)");
 
+  auto* model_cmd = app.add_subcommand("model", "work with model descriptions (workloads/*.yaml)");
+  model_cmd->require_subcommand(1);
+  std::string import_json, import_out, import_name;
+  auto* import_cmd = model_cmd->add_subcommand("import", "turn a Hugging Face config.json into a workload YAML");
+  import_cmd->add_option("config", import_json, "the model's config.json")->required();
+  import_cmd->add_option("-o,--out", import_out, "write the YAML here instead of standard output");
+  import_cmd->add_option("--name", import_name, "model name (default: the -o file's stem, else the config's folder)");
+
   auto* version = app.add_subcommand("version", "print the version");
 
   try {
@@ -155,6 +163,7 @@ int sc_main(int argc, char** argv) {
     if (*explain) return cmd_config_explain(section, markdown, std::cout, std::cerr);
     if (*show) return cmd_config_show(show_system, show_sets, std::cout, std::cerr);
     if (*vr_cmd) return cmd_validate_rtl(vr, vr_sizes, vr_tiles, vr_rtl, vr_params, std::cout, std::cerr);
+    if (*import_cmd) return cmd_model_import(import_json, import_out, import_name, std::cout, std::cerr);
     if (*val_cmd) return decodesim::validation::cmd_validate(val, std::cout, std::cerr);
     if (*version) {
       const auto paths = decodesim::driver::Paths::from_env();

@@ -28,6 +28,7 @@
 #include "report/html.h"
 #include "report/report.h"
 #include "system/run.h"
+#include "workload/hf_import.h"
 #include "workload/lowering.h"
 
 namespace decodesim::driver {
@@ -531,6 +532,32 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
   }
   if (keep) out << "results: " << base.string() << "/<n>_<system>/result.json\n";
   return status;
+}
+
+int cmd_model_import(const std::string& json_path, const std::string& out_file, const std::string& name,
+                     std::ostream& out, std::ostream& err) {
+  return guarded(err, [&] {
+    if (!out_file.empty()) check_output_file("-o", out_file);
+    std::string n = name;
+    if (n.empty()) n = !out_file.empty() ? fs::path(out_file).stem().string()
+                                         : fs::absolute(json_path).parent_path().filename().string();
+    if (n.empty()) n = "imported";
+    const std::string yaml = workload::import_hf_config(json_path, n);
+    if (out_file.empty()) {
+      out << yaml;
+      return kExitOk;
+    }
+    // Staged and renamed: a failed write leaves no partial workload behind.
+    const std::string tmp = out_file + ".tmp";
+    {
+      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+      f << yaml;
+      if (!f.flush())
+        throw config::InputError(config::SourceLoc{"-o", 0, 0}, "", "cannot write", "'" + out_file + "'", "");
+    }
+    fs::rename(tmp, out_file);
+    return kExitOk;
+  });
 }
 
 int cmd_config_explain(const std::string& section, bool markdown, std::ostream& out, std::ostream& err) {

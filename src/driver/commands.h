@@ -107,6 +107,12 @@ int cmd_compare(const CompareOptions& o, std::ostream& out, std::ostream& err);
 /// is not a folder. Throws config::InputError (exit 2) before any simulation runs.
 void check_output_file(const std::string& flag, const std::string& path);
 
+/// `model import config.json [-o out.yaml] [--name N]`: the workload YAML of a Hugging Face
+/// config (workload/hf_import.h) on `out`, or written to `out_file` (whole or not at all); the
+/// name defaults to out_file's stem, else the config's folder name.
+int cmd_model_import(const std::string& json_path, const std::string& out_file, const std::string& name,
+                     std::ostream& out, std::ostream& err);
+
 /// `config explain [section]`: every key with type, unit, default, allowed and description.
 int cmd_config_explain(const std::string& section, bool markdown, std::ostream& out, std::ostream& err);
 /// `config show --system S [--set ...]`: the resolved config as JSON.

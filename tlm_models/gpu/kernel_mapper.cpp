@@ -337,7 +337,7 @@ KernelPlan map_attention(const GpuConfig& cfg, const Kernel& k, const KernelAddr
   // tokens, a short chunk): flash-decoding's split of the positions keeps every SM busy.
   if (k.seq_tokens > 1 && k.m >= 128) return map_flash_attention(cfg, k, a);
   KernelPlan p;
-  const std::uint64_t groups = k.groups, n = k.n, d = k.k, m = std::max<std::uint64_t>(k.m, 1);
+  const std::uint64_t groups = k.groups, n = k.n, d = k.k, dv = k.value_dim(), m = std::max<std::uint64_t>(k.m, 1);
   const std::uint32_t split = choose_kv_split(cfg, groups, n, a.kv_row_bytes);
   const std::uint64_t block = ceil_div<std::uint64_t>(n, split);
   p.split = split;
@@ -345,31 +345,34 @@ KernelPlan map_attention(const GpuConfig& cfg, const Kernel& k, const KernelAddr
   const Kernel kk = k;
   Grid g = base_grid("attn", groups * split, cfg.kernels.attn_threads, cfg.kernels.attn_regs_per_thread,
                      cfg.kernels.attn_inflight_per_thread);
-  g.accesses = [kk, a, split, block, m, d](std::uint64_t i, std::vector<MemAccess>& rd, std::vector<MemAccess>& wr) {
+  g.accesses = [kk, a, split, block, m, d, dv](std::uint64_t i, std::vector<MemAccess>& rd,
+                                               std::vector<MemAccess>& wr) {
     const std::uint64_t grp = i / split, s = i % split;
     const std::uint64_t p0 = s * block, p1 = std::min<std::uint64_t>(kk.n, p0 + block);
     if (p1 <= p0) return;
     rd.push_back({a.act_in + grp * bytes_of(m * d, kk.act_dtype), bytes_of(m * d, kk.act_dtype), Traffic::Activation});
     const Bytes kbase = a.kv + grp * a.kv_group_stride;
     rd.push_back({kbase + p0 * a.kv_row_bytes, (p1 - p0) * a.kv_row_bytes, Traffic::Kv});
-    rd.push_back({kbase + a.kv_v_offset + p0 * a.kv_row_bytes, (p1 - p0) * a.kv_row_bytes, Traffic::Kv});
+    // MLA (kv_shared): the latent tile in shared memory is both K and V (FlashMLA's reuse).
+    if (!kk.kv_shared)
+      rd.push_back({kbase + a.kv_v_offset + p0 * a.kv_row_bytes, (p1 - p0) * a.kv_row_bytes, Traffic::Kv});
     if (split > 1) {
       // Partial output and log-sum-exp per query row, fp32, for the combine kernel.
-      wr.push_back({a.scratch + (grp * split + s) * m * (d + 2) * kPartialBytes, m * (d + 2) * kPartialBytes,
+      wr.push_back({a.scratch + (grp * split + s) * m * (dv + 2) * kPartialBytes, m * (dv + 2) * kPartialBytes,
                     Traffic::Activation});
     } else {
-      wr.push_back({a.act_out + grp * bytes_of(m * d, kk.act_dtype), bytes_of(m * d, kk.act_dtype),
+      wr.push_back({a.act_out + grp * bytes_of(m * dv, kk.act_dtype), bytes_of(m * dv, kk.act_dtype),
                     Traffic::Activation});
     }
   };
   const GpuConfig c = cfg;
-  g.compute = [c, kk, split, block, m, d](std::uint64_t i) {
+  g.compute = [c, kk, split, block, m, d, dv](std::uint64_t i) {
     const std::uint64_t s = i % split;
     const std::uint64_t p0 = s * block, p1 = std::min<std::uint64_t>(kk.n, p0 + block);
     const std::uint64_t pos = p1 > p0 ? p1 - p0 : 0;
     // QKᵀ (k = head_dim, n = positions) then P·V (k = positions, n = head_dim).
     CtaCompute w = mma_work(c, m, d, pos, kk.kv_dtype, kk.act_dtype);
-    w.tc_tiles += mma_work(c, m, pos, d, kk.kv_dtype, kk.act_dtype).tc_tiles;
+    w.tc_tiles += mma_work(c, m, pos, dv, kk.kv_dtype, kk.act_dtype).tc_tiles;
     w.cuda_ops = m * pos * kSoftmaxOpsPerScore;
     return w;
   };
@@ -377,15 +380,15 @@ KernelPlan map_attention(const GpuConfig& cfg, const Kernel& k, const KernelAddr
   if (split > 1) {
     Grid c2 = base_grid("attn_combine", groups, cfg.kernels.attn_threads, cfg.kernels.attn_regs_per_thread,
                         cfg.kernels.attn_inflight_per_thread);
-    c2.accesses = [kk, a, split, m, d](std::uint64_t grp, std::vector<MemAccess>& rd, std::vector<MemAccess>& wr) {
-      rd.push_back({a.scratch + grp * split * m * (d + 2) * kPartialBytes, split * m * (d + 2) * kPartialBytes,
+    c2.accesses = [kk, a, split, m, dv](std::uint64_t grp, std::vector<MemAccess>& rd, std::vector<MemAccess>& wr) {
+      rd.push_back({a.scratch + grp * split * m * (dv + 2) * kPartialBytes, split * m * (dv + 2) * kPartialBytes,
                     Traffic::Activation});
-      wr.push_back({a.act_out + grp * bytes_of(m * d, kk.act_dtype), bytes_of(m * d, kk.act_dtype),
+      wr.push_back({a.act_out + grp * bytes_of(m * dv, kk.act_dtype), bytes_of(m * dv, kk.act_dtype),
                     Traffic::Activation});
     };
-    c2.compute = [split, m, d](std::uint64_t) {
+    c2.compute = [split, m, dv](std::uint64_t) {
       CtaCompute w;
-      w.cuda_ops = kCombineOpsPerElement * split * m * (d + 2);
+      w.cuda_ops = kCombineOpsPerElement * split * m * (dv + 2);
       return w;
     };
     p.grids.push_back(std::move(c2));
@@ -447,7 +450,8 @@ KernelPlan map_kv_append(const GpuConfig& cfg, const Kernel& k, const KernelAddr
   KernelPlan p;
   // One CTA per token row; a sequence's q rows (prefill chunk, verify) go to consecutive positions.
   const std::uint64_t batch = std::max<std::uint64_t>(1, k.m), q = std::max<std::uint64_t>(1, k.seq_tokens);
-  const std::uint64_t kv_heads_per_seq = a.kv_row_bytes ? k.kv_write_bytes / batch / 2 / a.kv_row_bytes : 0;
+  const std::uint64_t kv_heads_per_seq =
+      a.kv_row_bytes ? k.kv_write_bytes / batch / k.kv_rows() / a.kv_row_bytes : 0;
   Grid g = base_grid("kv_append", batch, cfg.kernels.elementwise_threads, kElementwiseRegs,
                      kElementwiseInflightPerThread);
   const Kernel kk = k;
@@ -463,7 +467,7 @@ KernelPlan map_kv_append(const GpuConfig& cfg, const Kernel& k, const KernelAddr
       // could have taken its bytes). A decode row streams through to HBM.
       const Traffic cls = q > 1 ? Traffic::SharedOperand : Traffic::Kv;
       wr.push_back({row, a.kv_row_bytes, cls});
-      wr.push_back({row + a.kv_v_offset, a.kv_row_bytes, cls});
+      if (!kk.kv_shared) wr.push_back({row + a.kv_v_offset, a.kv_row_bytes, cls});
     }
   };
   g.compute = [](std::uint64_t) { return CtaCompute{}; };
@@ -478,8 +482,9 @@ KernelPlan map_kernel(const GpuConfig& cfg, const Kernel& k, const KernelAddress
     case KernelKind::Gemm: return map_gemm(cfg, k, a);
     case KernelKind::Attention: return map_attention(cfg, k, a);
     case KernelKind::RmsNorm: return map_elementwise(cfg, k, a, true);
+    // A bias add (Residual with weights) reads its vector once per row, as a norm reads its gains.
+    case KernelKind::Residual: return map_elementwise(cfg, k, a, k.weight_bytes > 0);
     case KernelKind::Rope:
-    case KernelKind::Residual:
     case KernelKind::SiluMul: return map_elementwise(cfg, k, a, false);
     case KernelKind::Embedding: return map_embedding(cfg, k, a);
     case KernelKind::KvAppend: return map_kv_append(cfg, k, a);

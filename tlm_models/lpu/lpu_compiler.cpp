@@ -37,7 +37,7 @@ Footprint footprint(const workload::ModelSpec& model, const workload::Scenario& 
   // picks. The same count serves the HBM systems' capacity check.
   const workload::ResidentBytes r = workload::resident_weight_bytes(model, group, sc.weight_dtype);
   Footprint f;
-  f.layer_weights.assign(model.layers, r.per_layer);
+  for (std::uint32_t l = 0; l < model.layers; ++l) f.layer_weights.push_back(r.layer(l));
   // The LM head shard needs its own copy when tied: the table sits on stage 0, the head on the last.
   const Bytes tied_copy =
       model.tied_embeddings ? workload::bytes_of(std::uint64_t{shard.vocab} * model.hidden, sc.weight_dtype) : 0;
@@ -45,7 +45,7 @@ Footprint footprint(const workload::ModelSpec& model, const workload::Scenario& 
   // The table is resident in full (column-sharded over the stage's chips); a token reads one row.
   const std::uint64_t cols = (std::uint64_t{model.hidden} + group - 1) / group;
   f.embedding = workload::bytes_of(std::uint64_t{model.vocab} * cols, sc.weight_dtype);
-  const std::uint64_t per_user = std::uint64_t{2} * shard.kv_heads * model.head_size() * sc.max_context();
+  const std::uint64_t per_user = model.kv_elements_per_position(shard.kv_heads) * sc.max_context();
   f.kv_per_user_layer = workload::bytes_of(per_user, sc.kv_dtype);
   f.kv_per_layer = workload::bytes_of(per_user * sc.batch, sc.kv_dtype);
   for (std::uint32_t l = 0; l < model.layers; ++l) f.layer.push_back(f.layer_weights[l] + f.kv_per_layer);

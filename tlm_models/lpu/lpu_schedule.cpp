@@ -269,11 +269,13 @@ Picos ChipScheduler::place(const Kernel& k, Picos ready, Acc& acc, KernelRecord&
       return vector(k.name + ".epilogue", k.vector_ops, end, acc);
     }
     case KernelKind::Attention: {
-      // K rows and V rows of every (sequence, KV head) group are resident in MEM.
-      const Bytes half = k.kv_read_bytes / 2;
-      const Picos qk = matmul(k.name + ".qk", k.m, k.k, k.n, k.groups, half, ready, acc);
+      // K rows and V rows of every (sequence, KV head) group are resident in MEM. An MLA latent
+      // row is both: it streams once for QKᵀ, and P·V installs its first v_dim columns from
+      // that stream, so P·V reads nothing more from MEM.
+      const Bytes k_bytes = k.kv_read_bytes / k.kv_rows();
+      const Picos qk = matmul(k.name + ".qk", k.m, k.k, k.n, k.groups, k_bytes, ready, acc);
       const Picos sm = vector(k.name + ".softmax", k.vector_ops, qk, acc);
-      return matmul(k.name + ".pv", k.m, k.n, k.k, k.groups, k.kv_read_bytes - half, sm, acc);
+      return matmul(k.name + ".pv", k.m, k.n, k.value_dim(), k.groups, k.kv_read_bytes - k_bytes, sm, acc);
     }
     case KernelKind::KvAppend: {
       const Picos end = mem_stream(k.name, k.kv_write_bytes, ready, acc);
@@ -328,7 +330,9 @@ KernelRecord ChipScheduler::execute(const Kernel& k, std::uint32_t token, Picos 
   KernelRecord r = record_for(k, token, m_chip);
   Acc acc;
   const Picos end = place(k, ready, acc, r, run);
-  if (k.kind == KernelKind::Embedding || k.kind == KernelKind::Gemm || k.kind == KernelKind::RmsNorm)
+  // A bias add (Residual with weights: QKV or router bias) streams its vector as a norm its gains.
+  if (k.kind == KernelKind::Embedding || k.kind == KernelKind::Gemm || k.kind == KernelKind::RmsNorm ||
+      (k.kind == KernelKind::Residual && k.weight_bytes > 0))
     run.weight_bytes_read += acc.sram;
   else if (k.kind == KernelKind::Attention)
     run.kv_bytes_read += acc.sram;

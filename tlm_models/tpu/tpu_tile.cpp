@@ -309,7 +309,7 @@ std::pair<Picos, Picos> TpuTile::run_on_lane(MxuLane& lane, const TileSet& tiles
 }
 
 Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready, Accum& acc) {
-  const std::uint64_t pairs = k.groups, ctx = k.n, d = k.k, m = k.m;
+  const std::uint64_t pairs = k.groups, ctx = k.n, d = k.k, m = k.m, dv = k.value_dim(), rows = k.kv_rows();
   const std::uint32_t C = m_cfg.mxu.cols, mxus = m_cfg.mxu_total();
   const Bytes row = m_plan.kv_row_bytes;
   if (pairs == 0 || ctx == 0) return ready;
@@ -318,7 +318,9 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
   // P·V k-tile each (for head_dim ≤ rows). Chunks are dealt to the MXUs in turn, so a long
   // context spreads over every array (flash-decoding's split of the context) and short ones
   // pack many pairs per VMEM buffer. A chunk's K and V fit one buffer.
-  std::uint64_t span = std::min<std::uint64_t>(C, std::max<std::uint64_t>(1, m_cfg.dma_block_bytes / (2 * row)));
+  // An MLA chunk is one latent row per position: P·V reads its first dv columns from the
+  // same buffer, so nothing is fetched twice.
+  std::uint64_t span = std::min<std::uint64_t>(C, std::max<std::uint64_t>(1, m_cfg.dma_block_bytes / (rows * row)));
   const std::uint64_t chunks_per_pair = ceil_div<std::uint64_t>(ctx, span);
   const std::uint64_t pair_ops = k.vector_ops / pairs;
   const std::uint64_t width = std::uint64_t{m_cfg.vector.sublanes} * m_cfg.vector.lanes * m_cfg.vector.alus;
@@ -338,7 +340,7 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
   auto issue_pv = [&](std::uint32_t x) {
     const Chunk c = pending[x][pending_head[x]++];
     const Bytes bytes = c.npos * row;
-    const auto done = run_on_lane(lanes[x], tile_set(m, c.npos, d), 0, c.softmax_done, ready, bytes);
+    const auto done = run_on_lane(lanes[x], tile_set(m, c.npos, dv), 0, c.softmax_done, ready, bytes);
     m_slot_free[c.slot] = std::max(m_slot_free[c.slot], done.first);  // V has left the buffer
     end = std::max(end, done.second);
   };
@@ -364,12 +366,12 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
     Bytes used = 0;
     while (pair < pairs) {
       const std::uint64_t npos = std::min(span, ctx - pos);
-      if (!block.empty() && used + 2 * npos * row > m_cfg.dma_block_bytes) break;
+      if (!block.empty() && used + rows * npos * row > m_cfg.dma_block_bytes) break;
       const Bytes kb = m_plan.kv_base[index] + pair * m_plan.kv_group_stride + pos * row;
       descs.push_back({kb, npos * row, false});
-      descs.push_back({kb + m_plan.kv_v_offset, npos * row, false});
+      if (!k.kv_shared) descs.push_back({kb + m_plan.kv_v_offset, npos * row, false});
       block.push_back({pair, pos, npos, slot, 0});
-      used += 2 * npos * row;
+      used += rows * npos * row;
       pos += npos;
       if (pos == ctx) {
         pos = 0;
@@ -399,7 +401,7 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
       acc.vector += occupy;
       m_vector_ops += static_cast<double>(ops);
       trace_vector("softmax", vstart, c.softmax_done, ops);
-      m_macs += 2.0 * static_cast<double>(m * d * c.npos);
+      m_macs += static_cast<double>(m * (d + dv) * c.npos);
       pending[x].push_back(c);
     }
   }
@@ -407,7 +409,7 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
   // Partial results of a pair split over several arrays are merged on the vector unit:
   // rescale each partial output and running sum to the common max, then add.
   const std::uint64_t parts = std::min<std::uint64_t>(chunks_per_pair, mxus);
-  if (parts > 1) merge_ops = pairs * (parts - 1) * m * (3 * d + 4);
+  if (parts > 1) merge_ops = pairs * (parts - 1) * m * (3 * dv + 4);
   if (merge_ops > 0) end = vector_phase(merge_ops, std::max(end, vpu_free), acc);
 
   // The busiest array stands for the kernel's MXU time.
@@ -454,9 +456,9 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
       for (std::uint64_t g = 0; g < m_plan.kv_groups; ++g) {
         const Bytes base = m_plan.kv_base[index] + g * m_plan.kv_group_stride + pos * row;
         end = std::max(end, dma.transfer(base, q * row, true, issue));
-        end = std::max(end, dma.transfer(base + m_plan.kv_v_offset, q * row, true, issue));
+        if (!k.kv_shared) end = std::max(end, dma.transfer(base + m_plan.kv_v_offset, q * row, true, issue));
       }
-      trace_dma("K/V rows", issue, end, 2 * m_plan.kv_groups * q * row);
+      trace_dma("K/V rows", issue, end, k.kv_rows() * m_plan.kv_groups * q * row);
       break;
     }
     case KernelKind::Embedding: {

@@ -50,9 +50,10 @@ class Lowering {
     for (std::uint32_t l = 0; l < m_model.layers; ++l) {
       const int layer = static_cast<int>(l);
       norm(layer, "norm_attn");
-      attention_block(layer);
+      if (m_model.is_mla()) mla_block(layer);
+      else attention_block(layer);
       norm(layer, "norm_ffn");
-      if (m_model.is_moe()) moe_ffn_block(layer);
+      if (m_model.layer_is_moe(l)) moe_ffn_block(layer);
       else dense_ffn_block(layer);
     }
     // Only the rows that sample a token go on: the prompt's last row in prefill (TensorRT-LLM's
@@ -128,14 +129,48 @@ class Lowering {
     e.act_out_bytes = act(prod({batch(), hidden()}));
   }
 
-  void norm(int layer, const std::string& name) {
+  void norm(int layer, const std::string& name, std::uint64_t width = 0) {
+    if (width == 0) width = hidden();
     Kernel& k = add(KernelKind::RmsNorm, layer, "norm", name);
     k.m = batch();
-    k.n = hidden();
-    k.weight_bytes = wgt(hidden());
-    k.act_in_bytes = act(prod({batch(), hidden()}));
+    k.n = width;
+    k.weight_bytes = wgt(width);
+    k.act_in_bytes = act(prod({batch(), width}));
     k.act_out_bytes = k.act_in_bytes;
-    k.vector_ops = prod({batch(), kRmsNormOpsPerElement * hidden() + kRmsNormOpsPerRow});
+    k.vector_ops = prod({batch(), kRmsNormOpsPerElement * width + kRmsNormOpsPerRow});
+  }
+
+  void rope(int layer, std::uint64_t elements) {
+    Kernel& r = add(KernelKind::Rope, layer, "rope", "rope");
+    r.m = batch();
+    r.n = elements;
+    r.act_in_bytes = act(prod({r.m, r.n}));
+    r.act_out_bytes = r.act_in_bytes;
+    r.vector_ops = prod({kRopeOpsPerElement, r.m, r.n});
+  }
+
+  /// Attention over `groups` cached sequences-of-rows (one per sequence and KV head), `heads`
+  /// query heads per group, each with the step's q query rows; keys `k` wide and values `v`
+  /// wide; `shared`: V is the first v columns of the K row (MLA's latent).
+  /// Causal: the i-th of the step's q tokens attends over the past positions and new tokens
+  /// 0..i, so a group scores q·past + q(q+1)/2 keys per query head (q = 1: the decode count).
+  /// Every K/V row of the context is read from memory once per group; the re-reads of a blocked
+  /// or flash kernel's query tiles are on-chip traffic.
+  void attend(int layer, std::uint64_t groups, std::uint64_t heads, std::uint64_t k, std::uint64_t v, bool shared) {
+    const std::uint64_t q = m_step.seq_tokens, past = m_positions - q;
+    const std::uint64_t scores_per_head = prod({q, past}) + q * (q + 1) / 2;
+    Kernel& a = add(KernelKind::Attention, layer, "attn", "attn");
+    a.groups = groups;
+    a.m = prod({heads, q});
+    a.k = k;
+    a.v_dim = v;
+    a.kv_shared = shared;
+    a.n = m_positions;
+    a.kv_read_bytes = kv(prod({shared ? 1ULL : 2ULL, a.groups, a.n, a.k}));
+    a.act_in_bytes = act(prod({a.groups, a.m, a.k}));
+    a.act_out_bytes = act(prod({a.groups, a.m, v}));
+    a.flops = prod({2, heads, k + v, scores_per_head, a.groups});
+    a.vector_ops = prod({a.groups, heads, kSoftmaxOpsPerScore * scores_per_head + kSoftmaxOpsPerRow * q});
   }
 
   void residual(int layer, const std::string& name) {
@@ -161,44 +196,66 @@ class Lowering {
   void attention_block(int layer) {
     const std::uint64_t hp = m_shard.heads, kvp = m_shard.kv_heads, d = head_dim();
     dense_gemm(layer, "qkv", prod({hp + 2 * kvp, d}), hidden());
-
-    Kernel& rope = add(KernelKind::Rope, layer, "rope", "rope");
-    rope.m = batch();
-    rope.n = prod({hp + kvp, d});
-    rope.act_in_bytes = act(prod({rope.m, rope.n}));
-    rope.act_out_bytes = rope.act_in_bytes;
-    rope.vector_ops = prod({kRopeOpsPerElement, rope.m, rope.n});
-
-    Kernel& append = add(KernelKind::KvAppend, layer, "kv_append", "kv_append");
-    append.m = batch();
-    append.n = prod({2, kvp, d});
-    append.act_in_bytes = act(prod({append.m, append.n}));
-    append.kv_write_bytes = kv(prod({append.m, append.n}));
-
-    // Causal: the i-th of the step's q tokens attends over the past positions and new tokens
-    // 0..i, so a group scores q·past + q(q+1)/2 keys per query head (q = 1: the decode count).
-    // Every K/V row of the context is read from memory once per (sequence, KV head); the
-    // re-reads of a blocked or flash kernel's query tiles are on-chip traffic.
-    const std::uint64_t q = m_step.seq_tokens, past = m_positions - q;
-    const std::uint64_t scores_per_head = prod({q, past}) + q * (q + 1) / 2;
-    Kernel& a = add(KernelKind::Attention, layer, "attn", "attn");
-    a.groups = prod({sequences(), kvp});
-    a.m = prod({hp / kvp, q});
-    a.k = d;
-    a.n = m_positions;
-    a.kv_read_bytes = kv(prod({2, a.groups, a.n, a.k}));
-    a.act_in_bytes = act(prod({a.groups, a.m, a.k}));
-    a.act_out_bytes = a.act_in_bytes;
-    a.flops = prod({2 * 2, hp / kvp, a.k, scores_per_head, a.groups});
-    a.vector_ops = prod({a.groups, hp / kvp, kSoftmaxOpsPerScore * scores_per_head + kSoftmaxOpsPerRow * q});
-
+    if (m_model.qkv_bias) {
+      // Bias vectors of Wq, Wk, Wv (this chip's heads), added element-wise after the GEMM.
+      Kernel& b = add(KernelKind::Residual, layer, "bias", "qkv_bias");
+      b.m = batch();
+      b.n = prod({hp + 2 * kvp, d});
+      b.weight_bytes = wgt(b.n);
+      b.act_in_bytes = act(prod({b.m, b.n}));
+      b.act_out_bytes = b.act_in_bytes;
+      b.vector_ops = prod({b.m, b.n});
+    }
+    rope(layer, prod({hp + kvp, d}));
+    kv_append(layer, m_model.kv_elements_per_position(m_shard.kv_heads), false);
+    attend(layer, prod({sequences(), kvp}), hp / kvp, d, d, false);
     dense_gemm(layer, "o", hidden(), prod({hp, d}));
     all_reduce(layer, "all_reduce_attn");
     residual(layer, "residual_attn");
   }
 
+  void kv_append(int layer, std::uint64_t per_sequence, bool shared) {
+    Kernel& append = add(KernelKind::KvAppend, layer, "kv_append", "kv_append");
+    append.m = batch();
+    append.n = per_sequence;
+    append.kv_shared = shared;
+    append.act_in_bytes = act(prod({append.m, append.n}));
+    append.kv_write_bytes = kv(prod({append.m, append.n}));
+  }
+
+  /// Multi-head latent attention (DeepSeek-V2 §2.1, arXiv:2405.04434), in the absorbed form
+  /// decode uses (the paper's §2.1.2 remark; DeepSeek's inference code and vLLM/SGLang's MLA
+  /// decode path): W_UK is applied to the query (q_absorb) and W_UV to the attention output
+  /// (v_up), so attention runs directly over the cached latent [c_kv | k_rope] and nothing is
+  /// decompressed per position. Not absorbing would up-project every cached position of every
+  /// head each step, 2·kv_lora_rank·heads·(nope + v) FLOPs per position instead of reading
+  /// kv_lora_rank + rope elements. Under tensor parallelism the down-projections and the latent
+  /// are replicated on every chip (each chip's heads read the whole latent), the per-head
+  /// up-projections split by heads, W_O by rows.
+  void mla_block(int layer) {
+    const std::uint64_t hp = m_shard.heads, qr = m_model.q_lora_rank, kvr = m_model.kv_lora_rank;
+    const std::uint64_t nope = m_model.qk_nope_dim, rdim = m_model.qk_rope_dim, v = m_model.v_head_dim;
+    if (qr > 0) {
+      dense_gemm(layer, "q_a", qr, hidden());
+      norm(layer, "q_a_norm", qr);
+      dense_gemm(layer, "q_b", prod({hp, nope + rdim}), qr);
+    } else {
+      dense_gemm(layer, "q", prod({hp, nope + rdim}), hidden());
+    }
+    dense_gemm(layer, "kv_a", kvr + rdim, hidden());  // [c_kv | k_rope] from the token
+    norm(layer, "kv_a_norm", kvr);
+    rope(layer, prod({hp, rdim}) + rdim);  // each head's q_rope and the one shared k_rope
+    kv_append(layer, m_model.kv_elements_per_position(m_shard.kv_heads), true);
+    gemm(layer, "q_absorb", batch(), kvr, nope, hp, prod({batch(), hp}));  // q_nope · W_UKᵀ per head
+    attend(layer, sequences(), hp, kvr + rdim, kvr, true);
+    gemm(layer, "v_up", batch(), v, kvr, hp, prod({batch(), hp}));  // latent output · W_UV per head
+    dense_gemm(layer, "o", hidden(), prod({hp, v}));
+    all_reduce(layer, "all_reduce_attn");
+    residual(layer, "residual_attn");
+  }
+
   void dense_ffn_block(int layer) {
-    const std::uint64_t f = m_shard.ffn;
+    const std::uint64_t f = m_shard.dense_ffn;
     dense_gemm(layer, "gate_up", 2 * f, hidden());
     silu_mul(layer, batch(), f);
     dense_gemm(layer, "down", hidden(), f);
@@ -211,6 +268,16 @@ class Lowering {
     Kernel& router = dense_gemm(layer, "router", experts, hidden());
     // Top-k selection (top_k passes over the expert scores), then softmax over the chosen logits.
     router.vector_ops = prod({batch(), top_k * experts + kRouterSoftmaxOpsPerScore * top_k + kSoftmaxOpsPerRow});
+    if (m_model.router_bias) {
+      // DeepSeek-V3's correction bias is added to the scores before the top-k choice (arXiv:2412.19437 §2.1.2).
+      Kernel& b = add(KernelKind::Residual, layer, "bias", "router_bias");
+      b.m = batch();
+      b.n = experts;
+      b.weight_bytes = wgt(experts);
+      b.act_in_bytes = act(prod({b.m, b.n}));
+      b.act_out_bytes = b.act_in_bytes;
+      b.vector_ops = prod({b.m, b.n});
+    }
 
     const Routing r = route_tokens(m_model.experts, m_model.top_k, static_cast<std::uint32_t>(batch()), m_sc.seed, m_token,
                                    static_cast<std::uint32_t>(layer));
@@ -222,6 +289,16 @@ class Lowering {
     // (top_k multiplies and top_k − 1 adds per element), so one row per token leaves.
     down.act_out_bytes = act(prod({batch(), hidden()}));
     down.vector_ops = prod({batch(), hidden(), 2 * top_k - 1});
+    if (m_model.shared_experts > 0) {
+      // Shared experts (DeepSeekMoE, arXiv:2401.06066 §3.2): every token passes through them
+      // beside its routed experts; as in the reference code they form one SwiGLU FFN of width
+      // shared_experts × ffn, and their output is one more add in the combine.
+      const std::uint64_t fs = prod({m_model.shared_experts, f});
+      dense_gemm(layer, "shared_gate_up", 2 * fs, hidden());
+      silu_mul(layer, batch(), fs);
+      Kernel& sd = dense_gemm(layer, "shared_down", hidden(), fs);
+      sd.vector_ops = prod({batch(), hidden()});
+    }
     all_reduce(layer, "all_reduce_ffn");
     residual(layer, "residual_ffn");
   }
@@ -278,6 +355,7 @@ TensorParallelShard shard_model(const ModelSpec& model, std::uint32_t tensor_par
     fail("does not split or evenly replicate " + model.name + "'s " + std::to_string(model.kv_heads) + " KV heads",
          "a divisor or multiple of " + std::to_string(model.kv_heads));
   must_divide(model.ffn, "FFN columns");
+  if (model.dense_ffn > 0) must_divide(model.dense_ffn, "dense-layer FFN columns");
   must_divide(model.vocab, "vocabulary rows");
 
   TensorParallelShard s;
@@ -286,6 +364,7 @@ TensorParallelShard shard_model(const ModelSpec& model, std::uint32_t tensor_par
   s.kv_heads = model.kv_heads >= tp ? model.kv_heads / tp : 1;
   s.kv_replication = model.kv_heads >= tp ? 1 : tp / model.kv_heads;
   s.ffn = model.ffn / tp;
+  s.dense_ffn = model.dense_width() / tp;
   s.vocab = model.vocab / tp;
   return s;
 }
@@ -355,36 +434,58 @@ KernelGraph lower_gemm(const Scenario& scenario, std::uint64_t m, std::uint64_t 
 
 ResidentBytes resident_weight_bytes(const ModelSpec& model, std::uint32_t tensor_parallel, DType wd) {
   const TensorParallelShard s = shard_model(model, tensor_parallel);
-  const std::uint64_t h = model.hidden, d = model.head_size();
-  const std::uint64_t experts = std::max<std::uint64_t>(model.experts, 1);
-  // Quantisation scales of every matrix (the lowering's GEMMs count the same through
-  // matrix_bytes); gathered embedding rows and norm gains carry none.
-  auto scales = [wd](std::uint64_t k, std::uint64_t n) { return scale_bytes_before(k, k, n, wd); };
-  const std::uint64_t layer_params = 2 * h                                        // two norm gains
-                                     + prod({h, s.heads + 2ULL * s.kv_heads, d})  // Wq, Wk, Wv shard
-                                     + prod({s.heads, d, h})                      // Wo shard
-                                     + prod({h, model.experts})                   // router (replicated)
-                                     + prod({experts, 3, h, s.ffn});              // every expert
-  const std::uint64_t layer_scales = scales(h, (s.heads + 2ULL * s.kv_heads) * d) + scales(s.heads * d, h) +
-                                     scales(h, model.experts) + experts * (scales(h, 2 * s.ffn) + scales(s.ffn, h));
+  const std::uint64_t h = model.hidden, d = model.head_size(), hp = s.heads;
+  // Every matrix as the lowering's GEMMs read it (k × n, through matrix_bytes, so quantisation
+  // scales are counted the same way); gathered embedding rows and norm gains carry none.
+  auto mat = [wd](std::uint64_t k, std::uint64_t n) { return matrix_bytes(k, n, wd); };
+  Bytes attention = 0, attention_norms = 0;
+  if (model.is_mla()) {
+    const std::uint64_t qr = model.q_lora_rank, kvr = model.kv_lora_rank, rope = model.qk_rope_dim;
+    const std::uint64_t nope = model.qk_nope_dim, v = model.v_head_dim;
+    attention = (qr > 0 ? mat(h, qr) + mat(qr, hp * (nope + rope)) : mat(h, hp * (nope + rope))) +
+                mat(h, kvr + rope) + prod({hp, mat(nope, kvr)}) + prod({hp, mat(kvr, v)}) + mat(hp * v, h);
+    attention_norms = bytes_of(qr + kvr, wd);
+  } else {
+    attention = mat(h, (hp + 2ULL * s.kv_heads) * d) + mat(hp * d, h) +
+                (model.qkv_bias ? bytes_of((hp + 2ULL * s.kv_heads) * d, wd) : 0);
+  }
+  const Bytes common = bytes_of(2 * h, wd) + attention_norms + attention;
+  auto swiglu = [&](std::uint64_t f) { return mat(h, 2 * f) + mat(f, h); };
   ResidentBytes r;
+  r.dense_layers = model.is_moe() ? model.dense_layers : model.layers;
+  r.dense_layer = common + swiglu(s.dense_ffn);
+  if (model.is_moe()) {
+    // Every expert stays resident: any token may pick any of them.
+    r.per_layer = common + mat(h, model.experts) + bytes_of(model.router_bias ? model.experts : 0, wd) +
+                  prod({model.experts, swiglu(s.ffn)}) +
+                  (model.shared_experts > 0 ? swiglu(std::uint64_t{model.shared_experts} * s.ffn) : 0);
+  } else {
+    r.per_layer = r.dense_layer;
+  }
   r.embedding = bytes_of(prod({model.vocab, h}), wd);
-  r.per_layer = bytes_of(layer_params, wd) + layer_scales;
-  r.lm_head = (model.tied_embeddings ? 0 : bytes_of(prod({s.vocab, h}), wd)) + scales(h, s.vocab);
+  r.lm_head = model.tied_embeddings ? scale_bytes_before(h, h, s.vocab, wd) : mat(h, s.vocab);
   r.final_norm = bytes_of(h, wd);
   return r;
 }
 
+Bytes ResidentBytes::layers_total(std::uint32_t layers) const {
+  Bytes total = 0, dense = 0, rest = 0;
+  const std::uint32_t nd = std::min(dense_layers, layers);
+  if (__builtin_mul_overflow(Bytes{nd}, dense_layer, &dense) ||
+      __builtin_mul_overflow(Bytes{layers - nd}, per_layer, &rest) || __builtin_add_overflow(dense, rest, &total))
+    throw config::InputError(config::SourceLoc{"<workload>", 0, 0}, "", "resident bytes exceed 2^64");
+  return total;
+}
+
 Bytes resident_bytes_per_chip(const ModelSpec& model, const Scenario& scenario, std::uint32_t tensor_parallel) {
   const TensorParallelShard s = shard_model(model, tensor_parallel);
-  const std::uint64_t d = model.head_size();
   const ResidentBytes r = resident_weight_bytes(model, tensor_parallel, scenario.weight_dtype);
   // The HBM systems replicate the embedding table on every chip.
-  Bytes weights = 0;
-  if (__builtin_mul_overflow(Bytes{model.layers}, r.per_layer, &weights) ||
-      __builtin_add_overflow(weights, r.embedding + r.lm_head + r.final_norm, &weights))
+  Bytes weights = r.layers_total(model.layers);
+  if (__builtin_add_overflow(weights, r.embedding + r.lm_head + r.final_norm, &weights))
     throw config::InputError(config::SourceLoc{"<workload>", 0, 0}, "", "resident bytes exceed 2^64");
-  const std::uint64_t kv_elements = prod({model.layers, scenario.batch, scenario.max_context(), 2, s.kv_heads, d});
+  const std::uint64_t kv_elements =
+      prod({model.layers, scenario.batch, scenario.max_context(), model.kv_elements_per_position(s.kv_heads)});
   Bytes total = 0;
   if (__builtin_add_overflow(weights, bytes_of(kv_elements, scenario.kv_dtype), &total))
     throw config::InputError(config::SourceLoc{"<workload>", 0, 0}, "", "resident bytes exceed 2^64");

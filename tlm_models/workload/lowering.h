@@ -26,6 +26,7 @@ struct TensorParallelShard {
   std::uint32_t kv_heads = 0;        ///< KV heads on this chip: kv_heads / tp, or 1 when kv_heads < tp
   std::uint32_t kv_replication = 1;  ///< chips holding a copy of each KV head: max(1, tp / kv_heads)
   std::uint32_t ffn = 0;             ///< ffn / tp (of every expert, for MoE)
+  std::uint32_t dense_ffn = 0;       ///< width of a dense layer's FFN / tp (ffn, or dense_ffn for MoE)
   std::uint32_t vocab = 0;           ///< vocab / tp rows of the LM head
 };
 
@@ -71,6 +72,12 @@ struct ResidentBytes {
   Bytes per_layer = 0;  ///< norm gains, attention shard, router, every expert's FFN shard, their scales
   Bytes lm_head = 0;    ///< LM-head shard (none with tied embeddings) and its scales
   Bytes final_norm = 0;
+  std::uint32_t dense_layers = 0;  ///< leading layers holding dense_layer bytes instead of per_layer
+  Bytes dense_layer = 0;           ///< a dense-FFN layer (all layers of a dense model)
+
+  Bytes layer(std::uint32_t l) const { return l < dense_layers ? dense_layer : per_layer; }
+  /// Sum of layer(l) over the first `layers` layers; InputError past 2^64.
+  Bytes layers_total(std::uint32_t layers) const;
 };
 ResidentBytes resident_weight_bytes(const ModelSpec& model, std::uint32_t tensor_parallel, DType weight_dtype);
 

@@ -21,8 +21,8 @@ Scenario read_scenario(const config::Node& root) {
 
 TEST(WorkloadErrors, UnknownModelListsAvailableModels) {
   const std::string e = error_of([] { model("llama9"); });
-  EXPECT_EQ(e, "--model: unknown model, got 'llama9', allowed one of: llama2_70b, llama2_7b, llama3_8b, "
-               "mixtral_8x7b, tiny (in " + workloads_dir() + "), or a path to a .yaml file");
+  EXPECT_EQ(e, "--model: unknown model, got 'llama9', allowed one of: deepseek_v3, llama2_70b, llama2_7b, "
+               "llama3_1_405b, llama3_1_70b, llama3_8b, mixtral_8x7b, qwen2_5_72b, tiny (in " + workloads_dir() + "), or a path to a .yaml file");
 }
 
 TEST(WorkloadErrors, MissingModelPathIsAnError) {

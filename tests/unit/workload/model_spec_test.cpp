@@ -89,7 +89,7 @@ TEST(ModelSpec, LoadsByPathAsWellAsByName) {
 TEST(ModelSpec, ExplainListsEveryKeyWithUnitAndDescription) {
   std::vector<config::ParamInfo> rows;
   ModelSpec::schema().collect("model", rows);
-  ASSERT_EQ(rows.size(), 11u);
+  ASSERT_EQ(rows.size(), 21u);  // 11 Llama/MoE keys + shared experts, dense layers, biases, 5 MLA widths
   EXPECT_EQ(rows[1].key, "model.layers");
   for (const auto& r : rows) {
     EXPECT_FALSE(r.unit.empty()) << r.key;

@@ -114,12 +114,20 @@ struct Kernel {
   std::string op;        ///< layer-type label used to aggregate rows: "qkv", "o", "gate_up", "down", "attn", ...
 
   // Shape. Gemm: y[m,n] = x[m,k]·W[k,n], `groups` independent instances (MoE experts).
-  // Attention: groups = batch × kv_heads; m = query heads per KV head; k = head_dim; n = context.
+  // Attention: groups = batch × kv_heads; m = query heads per KV head; k = head_dim; n = context;
+  //   values v_dim wide (0 = k). MLA (kv_shared): groups = batch, m = query heads, k = latent +
+  //   RoPE key width, v_dim = latent width: V is the first v_dim columns of the same cached row.
   // Element-wise kinds: m = tokens (batch), n = elements per token.
   // Embedding: m = rows gathered (batch), n = hidden, k = table rows (vocabulary).
   // KvAppend: m = batch, n = 2 × kv_heads_per_chip × head_dim elements written per sequence.
   std::uint64_t m = 0, n = 0, k = 0;
   std::uint64_t groups = 1;
+  std::uint64_t v_dim = 0;  ///< Attention: value width per head (0 = k)
+  bool kv_shared = false;   ///< Attention/KvAppend: one cached row serves as key and value (MLA latent)
+
+  std::uint64_t value_dim() const { return v_dim != 0 ? v_dim : k; }
+  /// Cached rows per (group, position): 2 (K and V) or 1 when they are one shared latent row.
+  std::uint64_t kv_rows() const { return kv_shared ? 1 : 2; }
 
   // Exact traffic, per chip. Main memory = HBM (TPU/GPU) or weight SRAM (LPU).
   Bytes weight_bytes = 0;     ///< weights/parameters read from main memory

@@ -34,7 +34,8 @@ MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context) {
     addr += align_up(footprint, kKernelAlign);
   }
   addr = align_up(addr, kLayerAlign);
-  // KV cache: per layer, K then V, each [group][position][head_dim].
+  // KV cache: per layer, K then V, each [group][position][head_dim]; an MLA layer keeps one
+  // latent row per position that serves as both (kv_v_offset 0).
   for (std::size_t i = 0; i < g.kernels.size(); ++i) {
     const Kernel& k = g.kernels[i];
     if (k.kind != KernelKind::Attention) continue;
@@ -42,8 +43,8 @@ MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context) {
     p.kv_row_bytes = row;
     p.kv_groups = k.groups;
     p.kv_group_stride = align_up(max_context * row, kKernelAlign);
-    p.kv_v_offset = p.kv_group_stride * k.groups;
-    const Bytes layer_bytes = align_up(2 * p.kv_v_offset, kLayerAlign);
+    p.kv_v_offset = k.kv_shared ? 0 : p.kv_group_stride * k.groups;
+    const Bytes layer_bytes = align_up(k.kv_rows() * p.kv_group_stride * k.groups, kLayerAlign);
     p.kv_base[i] = addr;
     for (std::size_t j = 0; j < g.kernels.size(); ++j)
       if (g.kernels[j].layer == k.layer && g.kernels[j].kind == KernelKind::KvAppend) p.kv_base[j] = addr;

@@ -1,0 +1,48 @@
+// Issue 14's chips (B200, TPU v6e, Trainium2): one sanity test per chip, in-process, one
+// simulation per TEST (one process each): the roofline bound holds, average decode power lies
+// between the chip's idle power and its TDP, and the bytes served by memory equal the bytes the
+// workload needs (reuse off, so every layer is simulated).
+#include <gtest/gtest.h>
+
+#include "report/report.h"
+#include "sim_harness.h"
+#include "system/run.h"
+
+using namespace decodesim;
+using decodesim::test::expect_roofline_holds;
+using decodesim::test::request;
+
+namespace {
+
+void expect_sane(const std::string& sys, const std::string& model, DType weights = DType::BF16) {
+  const auto req = request(sys, model, 2048, {"sim.reuse=false"}, 1, weights);
+  const auto res = system::simulate(req);
+  expect_roofline_holds(res);
+  EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes) << sys;
+  Bytes from_records = 0;
+  for (const auto& r : res.records) from_records += r.mem_bytes;
+  EXPECT_EQ(from_records, res.workload_memory_bytes * res.chips) << sys;  // records cover every chip
+  const auto s = report::summarize(req, res);
+  EXPECT_GT(s.energy.idle_w, 0) << sys;
+  EXPECT_GT(s.energy.average_w_per_chip(), s.energy.idle_w) << sys;
+  EXPECT_LT(s.energy.average_w_per_chip(), s.energy.tdp_w) << sys;
+}
+
+}  // namespace
+
+TEST(Chips, B200Llama7bSane) { expect_sane("gpu_b200", "llama2_7b"); }
+// Multi-chip systems on the smaller models: without reuse every chip is elaborated.
+TEST(Chips, B200x8Llama7bSane) { expect_sane("gpu_b200_x8", "llama2_7b"); }
+TEST(Chips, TpuV6eLlama8bSane) { expect_sane("tpu_v6e", "llama3_8b"); }
+TEST(Chips, TpuV6ex8Llama70bInt8Sane) { expect_sane("tpu_v6e_x8", "llama2_70b", DType::INT8); }
+TEST(Chips, Trn2Llama7bSane) { expect_sane("trn2", "llama2_7b"); }
+TEST(Chips, Trn2x16Llama8bSane) { expect_sane("trn2_x16", "llama3_8b"); }
+// MLA and shared experts run on every family's tile: a small DeepSeek-shaped model on the GPU.
+TEST(Chips, B200TinyMlaSane) {
+  expect_sane("gpu_b200", std::string(DECODESIM_SOURCE_DIR) + "/tests/integration/tiny_mla.yaml");
+}
+// The MLA attention (one latent row as K and V) on the systolic tile and on the LPU.
+TEST(Chips, Trn2x16DeepSeekV3Fp8Sane) { expect_sane("trn2_x16", "deepseek_v3", DType::FP8); }
+TEST(Chips, LpuTinyMlaSane) {
+  expect_sane("lpu_groq", std::string(DECODESIM_SOURCE_DIR) + "/tests/integration/tiny_mla.yaml");
+}
