@@ -1,5 +1,7 @@
 #include "sweep/sweep_spec.h"
 
+#include <algorithm>
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -73,11 +75,19 @@ const std::set<std::string>& known_keys() {
   if (key == "scenario.seed")
     throw InputError(at.loc, path, "sweep the seed as sim.seed (the run's --seed sets it)", "'" + key + "'");
   // The closest keys by shared prefix make the typo obvious without listing hundreds.
+  // Ranked by the length of the prefix they share with the typo, so `tpu.mxu.rowz` lists
+  // `tpu.mxu.rows` first however many keys the section has.
   std::string near;
   const std::string head = key.substr(0, key.find('.'));
-  int shown = 0;
-  for (const auto& k : known_keys())
-    if (k.rfind(head + ".", 0) == 0 && shown < 8) near += (shown++ ? ", " : "") + k;
+  std::vector<std::pair<std::size_t, std::string>> ranked;
+  for (const auto& k : known_keys()) {
+    if (k.rfind(head + ".", 0) != 0) continue;
+    std::size_t common = 0;
+    while (common < k.size() && common < key.size() && k[common] == key[common]) ++common;
+    ranked.emplace_back(common, k);
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t i = 0; i < ranked.size() && i < 8; ++i) near += (i ? ", " : "") + ranked[i].second;
   throw InputError(at.loc, path, "unknown config key", "'" + key + "'",
                    near.empty() ? "a key listed by `decodesim config explain` or scenario.<batch|context|tokens|"
                                   "weight_dtype|act_dtype|kv_dtype>"

@@ -187,9 +187,3 @@ TEST(GpuCli, RtlTensorCoreMatchesTlmExactlyOnTiny) {
     EXPECT_EQ(tlm["kernels"][i]["cycles"], rtl["kernels"][i]["cycles"]) << tlm["kernels"][i]["name"];
   EXPECT_GT(tlm["stats"]["gpu0"]["sm_cluster"]["tensor_macs"]["value"].get<double>(), 0);
 }
-
-TEST(GpuBadInput, RtlTensorCoreOfUnbuiltSizeListsBuiltSizes) {
-  ScratchDir d("gpubad9");
-  expect_gpu_rejected(d, {"gpu.matmul.impl=rtl", "gpu.tensor_core.rows=64", "gpu.tensor_core.cols=64"},
-                  {"gpu.matmul.impl: no RTL core was built for this tensor-core array", "64x64"});
-}

@@ -1,6 +1,7 @@
 #include "common/config/node.h"
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <fcntl.h>
@@ -147,17 +148,55 @@ void check_flow_depth(const std::string& text, const std::string& name, const Lo
   }
 }
 
+/// Counts documents and remembers where the second begins; the nodes themselves are built by
+/// YAML::Load once the file is known to hold one document.
+struct DocumentCounter : YAML::EventHandler {
+  int documents = 0;
+  YAML::Mark second;  // the second document's first node (where its text begins), else its start
+  bool located = false;
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents == 2) second = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { node(m); }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& m) {
+    if (documents == 2 && !located) second = m, located = true;
+  }
+};
+
 Node parse_text(const std::string& text, const std::string& name, const LoadLimits& limits,
                 std::size_t* nodes_used) {
   check_flow_depth(text, name, limits);
   YAML::Node y;
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1)
-      throw InputError(SourceLoc{name, docs[1].Mark().line + 1, docs[1].Mark().column + 1}, "",
-                       "more than one YAML document", std::to_string(docs.size()) + " documents",
+    // Count the documents with the event parser and stop at the second one. YAML::LoadAll in
+    // yaml-cpp 0.7 (Debian 12) loops for ever on some malformed inputs ("," or "!,"), adding a
+    // null document per turn until memory runs out (jbeder/yaml-cpp#1040, fixed upstream by
+    // PR #1319): found by fuzz_config_loader.
+    DocumentCounter counter;
+    {
+      std::istringstream in(text);
+      YAML::Parser parser(in);
+      while (counter.documents < 2 && parser.HandleNextDocument(counter)) {
+      }
+    }
+    if (counter.documents > 1)
+      throw InputError(SourceLoc{name, counter.second.line + 1, counter.second.column + 1}, "",
+                       "more than one YAML document", "a second document",
                        "one map per file (no second ---)");
-    if (!docs.empty()) y = docs.front();
+    if (counter.documents == 1) y = YAML::Load(text);
   } catch (const YAML::DeepRecursion& e) {
     throw InputError(SourceLoc{name, e.mark.line + 1, e.mark.column + 1}, "", "nesting too deep",
                      "more than yaml-cpp's own limit", "at most " + std::to_string(limits.max_depth));
