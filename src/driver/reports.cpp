@@ -19,6 +19,7 @@
 namespace decodesim::driver {
 namespace fs = std::filesystem;
 using nlohmann::json;
+using report::fmt;
 
 namespace {
 
@@ -47,12 +48,6 @@ std::vector<std::uint32_t> parse_batches(const std::string& text) {
                              "comma-separated integers, e.g. 1,2,4,8");
   std::sort(out.begin(), out.end());
   return out;
-}
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
 }
 
 }  // namespace

@@ -4,15 +4,10 @@
 #include <cstdio>
 
 #include "lpu/lpu_schedule.h"
+#include "report/report.h"
 
 namespace decodesim::report {
 namespace {
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 }  // namespace
 

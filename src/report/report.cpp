@@ -22,12 +22,6 @@
 namespace decodesim::report {
 namespace {
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
 /// Human scale for seconds: picks ns/us/ms/s.
 std::string seconds(double s) {
   if (s < 1e-6) return fmt("%.1f ns", s * 1e9);
@@ -71,6 +65,12 @@ std::vector<std::pair<std::string, double>> time_partition(const system::RunResu
 }
 
 }  // namespace
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
 
 std::string si(double value, const char* unit) {
   static const struct {

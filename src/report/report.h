@@ -59,6 +59,10 @@ void print_gemm(std::ostream& os, const system::RunRequest& req, const system::R
 nlohmann::json result_json(const system::RunRequest& req, const system::RunResult& res, const Summary& s);
 std::string kernels_csv(const system::RunResult& res);
 
+/// `v` through a printf format holding one double conversion ("%.2f"): the console and
+/// summary lines' fixed-precision figures.
+std::string fmt(const char* format, double v);
+
 /// `value` in `unit` with an SI prefix (p, n, u, m, -, k, M, G, T) that keeps four significant
 /// digits visible: 0.000012 J is "12.00 uJ", never "0.000 J".
 std::string si(double value, const char* unit);

@@ -11,12 +11,6 @@
 namespace decodesim::report {
 namespace {
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
 std::string ms(double s) { return si(s, "s"); }
 
 }  // namespace
