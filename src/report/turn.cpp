@@ -65,6 +65,28 @@ TurnMetrics turn_metrics(const system::RunRequest& req, const system::RunResult&
     t.phases.push_back(p);
   }
   t.prefill_steps = by_phase.count(Phase::Prefill) ? by_phase[Phase::Prefill].steps : 0;
+  t.schedule = sc.prefill.schedule == workload::PrefillSchedule::Together ? "together"
+               : sc.prefill.schedule == workload::PrefillSchedule::Stall  ? "stall"
+                                                                           : "interleave";
+  if (sc.prefill.schedule != workload::PrefillSchedule::Together && sc.batch > 1) {
+    // A running sequence emits a token at the end of every step that carries it: the decode
+    // (or verify) steps, and under interleave each prefill chunk too. Its previous token came
+    // out just before the turn began.
+    t.running_sequences = sc.batch - 1;
+    const std::vector<workload::StepShape> shapes = workload::turn_steps(sc);
+    Picos last = 0, gap = 0;
+    std::uint64_t emitting = 0;
+    for (const auto& [step, end] : step_end) {
+      const bool carries = step < shapes.size() && (shapes[step].phase != Phase::Prefill || shapes[step].decode_seqs > 0);
+      if (!carries) continue;
+      ++emitting;
+      if (shapes[step].phase == Phase::Prefill) ++t.running_tokens_in_prefill;
+      gap = std::max(gap, end - last);
+      last = end;
+    }
+    t.running_max_gap_s = picos_to_seconds(gap);
+    t.running_mean_gap_s = emitting ? picos_to_seconds(last) / static_cast<double>(emitting) : 0;
+  }
   t.ttft_s = picos_to_seconds(prefill_end);
   t.turn_s = picos_to_seconds(res.total_time);
   const std::uint64_t after_first = sc.output_tokens - 1;
@@ -92,7 +114,14 @@ TurnMetrics turn_metrics(const system::RunRequest& req, const system::RunResult&
   // Energy: the run's own counts; a draft that ran elsewhere is not in them.
   const EnergyBreakdown e = compute_energy(req.cfg.energy, res.energy);
   t.energy_j = e.total_j();
-  t.energy_per_output_token_j = t.energy_j / (static_cast<double>(sc.output_tokens) * sc.batch);
+  // Tokens the batch emitted in the turn: every sequence's answer together; one new answer, and
+  // the others' tokens during the prefill and beside its answer, under stall and interleave.
+  const double emitted = t.running_sequences > 0
+                             ? static_cast<double>(sc.output_tokens) +
+                                   static_cast<double>(t.running_sequences) *
+                                       static_cast<double>(t.running_tokens_in_prefill + sc.output_tokens - 1)
+                             : static_cast<double>(sc.output_tokens) * sc.batch;
+  t.energy_per_output_token_j = t.energy_j / emitted;
   return t;
 }
 
@@ -116,7 +145,13 @@ nlohmann::json turn_json(const TurnMetrics& t) {
                       {"turn_s", t.turn_s},
                       {"energy_j", t.energy_j},
                       {"energy_per_output_token_j", t.energy_per_output_token_j},
-                      {"phases", phases}};
+                      {"phases", phases},
+                      {"schedule", t.schedule}};
+  if (t.running_sequences > 0)
+    j["running"] = {{"sequences", t.running_sequences},
+                    {"tokens_in_prefill", t.running_tokens_in_prefill},
+                    {"max_gap_s", t.running_max_gap_s},
+                    {"mean_gap_s", t.running_mean_gap_s}};
   if (t.speculative) {
     nlohmann::json acc = nlohmann::json::array();
     for (const auto& a : t.accepted) acc.push_back({{"emitted", a.emitted}, {"p", a.p}, {"tpot_s", a.tpot_s}});
@@ -154,6 +189,10 @@ void print_turn(std::ostream& os, const TurnMetrics& t) {
       os << "speculative speed-up " << fmt("%.2f", t.speedup) << "x over plain decode (" << ms(t.decode_step_s)
          << " per token)\n";
   }
+  if (t.running_sequences > 0)
+    os << "other sequences     " << t.running_sequences << " mid-answer (prefill " << t.schedule << "): "
+       << t.running_tokens_in_prefill << " token(s) each during the prefill, longest gap " << ms(t.running_max_gap_s)
+       << ", mean " << ms(t.running_mean_gap_s) << "\n";
   os << "turn time           " << ms(t.turn_s) << "   energy " << si(t.energy_j, "J") << " ("
      << si(t.energy_per_output_token_j, "J") << " per output token)\n";
   for (const auto& p : t.phases)

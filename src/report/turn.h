@@ -40,6 +40,14 @@ struct TurnMetrics {
   double energy_per_output_token_j = 0;
   std::vector<PhaseTotals> phases;
 
+  // The other batch - 1 sequences, mid-answer when the new prompt arrives (prefill.schedule
+  // stall or interleave; docs/turns.md): how their answers pace while it is prefilled.
+  std::string schedule;                  ///< together | stall | interleave
+  std::uint64_t running_sequences = 0;   ///< batch - 1 (0 under together)
+  std::uint64_t running_tokens_in_prefill = 0;  ///< tokens each of them emitted during the prefill
+  double running_max_gap_s = 0;   ///< longest wait between two of their tokens (from the turn's start)
+  double running_mean_gap_s = 0;  ///< turn time / steps that emitted one of their tokens
+
   // Speculative decoding (draft_tokens > 0).
   bool speculative = false;
   std::uint32_t draft_tokens = 0;

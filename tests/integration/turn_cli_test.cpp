@@ -77,3 +77,42 @@ TEST(TurnCli, TurnKeysWithoutTurnAreRejected) {
                    "scenario.speculative.draft_tokens=3"},
                   {"scenario.speculative.draft_model"});
 }
+
+TEST(TurnCli, InterleavedChunksKeepTheOtherSequencesDecoding) {
+  // One new 1024-token prompt in chunks of 256 at batch 8 on TPU v5e: stalled, the seven running
+  // sequences wait for the whole prefill; interleaved (Sarathi-Serve), each chunk step gives each
+  // of them a token, at the price of a longer TTFT for the new one.
+  ScratchDir d("turn-interleave");
+  auto run = [&](const std::string& schedule) {
+    return run_json(d, schedule,
+                    {"--system", "tpu_v5e", "--model", "llama2_7b", "--set", "model.layers=2", "--batch", "8", "--turn",
+                     "--cached-tokens", "1024", "--prompt-tokens", "1024", "--output-tokens", "4", "--set",
+                     "scenario.prefill.chunk_tokens=256", "--set", "scenario.prefill.schedule=" + schedule});
+  };
+  const auto stall = run("stall"), inter = run("interleave");
+  const auto& s = stall.at("turn");
+  const auto& i = inter.at("turn");
+  EXPECT_EQ(i.at("schedule"), "interleave");
+  EXPECT_EQ(s.at("running").at("tokens_in_prefill"), 0);
+  EXPECT_EQ(i.at("running").at("tokens_in_prefill"), 4);  // one per chunk step
+  // The decode rows ride on the chunk's GEMMs: the prefill takes longer, but not 4 decode steps longer.
+  const double ttft_s = s.at("ttft_s").get<double>(), ttft_i = i.at("ttft_s").get<double>();
+  EXPECT_GT(ttft_i, ttft_s);
+  EXPECT_LT(ttft_i - ttft_s, 4 * s.at("tpot_s").get<double>());
+  // Stalled, the others' longest wait is the whole prefill and a decode step; interleaved it is
+  // one mixed step, a quarter of the prefill.
+  const double gap_s = s.at("running").at("max_gap_s").get<double>();
+  const double gap_i = i.at("running").at("max_gap_s").get<double>();
+  EXPECT_GT(gap_s, ttft_s);
+  EXPECT_LT(gap_i, gap_s / 2);
+  // Every chunk step's GEMMs carry the chunk and the seven decode rows.
+  int mixed = 0;
+  for (const auto& k : inter.at("kernels"))
+    if (k.at("phase") == "prefill" && k.at("name") == "L0.qkv") {
+      EXPECT_EQ(k.at("m"), 256 + 7);
+      ++mixed;
+    }
+  EXPECT_EQ(mixed, 4);
+  const std::string csv = slurp(d.path("interleave/kernels.csv"));
+  EXPECT_NE(csv.find(",prefill\n"), std::string::npos);
+}

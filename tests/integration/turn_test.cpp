@@ -3,6 +3,8 @@
 // to its time. One simulation per TEST (one process each).
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "report/report.h"
 #include "report/turn.h"
 #include "sim_harness.h"
@@ -94,4 +96,104 @@ TEST(Turn, TtftPlusTpotMakeTheTurnTime) {
   // Prefill of 512 tokens against 4k of context costs more than one decode step.
   EXPECT_GT(t.ttft_s, t.tpot_s);
   expect_roofline_holds(res);
+}
+
+namespace {
+
+/// Chunked prefill of one new prompt with the other sequences' decode interleaved
+/// (prefill.schedule interleave): every mixed step's attention and KV append carry the decode
+/// part, and the turn reports the tokens the others emitted meanwhile.
+void expect_interleaved_turn(const system::RunRequest& req, const system::RunResult& res) {
+  expect_roofline_holds(res);
+  int mixed = 0;
+  for (const auto& r : res.records)
+    if (r.phase == Phase::Prefill && r.op == "qkv" && r.chip == 0) {
+      EXPECT_EQ(r.m, req.scenario.prefill.chunk_tokens + req.scenario.batch - 1) << r.name;
+      ++mixed;
+    }
+  EXPECT_GT(mixed, 0);
+  const auto t = report::turn_metrics(req, res);
+  EXPECT_EQ(t.running_sequences, req.scenario.batch - 1u);
+  EXPECT_EQ(t.running_tokens_in_prefill, t.prefill_steps);
+  EXPECT_GT(t.running_max_gap_s, 0);
+  // Each of their tokens waits at most one step: never the whole prefill.
+  EXPECT_LT(t.running_max_gap_s, t.ttft_s);
+}
+
+}  // namespace
+
+TEST(Turn, TpuInterleavedChunksConserveBytes) {
+  auto req = turn_request("tpu_v5e", "llama2_7b", 256, 512, 3, {"sim.reuse=false"});
+  req.model.layers = 2;
+  req.scenario.batch = 4;
+  req.scenario.prefill.chunk_tokens = 128;
+  req.scenario.prefill.schedule = workload::PrefillSchedule::Interleave;
+  const auto res = system::simulate(req);
+  expect_interleaved_turn(req, res);
+  // The decode rows' K/V reads and writes land in their own sequences' cache, once each.
+  EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes);
+}
+
+TEST(Turn, GpuInterleavedChunksRunBothAttentionParts) {
+  auto req = turn_request("gpu_h100", "llama2_7b", 256, 512, 3);
+  req.model.layers = 2;
+  req.scenario.batch = 4;
+  req.scenario.prefill.chunk_tokens = 256;
+  req.scenario.prefill.schedule = workload::PrefillSchedule::Interleave;
+  const auto res = system::simulate(req);
+  expect_interleaved_turn(req, res);
+  EXPECT_GE(res.memory_served_bytes, res.workload_memory_bytes);
+}
+
+TEST(Turn, LpuInterleavedChunksConserveBytes) {
+  auto req = turn_request("lpu_llama2_7b", "llama2_7b", 0, 256, 3);
+  req.scenario.weight_dtype = DType::INT8;
+  req.scenario.batch = 2;
+  req.scenario.prefill.chunk_tokens = 64;
+  req.scenario.prefill.schedule = workload::PrefillSchedule::Interleave;
+  const auto res = system::simulate(req);
+  expect_interleaved_turn(req, res);
+  EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes);
+}
+
+TEST(Turn, TpuStalledPrefillLaysOutTheWholeBatchCache) {
+  // One new prompt prefills alone; the four sequences' decode steps that follow address their
+  // own cache rows, so the plan must hold all of them.
+  auto req = turn_request("tpu_v5e", "llama2_7b", 0, 256, 3, {"sim.reuse=false"});
+  req.model.layers = 2;
+  req.scenario.batch = 4;
+  req.scenario.prefill.chunk_tokens = 128;
+  req.scenario.prefill.schedule = workload::PrefillSchedule::Stall;
+  const auto res = system::simulate(req);
+  expect_roofline_holds(res);
+  EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes);
+  const auto t = report::turn_metrics(req, res);
+  EXPECT_EQ(t.running_tokens_in_prefill, 0u);
+  // The others' next token waits for the whole prefill and the first decode step.
+  EXPECT_GT(t.running_max_gap_s, t.ttft_s);
+}
+
+TEST(Turn, LpuPromptChunksOverlapInThePipeline) {
+  // The prompt streams through the stages: chunk c + 1 enters stage 0 when stage 0 is done with
+  // chunk c, while chunk c is still in the later stages. Only the last chunk samples a token,
+  // so only the first decode step waits for one to come back.
+  auto req = turn_request("lpu_llama2_7b", "llama2_7b", 0, 256, 2);
+  req.scenario.weight_dtype = DType::INT8;
+  req.scenario.prefill.chunk_tokens = 64;
+  const auto res = system::simulate(req);
+  expect_roofline_holds(res);
+  EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes);
+  ASSERT_GE(res.path_chips.size(), 2u);
+  const std::uint32_t first_stage = res.path_chips.front(), last_stage = res.path_chips.back();
+  std::map<std::uint32_t, Picos> start_first, end_last;
+  for (const auto& r : res.records) {
+    if (r.chip == first_stage && !start_first.count(r.token)) start_first[r.token] = r.start;
+    if (r.chip == last_stage) end_last[r.token] = std::max(end_last[r.token], r.end);
+  }
+  for (std::uint32_t c = 0; c + 1 < 4; ++c)
+    EXPECT_LT(start_first.at(c + 1), end_last.at(c)) << "chunk " << c + 1 << " waited for chunk " << c;
+  // The decode step starts only after the sampled token is back.
+  EXPECT_GT(start_first.at(4), end_last.at(3));
+  const auto t = report::turn_metrics(req, res);
+  EXPECT_EQ(t.prefill_steps, 4u);
 }

@@ -499,6 +499,28 @@ KernelAddresses GpuTile::addresses(const Kernel& k, std::size_t index, std::uint
   return a;
 }
 
+KernelPlan GpuTile::plan_kernel(const Kernel& k, std::size_t index, std::uint32_t token) const {
+  const std::vector<Kernel> parts = kernel_parts(k);
+  if (parts.size() == 1) return map_kernel(m_cfg, k, addresses(k, index, token, index));
+  // A mixed step (docs/turns.md): the prefill rows' kernel, then the decoding sequences' own,
+  // each its own launch over its own rows, as vLLM's attention backend runs a mixed batch
+  // (flash_attn_varlen_func for the prefill tokens, then the decode kernel for the rest).
+  KernelPlan plan = map_kernel(m_cfg, parts[0], addresses(parts[0], index, token, index));
+  const Kernel& d = parts[1];
+  KernelAddresses a = addresses(d, index, token, index);
+  a.act_in += parts[0].act_in_bytes;
+  a.act_out += parts[0].act_out_bytes;
+  if (k.kind == KernelKind::Attention) {
+    a.kv += parts[0].groups * a.kv_group_stride;
+  } else {
+    const std::uint64_t per_seq = m_plan.kv_groups / std::max<std::uint64_t>(1, m_tokens[token].batch);
+    a.kv += parts[0].m / std::max<std::uint64_t>(1, parts[0].seq_tokens) * per_seq * a.kv_group_stride;
+    a.kv_position = d.k - 1;
+  }
+  for (Grid& g : map_kernel(m_cfg, d, a).grids) plan.grids.push_back(std::move(g));
+  return plan;
+}
+
 KernelRecord GpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t token, Picos prev_end) {
   ++m_kernels;
   KernelRecord r = record_for(k, token, m_chip);
@@ -517,7 +539,7 @@ KernelRecord GpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
     link = t - ready;
     r.link_bytes = sent;
   } else {
-    const KernelPlan plan = map_kernel(m_cfg, k, addresses(k, index, token, index));
+    const KernelPlan plan = plan_kernel(k, index, token);
     for (std::size_t gi = 0; gi < plan.grids.size(); ++gi) {
       const Picos ready = launch_ready(t, first_of_token && gi == 0);
       if (m_trace && ready > t) {

@@ -79,6 +79,8 @@ class GpuTile : public sc_core::sc_module {
   Picos launch_ready(Picos prev_end, bool first_of_token);
   Cycles compute_cycles(const CtaCompute& c, std::uint32_t threads);
   KernelAddresses addresses(const Kernel& k, std::size_t index, std::uint32_t token, std::size_t seq) const;
+  /// The grids of `k`, a mixed kernel's two parts one after the other.
+  KernelPlan plan_kernel(const Kernel& k, std::size_t index, std::uint32_t token) const;
   Picos cycles_to_ps(Cycles c) const { return m_clock.to_picos(c); }
 
   GpuConfig m_cfg;

@@ -186,15 +186,22 @@ void LpuChip::trace(const StageRun& got, std::uint32_t token) {
 void LpuChip::run() {
   m_runs.reserve(m_plan->expected.size());
   Picos input = 0;  // the host starts stage 0's first token at time zero
+  const auto received = [this](std::uint32_t t) {
+    const bool from_host = m_plan->stage == 0 && (t == 0 || (t < m_plan->host_input.size() && m_plan->host_input[t]));
+    return !from_host && !m_routes.feeds_itself;
+  };
   for (std::uint32_t t = 0; t < m_plan->expected.size(); ++t) {
-    if (!(m_plan->stage == 0 && t == 0) && !m_routes.feeds_itself) input = receive(C2cAddress{0, t, 0}.tag());
+    if (received(t)) input = receive(C2cAddress{0, t, 0}.tag());
     // The run belongs to the chip before the thread waits: a watchdog stop leaves the thread
     // suspended in wait() for good, and what its locals owned would leak.
     m_runs.emplace_back();
     execute(t, input, m_runs.back());
     const StageRun& done = m_runs.back();
     if (m_trace) trace(done, t);
-    if (done.end > sc_now_picos()) wait(to_sc_time(done.end - sc_now_picos()));
+    // A prompt's next chunk may reach a later stage before the stage is done with this one
+    // (chunks overlap in the pipeline): the receive, not this step's end, is the next sync point.
+    const bool next_received = t + 1 < m_plan->expected.size() && received(t + 1);
+    if (!next_received && done.end > sc_now_picos()) wait(to_sc_time(done.end - sc_now_picos()));
     input = done.end;
     progress::advance();
   }

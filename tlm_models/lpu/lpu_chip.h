@@ -42,6 +42,9 @@ struct ChipPlan {
   std::vector<std::vector<Kernel>> program;  ///< per token (kernels, for the records and trace)
   std::vector<StageRun> expected;            ///< per token: the instruction stream (events) and its predicted times
   std::vector<Bytes> send_bytes;             ///< per token: output sent on (0: none)
+  /// Per token, stage 0: its input is the host's (the next chunk of a prompt, docs/turns.md),
+  /// not a sampled token coming back, so it starts once the stage is done with the previous one.
+  std::vector<bool> host_input;
   std::string send_name;
 };
 

@@ -272,10 +272,16 @@ Picos ChipScheduler::place(const Kernel& k, Picos ready, Acc& acc, KernelRecord&
       // K rows and V rows of every (sequence, KV head) group are resident in MEM. An MLA latent
       // row is both: it streams once for QKᵀ, and P·V installs its first v_dim columns from
       // that stream, so P·V reads nothing more from MEM.
-      const Bytes k_bytes = k.kv_read_bytes / k.kv_rows();
-      const Picos qk = matmul(k.name + ".qk", k.m, k.k, k.n, k.groups, k_bytes, ready, acc);
-      const Picos sm = vector(k.name + ".softmax", k.vector_ops, qk, acc);
-      return matmul(k.name + ".pv", k.m, k.n, k.value_dim(), k.groups, k.kv_read_bytes - k_bytes, sm, acc);
+      // A mixed step's decoding sequences (one query row each, their own positions) follow the
+      // prefill's rows on the planes.
+      Picos end = ready;
+      for (const Kernel& p : kernel_parts(k)) {
+        const Bytes k_bytes = p.kv_read_bytes / p.kv_rows();
+        const Picos qk = matmul(p.name + ".qk", p.m, p.k, p.n, p.groups, k_bytes, ready, acc);
+        const Picos sm = vector(p.name + ".softmax", p.vector_ops, qk, acc);
+        end = std::max(end, matmul(p.name + ".pv", p.m, p.n, p.value_dim(), p.groups, p.kv_read_bytes - k_bytes, sm, acc));
+      }
+      return end;
     }
     case KernelKind::KvAppend: {
       const Picos end = mem_stream(k.name, k.kv_write_bytes, ready, acc);

@@ -34,7 +34,8 @@ LpuCompiled compile_lpu(const RunRequest& req) {
   // Compiler pass 2: per token, each stage's program, then the static timeline of the whole
   // chain (stage s of token t starts when its input arrives; token t+1 starts when token t's
   // sampled id is back at stage 0).
-  const Bytes handoff = workload::bytes_of(std::uint64_t{req.scenario.batch} * req.model.hidden, req.scenario.act_dtype);
+  // One token row's activations cross each stage boundary.
+  const auto handoff = [&](std::uint64_t rows) { return workload::bytes_of(rows * req.model.hidden, req.scenario.act_dtype); };
   const Bytes feedback = stages > 1 ? Bytes{req.scenario.batch} * kTokenIdBytes : 0;
   std::vector<lpu::ChipPlan> plans(stages);
   std::vector<std::unique_ptr<lpu::ChipScheduler>> compiler;
@@ -47,9 +48,17 @@ LpuCompiled compile_lpu(const RunRequest& req) {
   const std::vector<KernelGraph> steps = token_graphs(req, group);
   for (std::uint32_t t = 0; t < steps.size(); ++t) {
     const KernelGraph& g = steps[t];
+    // After an inner prefill chunk the next chunk's rows come from the host, not from the last
+    // stage: it enters stage 0 as soon as stage 0 is done with the previous chunk, while that
+    // one is still in the later stages (the pipeline streams the prompt).
+    const bool from_host = t > 0 && !steps[t - 1].feeds_back;
+    if (from_host) input = plans[0].expected.back().end;
     for (std::uint32_t s = 0; s < stages; ++s) {
-      // Every row of the step (a prompt chunk, a verify's k + 1) crosses to the next stage.
-      const Bytes send = s + 1 < stages ? handoff * g.seq_tokens : feedback;
+      // Every row of the step (a prompt chunk, a verify's k + 1, a mixed step's decode rows)
+      // crosses to the next stage; the last stage sends back the sampled tokens, if any.
+      const Bytes send = s + 1 < stages ? handoff(g.rows ? g.rows : std::uint64_t{req.scenario.batch} * g.seq_tokens)
+                                        : (g.feeds_back ? feedback : 0);
+      plans[s].host_input.push_back(s == 0 && from_host);
       plans[s].program.push_back(lpu::stage_program(g, pl.stage[s], group));
       plans[s].send_bytes.push_back(send);
       lpu::StageRun run = compiler[s]->run_stage(plans[s].program.back(), t, input, send, plans[s].send_name);
@@ -137,8 +146,33 @@ struct LpuTally {
   std::vector<Picos> busy_mxm, busy_vxm, busy_link, busy_sram;
 };
 
+/// Lower bound of the steps on the stage pipeline, from each stage's bound per step
+/// (roof[t][s]). A step after an inner prefill chunk overlaps it (host_input): a prompt's run of
+/// chunks is a flow shop, bounded for each stage s by what the first chunk needs before s, the
+/// stage's own work on every chunk, and what the last chunk needs after s. A step that waits for
+/// its predecessor's sampled token adds its whole path.
+Picos pipeline_roofline(const std::vector<std::vector<Picos>>& roof, const std::vector<bool>& host_input) {
+  Picos total = 0;
+  for (std::size_t first = 0; first < roof.size();) {
+    std::size_t last = first;
+    while (last + 1 < roof.size() && host_input[last + 1]) ++last;
+    const std::size_t stages = roof[first].size();
+    Picos best = 0;
+    for (std::size_t s = 0; s < stages; ++s) {
+      Picos b = 0;
+      for (std::size_t u = 0; u < s; ++u) b += roof[first][u];
+      for (std::size_t t = first; t <= last; ++t) b += roof[t][s];
+      for (std::size_t u = s + 1; u < stages; ++u) b += roof[last][u];
+      best = std::max(best, b);
+    }
+    total += best;
+    first = last + 1;
+  }
+  return total;
+}
+
 /// Records in execution order, token by token and stage by stage (the token's path), and the
-/// tally; the roofline adds up along the path.
+/// tally; the roofline is the path's, with a prompt's chunks overlapping (pipeline_roofline).
 LpuTally tally(const RunRequest& req, const LpuCompiled& compiled, const LpuNetlist& net, RunResult& res) {
   const lpu::LpuConfig& lc = req.cfg.lpu;
   const std::uint32_t stages = compiled.placement.stages, per_stage = compiled.per_stage();
@@ -154,6 +188,7 @@ LpuTally tally(const RunRequest& req, const LpuCompiled& compiled, const LpuNetl
   n.busy_link.assign(stages, 0);
   n.busy_sram.assign(stages, 0);
   const std::size_t step_count = compiled.plans.front()->expected.size();
+  std::vector<std::vector<Picos>> roof(step_count, std::vector<Picos>(stages, 0));
   for (std::uint32_t t = 0; t < step_count; ++t)
     for (std::uint32_t s = 0; s < stages; ++s)
       for (std::uint32_t i = 0; i < per_stage; ++i) {
@@ -178,8 +213,9 @@ LpuTally tally(const RunRequest& req, const LpuCompiled& compiled, const LpuNetl
         n.busy_vxm[s] += r.vxm_busy;
         n.busy_link[s] += r.link_busy;
         n.busy_sram[s] += r.sram_busy;
-        res.roofline += r.roofline;
+        roof[t][s] = r.roofline;
       }
+  res.roofline = pipeline_roofline(roof, compiled.plans.front()->host_input);
   return n;
 }
 

@@ -15,11 +15,26 @@ std::vector<KernelGraph> token_graphs(const RunRequest& req, std::uint32_t tenso
   return tokens;
 }
 
+namespace {
+
+/// (sequence, KV head) groups of the step's first attention kernel, its decode part's included.
+std::uint64_t attention_groups(const KernelGraph& g) {
+  for (const auto& k : g.kernels)
+    if (k.kind == KernelKind::Attention) return k.groups + (k.decode_part ? k.decode_part->groups : 0);
+  return 0;
+}
+
+}  // namespace
+
 const KernelGraph& plan_graph(const std::vector<KernelGraph>& steps) {
   // An inner prefill chunk ends before the LM head: the plan needs a step with every kernel.
+  // A prefill of one new sequence (prefill.schedule stall) attends over fewer groups than the
+  // batch's decode steps: the KV cache is laid out for every sequence.
   const KernelGraph* best = &steps.front();
   for (const auto& g : steps)
-    if (g.kernels.size() > best->kernels.size()) best = &g;
+    if (g.kernels.size() > best->kernels.size() ||
+        (g.kernels.size() == best->kernels.size() && attention_groups(g) > attention_groups(*best)))
+      best = &g;
   return *best;
 }
 

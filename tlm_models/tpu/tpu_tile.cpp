@@ -308,7 +308,8 @@ std::pair<Picos, Picos> TpuTile::run_on_lane(MxuLane& lane, const TileSet& tiles
   return {accept, results};
 }
 
-Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready, Accum& acc) {
+Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready, Accum& acc,
+                                std::uint64_t first_group) {
   const std::uint64_t pairs = k.groups, ctx = k.n, d = k.k, m = k.m, dv = k.value_dim(), rows = k.kv_rows();
   const std::uint32_t C = m_cfg.mxu.cols, mxus = m_cfg.mxu_total();
   const Bytes row = m_plan.kv_row_bytes;
@@ -367,7 +368,7 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
     while (pair < pairs) {
       const std::uint64_t npos = std::min(span, ctx - pos);
       if (!block.empty() && used + rows * npos * row > m_cfg.dma_block_bytes) break;
-      const Bytes kb = m_plan.kv_base[index] + pair * m_plan.kv_group_stride + pos * row;
+      const Bytes kb = m_plan.kv_base[index] + (first_group + pair) * m_plan.kv_group_stride + pos * row;
       descs.push_back({kb, npos * row, false});
       if (!k.kv_shared) descs.push_back({kb + m_plan.kv_v_offset, npos * row, false});
       block.push_back({pair, pos, npos, slot, 0});
@@ -441,24 +442,40 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
         end = stream_matmul(m_plan.weight_base[index] + g * per_group, k.m, k.k, k.n, k.weight_dtype, ready, acc);
       break;
     }
-    case KernelKind::Attention:
-      end = stream_attention(k, index, ready, acc);
+    case KernelKind::Attention: {
+      // A mixed step's decode rows (their own positions, groups after the prefill's) follow
+      // the prefill's on the arrays.
+      std::uint64_t first_group = 0;
+      for (const Kernel& part : kernel_parts(k)) {
+        end = std::max(end, stream_attention(part, index, ready, acc, first_group));
+        first_group += part.groups;
+      }
       break;
+    }
     case KernelKind::KvAppend: {
       // One K row and one V row per (sequence, KV head), at the position this step attends
       // last (docs/workloads.md: append, then attend over context + t positions).
-      // A prefill chunk or a verify step appends its q tokens' rows, contiguous per group.
-      const std::uint64_t q = k.seq_tokens;
-      const std::uint64_t pos = m_tokens[token].context - q;
+      // A prefill chunk or a verify step appends its q tokens' rows, contiguous per group; the
+      // step's sequences may be fewer than the batch (one new prompt), and a mixed step's
+      // decode part writes one row of each decoding sequence at its own position (part.k).
       const Bytes row = m_plan.kv_row_bytes;
+      const std::uint64_t per_seq = m_plan.kv_groups / std::max<std::uint64_t>(1, m_tokens[token].batch);
       // All rows are issued at once: one trace slice for the lot, not one track per row.
       const Picos issue = std::max(ready, now_ps());
-      for (std::uint64_t g = 0; g < m_plan.kv_groups; ++g) {
-        const Bytes base = m_plan.kv_base[index] + g * m_plan.kv_group_stride + pos * row;
-        end = std::max(end, dma.transfer(base, q * row, true, issue));
-        if (!k.kv_shared) end = std::max(end, dma.transfer(base + m_plan.kv_v_offset, q * row, true, issue));
+      std::uint64_t first = 0, written = 0;
+      for (const Kernel& part : kernel_parts(k)) {
+        const std::uint64_t q = std::max<std::uint64_t>(1, part.seq_tokens);
+        const std::uint64_t pos = (part.k ? part.k : m_tokens[token].context) - q;
+        const std::uint64_t groups = part.m / q * per_seq;
+        for (std::uint64_t g = first; g < first + groups; ++g) {
+          const Bytes base = m_plan.kv_base[index] + g * m_plan.kv_group_stride + pos * row;
+          end = std::max(end, dma.transfer(base, q * row, true, issue));
+          if (!k.kv_shared) end = std::max(end, dma.transfer(base + m_plan.kv_v_offset, q * row, true, issue));
+        }
+        first += groups;
+        written += groups * q;
       }
-      trace_dma("K/V rows", issue, end, k.kv_rows() * m_plan.kv_groups * q * row);
+      trace_dma("K/V rows", issue, end, k.kv_rows() * written * row);
       break;
     }
     case KernelKind::Embedding: {

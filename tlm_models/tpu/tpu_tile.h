@@ -85,7 +85,8 @@ class TpuTile : public sc_core::sc_module {
   /// Decode attention as a fused kernel (README "Attention"): (sequence, KV head) pairs cut
   /// into position chunks that stream back to back through every MXU, K/V prefetched through
   /// the VMEM ring, softmax pipelined on the vector unit. Returns the kernel's end time.
-  Picos stream_attention(const Kernel& k, std::size_t index, Picos ready, Accum& acc);
+  /// `first_group`: the part's first (sequence, KV head) group in the layer's KV cache.
+  Picos stream_attention(const Kernel& k, std::size_t index, Picos ready, Accum& acc, std::uint64_t first_group = 0);
 
   /// One MXU's own timeline inside a fused kernel.
   struct MxuLane {

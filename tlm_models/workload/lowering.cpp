@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -45,6 +46,7 @@ class Lowering {
     m_graph.tensor_parallel = m_shard.tp;
     m_graph.phase = m_step.phase;
     m_graph.seq_tokens = m_step.seq_tokens;
+    m_graph.rows = m_rows;
 
     embedding();
     for (std::uint32_t l = 0; l < m_model.layers; ++l) {
@@ -58,8 +60,12 @@ class Lowering {
     }
     // Only the rows that sample a token go on: the prompt's last row in prefill (TensorRT-LLM's
     // gather of the last token's hidden state), every drafted row in a verify.
-    m_rows = prod({sequences(), m_step.logits_per_seq});
-    if (m_rows == 0) return std::move(m_graph);  // an inner prefill chunk samples nothing
+    // The decoding sequences of a mixed step each sample their next token.
+    m_rows = prod({sequences(), m_step.logits_per_seq}) + m_step.decode_seqs;
+    if (m_rows == 0) {  // an inner prefill chunk samples nothing
+      m_graph.feeds_back = false;
+      return std::move(m_graph);
+    }
     norm(-1, "final_norm");
     lm_head();
     return std::move(m_graph);
@@ -74,7 +80,8 @@ class Lowering {
   }
 
  private:
-  std::uint64_t sequences() const { return m_sc.batch; }
+  /// Sequences taking the step's q tokens each (the prefill's, in a mixed step).
+  std::uint64_t sequences() const { return m_step.seqs(m_sc.batch); }
   /// Token rows flowing through this step's kernels: sequences × tokens per sequence.
   std::uint64_t batch() const { return m_rows; }
   std::uint64_t hidden() const { return m_model.hidden; }
@@ -149,28 +156,52 @@ class Lowering {
     r.vector_ops = prod({kRopeOpsPerElement, r.m, r.n});
   }
 
-  /// Attention over `groups` cached sequences-of-rows (one per sequence and KV head), `heads`
+  /// Attention of each sequence's `per_seq` groups (KV heads, or MLA's one latent), `heads`
   /// query heads per group, each with the step's q query rows; keys `k` wide and values `v`
   /// wide; `shared`: V is the first v columns of the K row (MLA's latent).
   /// Causal: the i-th of the step's q tokens attends over the past positions and new tokens
   /// 0..i, so a group scores q·past + q(q+1)/2 keys per query head (q = 1: the decode count).
   /// Every K/V row of the context is read from memory once per group; the re-reads of a blocked
-  /// or flash kernel's query tiles are on-chip traffic.
-  void attend(int layer, std::uint64_t groups, std::uint64_t heads, std::uint64_t k, std::uint64_t v, bool shared) {
-    const std::uint64_t q = m_step.seq_tokens, past = m_positions - q;
-    const std::uint64_t scores_per_head = prod({q, past}) + q * (q + 1) / 2;
+  /// or flash kernel's query tiles are on-chip traffic. A mixed step's decoding sequences ride
+  /// along as the kernel's decode_part (one query row each, over their own positions).
+  void attend(int layer, std::uint64_t per_seq, std::uint64_t heads, std::uint64_t k, std::uint64_t v, bool shared) {
     Kernel& a = add(KernelKind::Attention, layer, "attn", "attn");
+    attention_counts(a, prod({sequences(), per_seq}), m_step.seq_tokens, m_positions, heads, k, v, shared);
+    if (m_step.decode_seqs == 0) return;
+    auto d = std::make_shared<Kernel>(a);
+    d->phase = Phase::Decode;
+    d->seq_tokens = 1;
+    attention_counts(*d, prod({m_step.decode_seqs, per_seq}), 1, m_step.decode_positions, heads, k, v, shared);
+    add_part(a, std::move(d));
+  }
+
+  void attention_counts(Kernel& a, std::uint64_t groups, std::uint64_t q, std::uint64_t positions,
+                        std::uint64_t heads, std::uint64_t k, std::uint64_t v, bool shared) {
+    const std::uint64_t past = positions - q;
+    const std::uint64_t scores_per_head = prod({q, past}) + q * (q + 1) / 2;
     a.groups = groups;
     a.m = prod({heads, q});
     a.k = k;
     a.v_dim = v;
     a.kv_shared = shared;
-    a.n = m_positions;
+    a.n = positions;
     a.kv_read_bytes = kv(prod({shared ? 1ULL : 2ULL, a.groups, a.n, a.k}));
     a.act_in_bytes = act(prod({a.groups, a.m, a.k}));
     a.act_out_bytes = act(prod({a.groups, a.m, v}));
     a.flops = prod({2, heads, k + v, scores_per_head, a.groups});
     a.vector_ops = prod({a.groups, heads, kSoftmaxOpsPerScore * scores_per_head + kSoftmaxOpsPerRow * q});
+  }
+
+  /// Makes `part` the decode part of `k` and adds its counts to k's.
+  static void add_part(Kernel& k, std::shared_ptr<Kernel> part) {
+    k.weight_bytes += part->weight_bytes;
+    k.kv_read_bytes += part->kv_read_bytes;
+    k.kv_write_bytes += part->kv_write_bytes;
+    k.act_in_bytes += part->act_in_bytes;
+    k.act_out_bytes += part->act_out_bytes;
+    k.flops += part->flops;
+    k.vector_ops += part->vector_ops;
+    k.decode_part = std::move(part);
   }
 
   void residual(int layer, const std::string& name) {
@@ -208,7 +239,7 @@ class Lowering {
     }
     rope(layer, prod({hp + kvp, d}));
     kv_append(layer, m_model.kv_elements_per_position(m_shard.kv_heads), false);
-    attend(layer, prod({sequences(), kvp}), hp / kvp, d, d, false);
+    attend(layer, kvp, hp / kvp, d, d, false);
     dense_gemm(layer, "o", hidden(), prod({hp, d}));
     all_reduce(layer, "all_reduce_attn");
     residual(layer, "residual_attn");
@@ -221,6 +252,16 @@ class Lowering {
     append.kv_shared = shared;
     append.act_in_bytes = act(prod({append.m, append.n}));
     append.kv_write_bytes = kv(prod({append.m, append.n}));
+    if (m_step.decode_seqs == 0) return;
+    auto d = std::make_shared<Kernel>(append);
+    d->phase = Phase::Decode;
+    d->seq_tokens = 1;
+    d->m = m_step.decode_seqs;
+    d->k = m_step.decode_positions;  // where its rows go: the position before this
+    d->act_in_bytes = act(prod({d->m, d->n}));
+    d->kv_write_bytes = kv(prod({d->m, d->n}));
+    // The part's rows are already among append.m and its counts: only name it.
+    append.decode_part = std::move(d);
   }
 
   /// Multi-head latent attention (DeepSeek-V2 §2.1, arXiv:2405.04434), in the absorbed form
@@ -247,7 +288,7 @@ class Lowering {
     rope(layer, prod({hp, rdim}) + rdim);  // each head's q_rope and the one shared k_rope
     kv_append(layer, m_model.kv_elements_per_position(m_shard.kv_heads), true);
     gemm(layer, "q_absorb", batch(), kvr, nope, hp, prod({batch(), hp}));  // q_nope · W_UKᵀ per head
-    attend(layer, sequences(), hp, kvr + rdim, kvr, true);
+    attend(layer, 1, hp, kvr + rdim, kvr, true);
     gemm(layer, "v_up", batch(), v, kvr, hp, prod({batch(), hp}));  // latent output · W_UV per head
     dense_gemm(layer, "o", hidden(), prod({hp, v}));
     all_reduce(layer, "all_reduce_attn");
@@ -331,7 +372,7 @@ class Lowering {
   StepShape m_step;
   std::uint32_t m_token;
   std::uint64_t m_positions;
-  std::uint64_t m_rows = prod({m_sc.batch, m_step.seq_tokens});
+  std::uint64_t m_rows = prod({m_step.seqs(m_sc.batch), m_step.seq_tokens}) + m_step.decode_seqs;
   KernelGraph m_graph;
 };
 
@@ -403,13 +444,22 @@ std::vector<StepShape> turn_steps(const Scenario& sc) {
   }
   const std::uint64_t chunk = sc.prefill.chunk_tokens ? std::min(sc.prefill.chunk_tokens, sc.prompt_tokens)
                                                       : sc.prompt_tokens;
-  for (std::uint64_t done = 0; done < sc.prompt_tokens;) {
+  const std::uint64_t base = sc.cached_tokens + sc.prompt_tokens;  // KV positions after the prefill
+  const bool one_new = sc.prefill.schedule != PrefillSchedule::Together;
+  const bool interleave = sc.prefill.schedule == PrefillSchedule::Interleave;
+  for (std::uint64_t done = 0, c = 0; done < sc.prompt_tokens; ++c) {
     const std::uint64_t q = std::min(chunk, sc.prompt_tokens - done);
     done += q;
     // The last chunk's last row samples the turn's first output token.
     push(Phase::Prefill, q, sc.cached_tokens + done, done == sc.prompt_tokens ? 1 : 0);
+    if (!one_new) continue;
+    steps.back().sequences = 1;
+    if (!interleave) continue;
+    // The other sequences are mid-answer in a turn of the same shape: they hold `base`
+    // positions when the new prompt arrives, and each chunk step emits one more token of each.
+    steps.back().decode_seqs = sc.batch - 1;
+    steps.back().decode_positions = base + c + 1;
   }
-  const std::uint64_t base = sc.cached_tokens + sc.prompt_tokens;  // KV positions after the prefill
   const std::uint64_t remaining = sc.output_tokens - 1;
   if (!sc.speculative.enabled()) {
     for (std::uint64_t t = 0; t < remaining; ++t) push(Phase::Decode, 1, base + t + 1, 1);

@@ -45,6 +45,15 @@ struct StepShape {
   std::uint64_t positions = 0;       ///< past + q: the KV length the step's last token attends over
   std::uint64_t logits_per_seq = 1;  ///< rows that reach the LM head: 1, k + 1 (verify), 0 (inner chunk)
   std::uint32_t index = 0;           ///< step index (seeds MoE routing)
+  /// Sequences taking seq_tokens rows each; 0 = the whole batch. One under prefill.schedule
+  /// stall and interleave: only the new sequence prefills.
+  std::uint64_t sequences = 0;
+  /// prefill.schedule interleave (Sarathi-Serve's mixed step): sequences that each decode one
+  /// token in the same step, holding decode_positions KV positions once it has run.
+  std::uint64_t decode_seqs = 0;
+  std::uint64_t decode_positions = 0;
+
+  std::uint64_t seqs(std::uint64_t batch) const { return sequences ? sequences : batch; }
 };
 
 /// The steps of the scenario's turn (scenario.turn): the prompt's prefill chunks, then either

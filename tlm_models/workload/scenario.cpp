@@ -75,8 +75,15 @@ const config::Schema<PrefillConfig>& PrefillConfig::schema() {
       config::Schema<PrefillConfig>("Prefill of a turn's prompt")
           .num("chunk_tokens", &PrefillConfig::chunk_tokens, "tokens", std::uint64_t{0}, std::uint64_t{0},
                std::uint64_t{1} << 20,
-               "prompt tokens per prefill step (chunked prefill; with batch > 1 each chunk carries one decode "
-               "row of every other sequence); 0 = the whole prompt in one step");
+               "prompt tokens per prefill step (chunked prefill); 0 = the whole prompt in one step")
+          .choice("schedule", &PrefillConfig::schedule,
+                  {{"together", PrefillSchedule::Together},
+                   {"stall", PrefillSchedule::Stall},
+                   {"interleave", PrefillSchedule::Interleave}},
+                  PrefillSchedule::Together,
+                  "together: every sequence of the batch prefills its prompt; stall: one new sequence prefills "
+                  "while the other batch - 1 wait; interleave: each prefill step also decodes one token of each "
+                  "of the other batch - 1 (Sarathi-Serve)");
   return s;
 }
 

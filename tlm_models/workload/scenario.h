@@ -5,6 +5,7 @@
 // `decodesim config explain scenario` lists every key.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -27,9 +28,17 @@ DType parse_dtype(const std::string& text, const config::SourceLoc& where, const
 /// per byte). Throws config::InputError past 2^64.
 Bytes bytes_of(std::uint64_t elements, DType d);
 
+/// Which sequences a turn's prefill steps carry (docs/turns.md, "Chunked prefill and the
+/// other sequences"). Together: every sequence of the batch prefills its own prompt at once.
+/// Stall and Interleave: one new sequence prefills while the other batch - 1 are mid-answer;
+/// under Stall they wait for its prefill (a prefill-first scheduler), under Interleave each
+/// prefill step also carries one decode token of each of them (Sarathi-Serve's stall-free batch).
+enum class PrefillSchedule { Together, Stall, Interleave };
+
 /// `scenario.prefill`: how the prompt of a turn is prefilled.
 struct PrefillConfig {
   std::uint64_t chunk_tokens = 0;  ///< prompt tokens per prefill step; 0 = the whole prompt in one step
+  PrefillSchedule schedule = PrefillSchedule::Together;
   static const config::Schema<PrefillConfig>& schema();
   void validate(const config::Node*, const std::string&) const {}
 };
@@ -80,7 +89,15 @@ struct Scenario {
   /// Largest number of KV positions any step of this scenario attends over.
   std::uint64_t max_context() const {
     if (!turn) return context + tokens - 1;
-    return cached_tokens + prompt_tokens + output_tokens + speculative.draft_tokens;
+    // Interleaved, the other sequences gain one position per prefill step.
+    const std::uint64_t others = prefill.schedule == PrefillSchedule::Interleave ? prefill_steps() : 0;
+    return cached_tokens + prompt_tokens + std::max<std::uint64_t>(output_tokens + speculative.draft_tokens, others);
+  }
+
+  /// Prefill steps of a turn: the prompt cut into chunks of prefill.chunk_tokens.
+  std::uint64_t prefill_steps() const {
+    const std::uint64_t chunk = prefill.chunk_tokens ? std::min(prefill.chunk_tokens, prompt_tokens) : prompt_tokens;
+    return (prompt_tokens + chunk - 1) / chunk;
   }
 };
 

@@ -136,3 +136,72 @@ TEST(TurnLowering, TurnKeysWithoutTurnAreRefused) {
   EXPECT_NE(err.find("scenario.prompt_tokens"), std::string::npos) << err;
   EXPECT_NE(err.find("turn"), std::string::npos) << err;
 }
+
+TEST(TurnLowering, InterleavedChunksCarryOneDecodeRowOfEveryOtherSequence) {
+  // Sarathi-Serve's mixed step: batch 8, one new 1000-token prompt in chunks of 256 (256 x 3 +
+  // 232) after 512 cached; the other 7 sequences are mid-answer at 1512 positions and decode one
+  // token per chunk step.
+  const ModelSpec m = model("llama2_7b");
+  Scenario s = turn(512, 1000, 4, 256);
+  s.batch = 8;
+  s.prefill.schedule = PrefillSchedule::Interleave;
+  const auto steps = turn_steps(s);
+  ASSERT_EQ(steps.size(), 4u + 3u);
+  for (std::size_t c = 0; c < 4; ++c) {
+    EXPECT_EQ(steps[c].sequences, 1u);
+    EXPECT_EQ(steps[c].decode_seqs, 7u);
+    EXPECT_EQ(steps[c].decode_positions, 1512u + c + 1);
+  }
+  EXPECT_EQ(steps[4].phase, Phase::Decode);
+  EXPECT_EQ(steps[4].decode_seqs, 0u);  // after the prefill the whole batch decodes together
+  EXPECT_EQ(s.max_context(), 1512u + 4u);
+
+  const std::uint64_t q = 256, past = 512, h = 4096, d = 128, heads = 32, others = 7, pos = 1513;
+  const KernelGraph g = lower_step(m, s, steps[0], 1);
+  EXPECT_EQ(g.rows, q + others);
+  // GEMMs: chunk + batch - 1 rows through the weights, read once.
+  const Kernel& qkv = find(g, "L0.qkv");
+  EXPECT_EQ(qkv.m, q + others);
+  EXPECT_EQ(qkv.flops, 2 * (q + others) * 3 * h * h);
+  EXPECT_EQ(qkv.weight_bytes, 2 * h * 3 * h);
+  // Attention covers both: the chunk's causal scores over its past, and one query row of each
+  // decoding sequence over its own positions; each K/V row read once per group.
+  const Kernel& a = find(g, "L0.attn");
+  ASSERT_TRUE(a.decode_part);
+  const std::uint64_t prefill_scores = q * past + q * (q + 1) / 2, decode_scores = others * pos;
+  EXPECT_EQ(a.flops, 4 * heads * d * (prefill_scores + decode_scores));
+  EXPECT_EQ(a.kv_read_bytes, 2 * 2 * heads * d * ((past + q) + others * pos));
+  EXPECT_EQ(a.groups, heads);  // the prefill's groups; the part's follow them
+  EXPECT_EQ(a.decode_part->groups, others * heads);
+  EXPECT_EQ(a.decode_part->n, pos);
+  EXPECT_EQ(a.decode_part->seq_tokens, 1u);
+  const std::vector<Kernel> parts = kernel_parts(a);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].flops, 4 * heads * d * prefill_scores);
+  EXPECT_EQ(parts[0].kv_read_bytes + parts[1].kv_read_bytes, a.kv_read_bytes);
+  EXPECT_EQ(parts[0].act_in_bytes + parts[1].act_in_bytes, a.act_in_bytes);
+  // K/V of the chunk's tokens and of each decoding sequence's one token.
+  const Kernel& kv = find(g, "L0.kv_append");
+  EXPECT_EQ(kv.m, q + others);
+  EXPECT_EQ(kv.kv_write_bytes, 2 * (q + others) * 2 * heads * d);
+  ASSERT_TRUE(kv.decode_part);
+  EXPECT_EQ(kv.decode_part->m, others);
+  EXPECT_EQ(kv.decode_part->k, pos);
+  EXPECT_EQ(kernel_parts(kv)[0].m, q);
+  // Every decoding sequence samples a token, even from an inner chunk.
+  EXPECT_EQ(find(g, "lm_head").m, others);
+  EXPECT_EQ(find(lower_step(m, s, steps[3], 1), "lm_head").m, others + 1);
+}
+
+TEST(TurnLowering, StalledPrefillCarriesTheNewSequenceAlone) {
+  Scenario s = turn(0, 512, 3, 256);
+  s.batch = 4;
+  s.prefill.schedule = PrefillSchedule::Stall;
+  const auto steps = turn_steps(s);
+  ASSERT_EQ(steps.size(), 2u + 2u);
+  const KernelGraph g = lower_step(model("llama2_7b"), s, steps[0], 1);
+  EXPECT_EQ(find(g, "L0.qkv").m, 256u);
+  EXPECT_FALSE(find(g, "L0.attn").decode_part);
+  EXPECT_EQ(find(g, "L0.attn").groups, 32u);
+  EXPECT_EQ(find(lower_step(model("llama2_7b"), s, steps[2], 1), "L0.qkv").m, 4u);  // then all four decode
+}

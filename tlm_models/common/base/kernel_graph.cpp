@@ -42,6 +42,22 @@ const char* phase_name(Phase p) {
   return "?";
 }
 
+std::vector<Kernel> kernel_parts(const Kernel& k) {
+  if (!k.decode_part) return {k};
+  const Kernel& d = *k.decode_part;
+  Kernel p = k;
+  p.decode_part.reset();
+  if (k.kind == KernelKind::KvAppend) p.m -= d.m;
+  p.weight_bytes -= d.weight_bytes;
+  p.kv_read_bytes -= d.kv_read_bytes;
+  p.kv_write_bytes -= d.kv_write_bytes;
+  p.act_in_bytes -= d.act_in_bytes;
+  p.act_out_bytes -= d.act_out_bytes;
+  p.flops -= d.flops;
+  p.vector_ops -= d.vector_ops;
+  return {p, d};
+}
+
 Bytes KernelGraph::total_memory_bytes() const {
   Bytes b = 0;
   for (const auto& k : kernels) b += k.memory_bytes();

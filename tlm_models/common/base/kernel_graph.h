@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -149,9 +150,22 @@ struct Kernel {
   /// for a speculative verify. Attention's m and the row count of every other kernel include it.
   std::uint64_t seq_tokens = 1;
 
+  /// Attention and KvAppend of a mixed step (chunked prefill with the decode of other
+  /// sequences interleaved, docs/turns.md): the one-token rows of the decoding sequences, as a
+  /// kernel of their own shape (seq_tokens 1, n = their KV positions). This kernel's counts
+  /// (FLOPs, bytes, vector ops) include the part's; its shape fields describe the prefill's rows
+  /// (Attention) or all rows (KvAppend: m). The part's sequences follow the prefill's, so its
+  /// groups start at `groups` (Attention) or its rows at m - part.m (KvAppend; the part's k
+  /// is then its sequences' KV positions once the rows are written). Null otherwise.
+  std::shared_ptr<const Kernel> decode_part;
+
   Bytes memory_read_bytes() const { return weight_bytes + kv_read_bytes; }
   Bytes memory_bytes() const { return weight_bytes + kv_read_bytes + kv_write_bytes; }
 };
+
+/// A mixed kernel as the hardware runs it: the prefill rows' part (this kernel less its
+/// decode_part's counts) and then the decode part; a plain kernel alone.
+std::vector<Kernel> kernel_parts(const Kernel& k);
 
 /// One decode step (one token for every sequence in the batch).
 struct KernelGraph {
@@ -162,6 +176,10 @@ struct KernelGraph {
   std::uint32_t tensor_parallel = 1;
   Phase phase = Phase::Decode;
   std::uint64_t seq_tokens = 1;   ///< tokens per sequence this step (see Kernel::seq_tokens)
+  std::uint64_t rows = 0;         ///< token rows of the step, every sequence's (0 = batch × seq_tokens)
+  /// The step samples tokens that the next step takes as input. An inner prefill chunk samples
+  /// nothing: the next chunk's rows are the prompt's, there from the start.
+  bool feeds_back = true;
 
   Bytes total_memory_bytes() const;
   Bytes total_weight_bytes() const;

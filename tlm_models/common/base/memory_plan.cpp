@@ -40,11 +40,13 @@ MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context) {
     const Kernel& k = g.kernels[i];
     if (k.kind != KernelKind::Attention) continue;
     const Bytes row = k.k * dtype_bits(k.kv_dtype) / 8;
+    // A mixed step's decoding sequences hold their groups after the prefill's.
+    const std::uint64_t groups = k.groups + (k.decode_part ? k.decode_part->groups : 0);
     p.kv_row_bytes = row;
-    p.kv_groups = k.groups;
+    p.kv_groups = groups;
     p.kv_group_stride = align_up(max_context * row, kKernelAlign);
-    p.kv_v_offset = k.kv_shared ? 0 : p.kv_group_stride * k.groups;
-    const Bytes layer_bytes = align_up(k.kv_rows() * p.kv_group_stride * k.groups, kLayerAlign);
+    p.kv_v_offset = k.kv_shared ? 0 : p.kv_group_stride * groups;
+    const Bytes layer_bytes = align_up(k.kv_rows() * p.kv_group_stride * groups, kLayerAlign);
     p.kv_base[i] = addr;
     for (std::size_t j = 0; j < g.kernels.size(); ++j)
       if (g.kernels[j].layer == k.layer && g.kernels[j].kind == KernelKind::KvAppend) p.kv_base[j] = addr;
