@@ -187,3 +187,14 @@ TEST(GpuCli, RtlTensorCoreMatchesTlmExactlyOnTiny) {
     EXPECT_EQ(tlm["kernels"][i]["cycles"], rtl["kernels"][i]["cycles"]) << tlm["kernels"][i]["name"];
   EXPECT_GT(tlm["stats"]["gpu0"]["sm_cluster"]["tensor_macs"]["value"].get<double>(), 0);
 }
+
+TEST(GpuBadInput, A100RefusesFp8Activations) {
+  // A100's tensor cores have no fp8 MMA: before this check the run was credited twice the bf16
+  // rate (the 8-bit packing only int8 has), an fp8 TTFT no A100 can reach.
+  ScratchDir d("gpubad-fp8");
+  expect_rejected(d, {"run", "--system", "gpu_a100", "--model", "tiny", "--weight-dtype", "fp8", "--act-dtype", "fp8"},
+                  {"gpu_a100.yaml:", "gpu.tensor_core.fp8: this GPU has no fp8 tensor cores", "--act-dtype bf16"});
+  // Weight-only fp8 (bf16 activations) is dequantised and runs.
+  const auto j = run_json(d, "w8", {"--system", "gpu_a100", "--model", "tiny", "--weight-dtype", "fp8"});
+  EXPECT_GT(j.at("summary").at("token_latency_s").get<double>(), 0);
+}

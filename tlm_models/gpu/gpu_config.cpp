@@ -52,7 +52,10 @@ const config::Schema<TensorCoreConfig>& TensorCoreConfig::schema() {
                "activation rows of one MMA fragment (the batch is padded up to it)")
           .num("warp_m", &TensorCoreConfig::warp_m, "rows", 16u, 1u, 4096u,
                "activation rows a warp streams through one weight fragment held in registers (its warp tile's M; "
-               "decode uses min(padded batch, warp_m))");
+               "decode uses min(padded batch, warp_m))")
+          .flag("fp8", &TensorCoreConfig::fp8, true,
+                "the tensor cores multiply fp8 operands (Hopper and later); without, a run with fp8 activations is "
+                "refused (fp8 weights with bf16 activations are dequantised, as weight-only kernels do)");
   return s;
 }
 

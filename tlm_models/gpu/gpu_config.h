@@ -38,6 +38,7 @@ struct TensorCoreConfig {
   std::uint32_t weight_buffers = 2;
   std::uint32_t mma_m = 16;
   std::uint32_t warp_m = 16;  ///< activation rows one loaded weight fragment serves (the warp tile's M)
+  bool fp8 = true;            ///< fp8 x fp8 MMA instructions (Hopper and later); without, fp8 activations are refused
   static const config::Schema<TensorCoreConfig>& schema();
   void validate(const config::Node*, const std::string&) const {}
 };

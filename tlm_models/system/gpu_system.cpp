@@ -42,6 +42,17 @@ class GpuArch : public HbmArch {
   explicit GpuArch(const RunRequest& req)
       : HbmArch(req, Traits{"gpu", "GPU",
                             req.cfg.gpu.peak_flops(gpu::mma_dtype(req.scenario.weight_dtype, req.scenario.act_dtype))}) {
+    // fp8 activations meet fp8 weights or KV in the MMA itself; a GPU without fp8 tensor cores
+    // (A100) would otherwise be credited the packed 8-bit rate it only has for int8.
+    if (!m_cfg.gpu.tensor_core.fp8 && req.scenario.act_dtype == DType::FP8) {
+      const config::Node* gpu = m_cfg.tree.find("gpu");
+      const config::Node* tc = gpu ? gpu->find("tensor_core") : nullptr;
+      throw config::InputError(config::loc_of(tc, "fp8"), "gpu.tensor_core.fp8",
+                               "this GPU has no fp8 tensor cores, so it cannot run fp8 activations (scenario.act_dtype "
+                               "fp8)",
+                               "false", "--act-dtype bf16 or int8 (fp8 weights then run dequantised), or a GPU with fp8 "
+                               "tensor cores (gpu_h100)");
+    }
     // Weights + KV as laid out, plus the activation and partial-result buffers above them. The
     // plan lays out what the simulated tokens touch; an MoE model keeps every expert resident, so
     // the resident count (all experts) is the floor.
