@@ -253,13 +253,18 @@ void measure_speculative_refs(const RunOptions& o, system::RunRequest& req) {
     }
     return keep;
   };
-  std::vector<RunOptions> runs(2);
-  runs[0].system = sp.draft_system.empty() ? o.system : sp.draft_system;
-  runs[0].model = sp.draft_model;
-  runs[0].sets = plain_sets(sp.draft_system.empty(), false);
-  runs[1].system = o.system;
-  runs[1].model = o.model;
-  runs[1].sets = plain_sets(true, true);
+  // A draft on the target's TPU or GPU chips runs in the turn's own simulation: only the plain
+  // target step needs its own run then.
+  const bool draft_here = !req.draft.name.empty();
+  std::vector<RunOptions> runs(draft_here ? 1 : 2);
+  if (!draft_here) {
+    runs[1].system = sp.draft_system.empty() ? o.system : sp.draft_system;
+    runs[1].model = sp.draft_model;
+    runs[1].sets = plain_sets(sp.draft_system.empty(), false);
+  }
+  runs[0].system = o.system;
+  runs[0].model = o.model;
+  runs[0].sets = plain_sets(true, true);
   for (std::size_t i = 0; i < runs.size(); ++i) {
     runs[i].scenario = flags;
     runs[i].no_reuse = o.no_reuse;
@@ -270,14 +275,14 @@ void measure_speculative_refs(const RunOptions& o, system::RunRequest& req) {
   double step[2] = {0, 0};
   for (std::size_t i = 0; i < runs.size(); ++i) {
     if (got[i].exit_code != 0)
-      throw config::InputError(config::SourceLoc{"<scenario>", 0, 0}, i == 0 ? "scenario.speculative.draft_model" : "",
-                               std::string(i == 0 ? "the draft model's run failed" : "the plain-decode reference run failed") +
+      throw config::InputError(config::SourceLoc{"<scenario>", 0, 0}, i == 1 ? "scenario.speculative.draft_model" : "",
+                               std::string(i == 1 ? "the draft model's run failed" : "the plain-decode reference run failed") +
                                    ": " + got[i].stderr_text);
     std::ifstream in(fs::path(runs[i].out_dir) / "result.json");
     step[i] = nlohmann::json::parse(in).at("summary").at("token_latency_s").get<double>();
   }
-  req.speculative_ref.draft_step_s = step[0];
-  req.speculative_ref.decode_step_s = step[1];
+  req.speculative_ref.decode_step_s = step[0];
+  req.speculative_ref.draft_step_s = step[1];
 }
 
 }  // namespace
@@ -289,7 +294,15 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   return simulate_and_report(
       [&] {
         system::RunRequest req = build_request(o, paths);
-        if (req.scenario.turn && req.scenario.speculative.enabled()) measure_speculative_refs(o, req);
+        if (req.scenario.turn && req.scenario.speculative.enabled()) {
+          // On the target's own TPU or GPU chips the draft's steps join the turn's simulation
+          // (its kernels, time and energy in this run's outputs). The LPU's static placement holds
+          // the target alone, so there, as on a draft_system, the draft's step is measured apart.
+          const workload::SpeculativeConfig& sp = req.scenario.speculative;
+          if (sp.draft_system.empty() && req.cfg.system.arch != system::Arch::Lpu)
+            req.draft = workload::load_model(sp.draft_model, paths.workloads_dir, {});
+          measure_speculative_refs(o, req);
+        }
         return req;
       },
       outputs, "run", report::print_console, nlohmann::json::object(), out, err);

@@ -98,10 +98,13 @@ TurnMetrics turn_metrics(const system::RunRequest& req, const system::RunResult&
     t.expected_tokens_per_round = sc.speculative.expected_tokens();
     t.rounds = v.steps;
     t.verify_step_s = v.steps ? v.time_s / v.steps : 0;
-    t.draft_step_s = draft_step_s;
+    // The draft's steps ran here (same chips) or in their own run (their own system).
+    t.draft_in_run = by_phase.count(Phase::Draft) > 0;
+    const PhaseTotals& d = by_phase[Phase::Draft];
+    t.draft_step_s = t.draft_in_run && d.steps ? d.time_s / d.steps : draft_step_s;
     // The draft proposes k tokens one step at a time, then the target verifies them at once.
-    t.round_s = sc.speculative.draft_tokens * draft_step_s + t.verify_step_s;
-    t.turn_s = t.ttft_s + t.round_s * t.rounds;
+    t.round_s = sc.speculative.draft_tokens * t.draft_step_s + t.verify_step_s;
+    if (!t.draft_in_run) t.turn_s = t.ttft_s + t.round_s * t.rounds;
     t.tpot_s = t.round_s / t.expected_tokens_per_round;
     const std::vector<double> p = sc.speculative.emitted_distribution();
     for (std::size_t j = 0; j < p.size(); ++j)
@@ -160,6 +163,7 @@ nlohmann::json turn_json(const TurnMetrics& t) {
                         {"rounds", t.rounds},
                         {"verify_step_s", t.verify_step_s},
                         {"draft_step_s", t.draft_step_s},
+                        {"draft_in_run", t.draft_in_run},
                         {"round_s", t.round_s},
                         {"decode_step_s", t.decode_step_s},
                         {"speedup", t.speedup},

@@ -54,7 +54,8 @@ struct TurnMetrics {
   double expected_tokens_per_round = 0;
   std::uint32_t rounds = 0;
   double verify_step_s = 0;  ///< mean simulated verify step
-  double draft_step_s = 0;   ///< one draft-model decode step (measured by its own run)
+  double draft_step_s = 0;   ///< one draft-model decode step (in this run, or measured by its own)
+  bool draft_in_run = false; ///< the draft's steps ran in this simulation (phase draft)
   double round_s = 0;        ///< k draft steps + one verify
   double decode_step_s = 0;  ///< plain decode step of the target at the same context (own run)
   double speedup = 0;        ///< decode_step_s / tpot_s

@@ -100,7 +100,7 @@ int sc_main(int argc, char** argv) {
     tile.set_trace(&trace);
     hbm.set_trace(&trace, 0);
   }
-  tile.load({g}, plan_memory(g, g.context));
+  tile.load({g}, {plan_memory(g, g.context)});
   sc_core::sc_start();
 
   const KernelRecord& r = tile.records().at(0);

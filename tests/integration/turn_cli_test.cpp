@@ -116,3 +116,24 @@ TEST(TurnCli, InterleavedChunksKeepTheOtherSequencesDecoding) {
   const std::string csv = slurp(d.path("interleave/kernels.csv"));
   EXPECT_NE(csv.find(",prefill\n"), std::string::npos);
 }
+
+TEST(TurnCli, TheDraftsKernelsAreInTheTurnsOutputsWhereItRunsOnTheSameChip) {
+  ScratchDir d("turn-draft");
+  std::vector<std::string> args = spec_args(4, 0.8);
+  const std::string trace = d.path("trace.json");
+  args.insert(args.end(), {"--trace", trace});
+  const auto j = run_json(d, "same", args);
+  EXPECT_TRUE(j.at("turn").at("speculative").at("draft_in_run").get<bool>());
+  int draft_kernels = 0;
+  for (const auto& k : j.at("kernels")) draft_kernels += k.at("phase") == "draft";
+  EXPECT_GT(draft_kernels, 0);
+  EXPECT_NE(slurp(d.path("same/kernels.csv")).find(",draft\n"), std::string::npos);
+  EXPECT_NE(slurp(trace).find("\"phase\":\"draft\""), std::string::npos);
+  // On its own system the draft's step is measured by its own run: not in these outputs.
+  std::vector<std::string> own = spec_args(4, 0.8);
+  own.insert(own.end(), {"--set", "scenario.speculative.draft_system=tpu_v5e"});
+  const auto o = run_json(d, "own", own);
+  EXPECT_FALSE(o.at("turn").at("speculative").at("draft_in_run").get<bool>());
+  EXPECT_GT(o.at("turn").at("speculative").at("draft_step_s").get<double>(), 0);
+  for (const auto& k : o.at("kernels")) EXPECT_NE(k.at("phase"), "draft");
+}

@@ -197,3 +197,31 @@ TEST(Turn, LpuPromptChunksOverlapInThePipeline) {
   const auto t = report::turn_metrics(req, res);
   EXPECT_EQ(t.prefill_steps, 4u);
 }
+
+TEST(Turn, TpuDraftOnTheSameChipRunsInTheTurn) {
+  // Speculative decoding with the draft on the target's chip: each round's k draft steps run in
+  // this simulation (phase draft) from the draft's own weights and KV cache, laid out above the
+  // target's, so the bytes the memory served are still exactly the bytes the steps need.
+  auto req = turn_request("tpu_v5e", "llama2_7b", 0, 64, 9, {"sim.reuse=false"});
+  req.model.layers = 2;
+  req.scenario.batch = 4;
+  req.scenario.speculative.draft_tokens = 3;
+  req.scenario.speculative.acceptance = 0.8;
+  req.scenario.speculative.draft_model = "tiny";
+  req.draft = workload::load_model("tiny", std::string(DECODESIM_SOURCE_DIR) + "/workloads");
+  const auto res = system::simulate(req);
+  expect_roofline_holds(res);
+  EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes);
+  const auto t = report::turn_metrics(req, res);
+  ASSERT_TRUE(t.draft_in_run);
+  ASSERT_EQ(t.phases.size(), 3u);  // prefill, then draft and verify steps by rounds
+  EXPECT_EQ(t.phases[1].phase, "draft");
+  EXPECT_EQ(t.phases[1].steps, 3 * t.rounds);
+  EXPECT_GT(t.draft_step_s, 0);
+  // The draft's kernels are the tiny model's (its own layer count), on the same chip.
+  int draft_layers = 0;
+  for (const auto& r : res.records)
+    if (r.phase == Phase::Draft) draft_layers = std::max(draft_layers, r.layer + 1);
+  EXPECT_EQ(draft_layers, static_cast<int>(req.draft.layers));
+  EXPECT_DOUBLE_EQ(t.turn_s, picos_to_seconds(res.total_time));
+}

@@ -107,15 +107,16 @@ Bytes GpuTile::on_chip_region_bytes(const GpuConfig& cfg, const std::vector<Kern
   return 2 * align_up(std::max<Bytes>(act, 1), kRegionAlign) + align_up(std::max<Bytes>(scratch, 1), kRegionAlign);
 }
 
-void GpuTile::load(std::vector<KernelGraph> tokens, MemoryPlan plan) {
+void GpuTile::load(std::vector<KernelGraph> tokens, std::vector<MemoryPlan> plans) {
   m_tokens = std::move(tokens);
-  m_plan = std::move(plan);
+  m_plans = std::move(plans);
+  m_plan = &m_plans.front();
   for (const auto& g : m_tokens) progress::add_total(g.kernels.size());
   Bytes act = 0;
   for (const auto& g : m_tokens)
     for (const auto& k : g.kernels) act = std::max({act, k.act_in_bytes, k.act_out_bytes});
   act = align_up(std::max<Bytes>(act, 1), kRegionAlign);
-  const Bytes base = align_up(m_plan.total_bytes, kRegionAlign);
+  const Bytes base = align_up(m_plans.back().total_bytes, kRegionAlign);
   m_act_base[0] = base;
   m_act_base[1] = base + act;
   m_scratch_base = base + 2 * act;
@@ -483,12 +484,12 @@ Picos GpuTile::run_grid(const Grid& g, Picos start) {
 
 KernelAddresses GpuTile::addresses(const Kernel& k, std::size_t index, std::uint32_t token, std::size_t seq) const {
   KernelAddresses a;
-  a.weights = m_plan.weight_base[index];
-  a.kv = m_plan.kv_base[index];
-  a.kv_group_stride = m_plan.kv_group_stride;
-  a.kv_v_offset = m_plan.kv_v_offset;
-  a.kv_row_bytes = m_plan.kv_row_bytes;
-  a.embedding_row_stride = m_plan.embedding_row_stride;
+  a.weights = m_plan->weight_base[index];
+  a.kv = m_plan->kv_base[index];
+  a.kv_group_stride = m_plan->kv_group_stride;
+  a.kv_v_offset = m_plan->kv_v_offset;
+  a.kv_row_bytes = m_plan->kv_row_bytes;
+  a.embedding_row_stride = m_plan->embedding_row_stride;
   // Activations ping-pong between two L2-resident buffers: a kernel reads what its predecessor wrote.
   a.act_in = m_act_base[seq % 2];
   a.act_out = m_act_base[(seq + 1) % 2];
@@ -513,7 +514,7 @@ KernelPlan GpuTile::plan_kernel(const Kernel& k, std::size_t index, std::uint32_
   if (k.kind == KernelKind::Attention) {
     a.kv += parts[0].groups * a.kv_group_stride;
   } else {
-    const std::uint64_t per_seq = m_plan.kv_groups / std::max<std::uint64_t>(1, m_tokens[token].batch);
+    const std::uint64_t per_seq = m_plan->kv_groups / std::max<std::uint64_t>(1, m_tokens[token].batch);
     a.kv += parts[0].m / std::max<std::uint64_t>(1, parts[0].seq_tokens) * per_seq * a.kv_group_stride;
     a.kv_position = d.k - 1;
   }
@@ -612,6 +613,7 @@ void GpuTile::run() {
   };
   m_replayer = std::make_unique<replay::LayerReplay>(m_reuse, std::move(hooks), m_counters, m_reused_layers);
   for (m_token = 0; m_token < m_tokens.size(); ++m_token) {
+    m_plan = &plan_for(m_plans, m_tokens[m_token]);
     m_replayer->run_token(m_tokens[m_token], m_records, m_now);
     // Token boundary: the sampled token feeds the next step, so time must be real here.
     if (m_now > sc_now_picos()) wait(to_sc_time(m_now - sc_now_picos()));

@@ -43,7 +43,8 @@ class GpuTile : public sc_core::sc_module {
   GpuTile(sc_core::sc_module_name name, const GpuConfig& cfg, const memory::TlmSettings& tlm, std::uint32_t chip);
 
   /// Kernel graphs (one per token) and where weights/KV live; activations go above `plan.total_bytes`.
-  void load(std::vector<KernelGraph> tokens, MemoryPlan plan);
+  /// `plans`: the target model's, then a speculative draft's when its steps are among `tokens`.
+  void load(std::vector<KernelGraph> tokens, std::vector<MemoryPlan> plans);
   void set_collective(CollectiveFn fn) { m_collective = std::move(fn); }
   void set_trace(TraceWriter* t);
   void set_reuse(bool on) { m_reuse = on; }
@@ -91,7 +92,8 @@ class GpuTile : public sc_core::sc_module {
   std::map<std::pair<std::uint32_t, std::uint64_t>, Cycles> m_tile_cycles;  ///< run_tiles per (rows, tiles), this kernel
 
   std::vector<KernelGraph> m_tokens;
-  MemoryPlan m_plan;
+  std::vector<MemoryPlan> m_plans;
+  const MemoryPlan* m_plan = nullptr;  ///< the running step's (plan_for)
   Bytes m_act_base[2] = {0, 0};
   Bytes m_scratch_base = 0;
   CollectiveFn m_collective;

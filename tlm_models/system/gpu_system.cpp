@@ -57,14 +57,15 @@ class GpuArch : public HbmArch {
     // plan lays out what the simulated tokens touch; an MoE model keeps every expert resident, so
     // the resident count (all experts) is the floor.
     const std::uint32_t tp = m_cfg.system.chips;
-    const Bytes resident = req.graphs.empty() ? workload::resident_bytes_per_chip(req.model, req.scenario, tp) : 0;
-    const Bytes need = std::max(m_plan.total_bytes, resident) + gpu::GpuTile::on_chip_region_bytes(m_cfg.gpu, m_tokens);
+    const Bytes resident = req.graphs.empty() ? resident_bytes(tp) : 0;
+    const Bytes need =
+        std::max(m_plans.back().total_bytes, resident) + gpu::GpuTile::on_chip_region_bytes(m_cfg.gpu, m_tokens);
     if (need > m_cfg.hbm.capacity_bytes()) {
       // Activation buffers shrink with more GPUs; today's share is a safe bound for the estimate.
       const Bytes extra = need > resident ? need - resident : 0;
       throw_hbm_too_small(req, need, "weights + KV cache + activations", "GPU", [&](std::uint32_t chips) {
         // A single GEMM (decodesim gemm) has no model to shard: its need is what it is.
-        return req.graphs.empty() ? workload::resident_bytes_per_chip(req.model, req.scenario, chips) + extra : need;
+        return req.graphs.empty() ? resident_bytes(chips) + extra : need;
       });
     }
   }

@@ -28,7 +28,19 @@ HbmArch::HbmArch(const RunRequest& req, Traits traits)
     workload::shard_model(req.model, m_cfg.system.chips, config::loc_of(m_cfg.tree.find("system"), "chips"),
                           "system.chips");
   m_tokens = token_graphs(req, m_cfg.system.chips);
-  m_plan = plan_memory(plan_graph(m_tokens), req.scenario.max_context() + 1);
+  m_plans.push_back(plan_memory(plan_graph(m_tokens), req.scenario.max_context() + 1));
+  // A draft model on the same chips keeps its own weights and KV cache above the target's.
+  std::vector<KernelGraph> draft;
+  for (const auto& g : m_tokens)
+    if (g.phase == Phase::Draft) draft.push_back(g);
+  if (!draft.empty())
+    m_plans.push_back(plan_memory(plan_graph(draft), req.scenario.max_context() + 1, m_plans.front().total_bytes));
+}
+
+Bytes HbmArch::resident_bytes(std::uint32_t chips) const {
+  Bytes b = workload::resident_bytes_per_chip(m_req.model, m_req.scenario, chips);
+  if (in_run_draft(m_req)) b += workload::resident_bytes_per_chip(m_req.draft, m_req.scenario, chips);
+  return b;
 }
 
 std::unique_ptr<Chip> HbmArch::make_chip(std::uint32_t index) {
@@ -44,7 +56,7 @@ std::vector<LinkSpec> HbmArch::links(std::uint32_t) const {
 void HbmArch::connected(SystemTop& top) {
   for (std::uint32_t c = 0; c < top.chips(); ++c) {
     auto& chip = static_cast<HbmChip&>(top.chip(c));
-    chip.load(m_tokens, m_plan, m_cfg.sim.reuse);
+    chip.load(m_tokens, m_plans, m_cfg.sim.reuse);
     if (TraceWriter* trace = top.trace()) {
       chip.set_trace(trace, static_cast<int>(c));
       top.link(c, "link_x").set_trace(trace, static_cast<int>(c), "link_x");

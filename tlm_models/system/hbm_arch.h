@@ -36,7 +36,7 @@ class HbmChip : public Chip {
   memory::LinkPort& link_port(const std::string& port) override;
 
   // The tile, as the shared sequence drives and reads it.
-  virtual void load(std::vector<KernelGraph> tokens, MemoryPlan plan, bool reuse) = 0;
+  virtual void load(std::vector<KernelGraph> tokens, std::vector<MemoryPlan> plans, bool reuse) = 0;
   virtual void set_collective(CollectiveFn fn) = 0;
   virtual void set_trace(TraceWriter* trace, int chip) = 0;
   virtual std::string tile_name() const = 0;
@@ -59,8 +59,8 @@ class TileChip : public HbmChip {
   TileChip(sc_core::sc_module_name name, const SystemConfig& cfg, const char* tile_name, TileArgs&&... args)
       : HbmChip(name, cfg), tile(tile_name, std::forward<TileArgs>(args)...) {}
 
-  void load(std::vector<KernelGraph> tokens, MemoryPlan plan, bool reuse) override {
-    tile.load(std::move(tokens), std::move(plan));
+  void load(std::vector<KernelGraph> tokens, std::vector<MemoryPlan> plans, bool reuse) override {
+    tile.load(std::move(tokens), std::move(plans));
     tile.set_reuse(reuse);
   }
   void set_collective(CollectiveFn fn) override { tile.set_collective(std::move(fn)); }
@@ -102,7 +102,9 @@ class HbmArch : public ArchBuilder {
   const SystemConfig& m_cfg;
   Traits m_traits;
   std::vector<KernelGraph> m_tokens;
-  MemoryPlan m_plan;
+  std::vector<MemoryPlan> m_plans;  ///< the target's; then the draft's above it (speculative, same chips)
+  /// Bytes resident on each chip: the target's weights and KV, plus an in-run draft's.
+  Bytes resident_bytes(std::uint32_t chips) const;
   std::uint32_t m_simulated;
   Barrier m_barrier;
 };

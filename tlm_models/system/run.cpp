@@ -7,11 +7,32 @@
 
 namespace decodesim::system {
 
+bool in_run_draft(const RunRequest& req) {
+  return req.scenario.turn && req.scenario.speculative.enabled() && !req.draft.name.empty();
+}
+
 std::vector<KernelGraph> token_graphs(const RunRequest& req, std::uint32_t tensor_parallel) {
   if (!req.graphs.empty()) return req.graphs;
   std::vector<KernelGraph> tokens;
-  for (const workload::StepShape& step : workload::turn_steps(req.scenario))
+  const bool drafts = in_run_draft(req);
+  if (drafts) workload::shard_model(req.draft, tensor_parallel, {"<scenario>", 0, 0}, "scenario.speculative.draft_model");
+  const std::uint64_t k = req.scenario.speculative.draft_tokens;
+  for (const workload::StepShape& step : workload::turn_steps(req.scenario)) {
+    if (drafts && step.phase == Phase::Verify) {
+      // The round's k draft steps, one token each: step j consumes the token before position
+      // P - k + j of the verify (P = its KV positions), so its own cache then holds P - k + j + 1.
+      for (std::uint64_t j = 0; j < k; ++j) {
+        workload::StepShape d;
+        d.phase = Phase::Draft;
+        d.positions = step.positions - k + j;
+        d.index = step.index;
+        tokens.push_back(workload::lower_step(req.draft, req.scenario, d, tensor_parallel));
+        tokens.back().phase = Phase::Draft;
+        for (auto& kern : tokens.back().kernels) kern.phase = Phase::Draft;
+      }
+    }
     tokens.push_back(workload::lower_step(req.model, req.scenario, step, tensor_parallel));
+  }
   return tokens;
 }
 
@@ -29,10 +50,13 @@ std::uint64_t attention_groups(const KernelGraph& g) {
 const KernelGraph& plan_graph(const std::vector<KernelGraph>& steps) {
   // An inner prefill chunk ends before the LM head: the plan needs a step with every kernel.
   // A prefill of one new sequence (prefill.schedule stall) attends over fewer groups than the
-  // batch's decode steps: the KV cache is laid out for every sequence.
+  // batch's decode steps: the KV cache is laid out for every sequence. A draft model's steps
+  // have their own plan (HbmArch).
   const KernelGraph* best = &steps.front();
   for (const auto& g : steps)
-    if (g.kernels.size() > best->kernels.size() ||
+    if (g.phase == Phase::Draft && best->phase != Phase::Draft) continue;
+    else if (best->phase == Phase::Draft && g.phase != Phase::Draft) best = &g;
+    else if (g.kernels.size() > best->kernels.size() ||
         (g.kernels.size() == best->kernels.size() && attention_groups(g) > attention_groups(*best)))
       best = &g;
   return *best;

@@ -28,6 +28,10 @@ struct RunRequest {
   bool trace = false;
   /// When set, the steps to run instead of lowering `model` (`decodesim gemm`: one GEMM).
   std::vector<KernelGraph> graphs;
+  /// Speculative decoding with the draft on these chips (scenario.speculative.draft_system ""):
+  /// the draft model, whose k decode steps per round run in this simulation before each verify
+  /// step (phase draft). Empty name: the draft runs elsewhere and only its step time is known.
+  workload::ModelSpec draft;
   /// Speculative decoding: step times measured by their own plain-decode runs (0 = unknown).
   struct SpeculativeRef {
     double draft_step_s = 0;   ///< one draft-model step on the draft's system
@@ -61,6 +65,9 @@ struct RunResult {
 /// The decode steps of `req` as one chip of `tensor_parallel` sees them: req.graphs when set,
 /// else the model lowered for every token of the scenario.
 std::vector<KernelGraph> token_graphs(const RunRequest& req, std::uint32_t tensor_parallel);
+
+/// Whether req's draft steps run in this simulation (a draft model is set, speculative is on).
+bool in_run_draft(const RunRequest& req);
 
 /// The step whose kernel list the memory plan is laid out from: the first with the most
 /// kernels (every step of plain decode has the same list, so the first).

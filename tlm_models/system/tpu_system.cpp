@@ -36,11 +36,10 @@ class TpuArch : public HbmArch {
   explicit TpuArch(const RunRequest& req) : HbmArch(req, Traits{"chip", "chip", req.cfg.tpu.peak_flops()}) {
     if (!req.graphs.empty()) return;
     const std::uint32_t tp = m_cfg.system.chips;
-    const Bytes resident = workload::resident_bytes_per_chip(req.model, req.scenario, tp);
+    const Bytes resident = resident_bytes(tp);
     if (resident > m_cfg.hbm.capacity_bytes())
-      throw_hbm_too_small(req, resident, "weights + KV cache", "chip", [&](std::uint32_t chips) {
-        return workload::resident_bytes_per_chip(req.model, req.scenario, chips);
-      });
+      throw_hbm_too_small(req, resident, "weights + KV cache", "chip",
+                          [&](std::uint32_t chips) { return resident_bytes(chips); });
   }
 
  protected:

@@ -42,9 +42,10 @@ TpuTile::TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, const memor
   sc_core::sc_spawn([this] { run(); }, "run");
 }
 
-void TpuTile::load(std::vector<KernelGraph> tokens, MemoryPlan plan) {
+void TpuTile::load(std::vector<KernelGraph> tokens, std::vector<MemoryPlan> plans) {
   m_tokens = std::move(tokens);
-  m_plan = std::move(plan);
+  m_plans = std::move(plans);
+  m_plan = &m_plans.front();
   for (const auto& g : m_tokens) progress::add_total(g.kernels.size());
 }
 
@@ -312,7 +313,7 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
                                 std::uint64_t first_group) {
   const std::uint64_t pairs = k.groups, ctx = k.n, d = k.k, m = k.m, dv = k.value_dim(), rows = k.kv_rows();
   const std::uint32_t C = m_cfg.mxu.cols, mxus = m_cfg.mxu_total();
-  const Bytes row = m_plan.kv_row_bytes;
+  const Bytes row = m_plan->kv_row_bytes;
   if (pairs == 0 || ctx == 0) return ready;
 
   // A pair's positions are cut into chunks of one array width: one QKᵀ tile column and one
@@ -368,9 +369,9 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
     while (pair < pairs) {
       const std::uint64_t npos = std::min(span, ctx - pos);
       if (!block.empty() && used + rows * npos * row > m_cfg.dma_block_bytes) break;
-      const Bytes kb = m_plan.kv_base[index] + (first_group + pair) * m_plan.kv_group_stride + pos * row;
+      const Bytes kb = m_plan->kv_base[index] + (first_group + pair) * m_plan->kv_group_stride + pos * row;
       descs.push_back({kb, npos * row, false});
-      if (!k.kv_shared) descs.push_back({kb + m_plan.kv_v_offset, npos * row, false});
+      if (!k.kv_shared) descs.push_back({kb + m_plan->kv_v_offset, npos * row, false});
       block.push_back({pair, pos, npos, slot, 0});
       used += rows * npos * row;
       pos += npos;
@@ -439,7 +440,7 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
     case KernelKind::Gemm: {
       const Bytes per_group = matrix_bytes(k.k, k.n, k.weight_dtype);
       for (std::uint64_t g = 0; g < k.groups; ++g)
-        end = stream_matmul(m_plan.weight_base[index] + g * per_group, k.m, k.k, k.n, k.weight_dtype, ready, acc);
+        end = stream_matmul(m_plan->weight_base[index] + g * per_group, k.m, k.k, k.n, k.weight_dtype, ready, acc);
       break;
     }
     case KernelKind::Attention: {
@@ -458,8 +459,8 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
       // A prefill chunk or a verify step appends its q tokens' rows, contiguous per group; the
       // step's sequences may be fewer than the batch (one new prompt), and a mixed step's
       // decode part writes one row of each decoding sequence at its own position (part.k).
-      const Bytes row = m_plan.kv_row_bytes;
-      const std::uint64_t per_seq = m_plan.kv_groups / std::max<std::uint64_t>(1, m_tokens[token].batch);
+      const Bytes row = m_plan->kv_row_bytes;
+      const std::uint64_t per_seq = m_plan->kv_groups / std::max<std::uint64_t>(1, m_tokens[token].batch);
       // All rows are issued at once: one trace slice for the lot, not one track per row.
       const Picos issue = std::max(ready, now_ps());
       std::uint64_t first = 0, written = 0;
@@ -468,9 +469,9 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
         const std::uint64_t pos = (part.k ? part.k : m_tokens[token].context) - q;
         const std::uint64_t groups = part.m / q * per_seq;
         for (std::uint64_t g = first; g < first + groups; ++g) {
-          const Bytes base = m_plan.kv_base[index] + g * m_plan.kv_group_stride + pos * row;
+          const Bytes base = m_plan->kv_base[index] + g * m_plan->kv_group_stride + pos * row;
           end = std::max(end, dma.transfer(base, q * row, true, issue));
-          if (!k.kv_shared) end = std::max(end, dma.transfer(base + m_plan.kv_v_offset, q * row, true, issue));
+          if (!k.kv_shared) end = std::max(end, dma.transfer(base + m_plan->kv_v_offset, q * row, true, issue));
         }
         first += groups;
         written += groups * q;
@@ -486,7 +487,7 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
       const Picos issue = std::max(ready, now_ps());
       for (std::uint64_t b = 0; b < rows; ++b) {
         const std::uint64_t id = (b * 7919 + token * 104729) % vocab;
-        end = std::max(end, dma.transfer(m_plan.weight_base[index] + id * m_plan.embedding_row_stride, row, false,
+        end = std::max(end, dma.transfer(m_plan->weight_base[index] + id * m_plan->embedding_row_stride, row, false,
                                          issue));
       }
       trace_dma("rows", issue, end, rows * row);
@@ -505,7 +506,7 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
     case KernelKind::SiluMul: {
       Picos data = ready;
       if (k.weight_bytes > 0)
-        data = traced_dma(m_plan.weight_base[index], k.weight_bytes, false, std::max(ready, now_ps()), "weights");
+        data = traced_dma(m_plan->weight_base[index], k.weight_bytes, false, std::max(ready, now_ps()), "weights");
       end = vector_phase(k.vector_ops, data, acc);
       break;
     }
@@ -564,6 +565,7 @@ void TpuTile::run() {
   // alone decides (the default).
   m_replayer = std::make_unique<replay::LayerReplay>(m_reuse, std::move(hooks), m_counters, m_reused_layers);
   for (m_token = 0; m_token < m_tokens.size(); ++m_token) {
+    m_plan = &plan_for(m_plans, m_tokens[m_token]);
     m_replayer->run_token(m_tokens[m_token], m_records, m_now);
     // Token boundary: the sampled token feeds the next step, so time must be real here.
     if (m_now > now_ps()) wait(to_sc_time(m_now - now_ps()));

@@ -42,7 +42,8 @@ class TpuTile : public sc_core::sc_module {
           const memory::TlmSettings& tlm, std::uint32_t chip);
 
   /// Kernel graphs (one per decoded token) to run when simulation starts.
-  void load(std::vector<KernelGraph> tokens, MemoryPlan plan);
+  /// `plans`: the target model's, then a speculative draft's when its steps are among `tokens`.
+  void load(std::vector<KernelGraph> tokens, std::vector<MemoryPlan> plans);
   void set_collective(CollectiveFn fn) { m_collective = std::move(fn); }
   void set_trace(TraceWriter* t);
   /// Layer reuse: decoder layers doing the same work as layer 1 replay its records instead
@@ -125,7 +126,8 @@ class TpuTile : public sc_core::sc_module {
   memory::Sram m_vmem;
 
   std::vector<KernelGraph> m_tokens;
-  MemoryPlan m_plan;
+  std::vector<MemoryPlan> m_plans;
+  const MemoryPlan* m_plan = nullptr;  ///< the running step's (plan_for)
   CollectiveFn m_collective;
   TraceWriter* m_trace = nullptr;
   int m_track_mxu = -1, m_track_dma = -1, m_track_vpu = -1, m_track_kernel = -1;

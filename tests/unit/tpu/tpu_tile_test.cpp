@@ -36,7 +36,7 @@ std::vector<KernelRecord> run_graph(const system::SystemConfig& cfg, KernelGraph
   tpu::TpuTile tile("tile", cfg.tpu, cfg.dma, memory::TlmSettings{}, 0);
   memory::bind_memory(tile.dma, hbm);
   const auto plan = plan_memory(g, 1);
-  tile.load({g}, plan);
+  tile.load({g}, {plan});
   sc_core::sc_start();
   EXPECT_TRUE(tile.finished());
   if (served) *served = hbm.bytes_read() + hbm.bytes_written();

@@ -12,11 +12,11 @@ Bytes align_up(Bytes v, Bytes a) { return (v + a - 1) / a * a; }
 
 }  // namespace
 
-MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context) {
+MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context, Bytes base) {
   MemoryPlan p;
   p.weight_base.assign(g.kernels.size(), 0);
   p.kv_base.assign(g.kernels.size(), 0);
-  Bytes addr = 0;
+  Bytes addr = align_up(base, kLayerAlign);
   int layer = -2;
   for (std::size_t i = 0; i < g.kernels.size(); ++i) {
     const Kernel& k = g.kernels[i];
@@ -54,6 +54,10 @@ MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context) {
   }
   p.total_bytes = addr;
   return p;
+}
+
+const MemoryPlan& plan_for(const std::vector<MemoryPlan>& plans, const KernelGraph& g) {
+  return g.phase == Phase::Draft && plans.size() > 1 ? plans[1] : plans.front();
 }
 
 }  // namespace decodesim

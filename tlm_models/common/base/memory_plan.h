@@ -23,7 +23,11 @@ struct MemoryPlan {
 };
 
 /// Lays out weights kernel by kernel (each layer aligned so identical layers see identical
-/// address patterns) followed by the KV cache sized for `max_context` positions.
-MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context);
+/// address patterns) followed by the KV cache sized for `max_context` positions, from `base` up.
+MemoryPlan plan_memory(const KernelGraph& g, std::uint64_t max_context, Bytes base = 0);
+
+/// The plan step `g` addresses through: plans[1] (a speculative draft model's weights and KV,
+/// laid out above the target's) for a Draft step when there is one, else plans[0].
+const MemoryPlan& plan_for(const std::vector<MemoryPlan>& plans, const KernelGraph& g);
 
 }  // namespace decodesim
