@@ -120,14 +120,23 @@ void expect_interleaved_turn(const system::RunRequest& req, const system::RunRes
   EXPECT_LT(t.running_max_gap_s, t.ttft_s);
 }
 
+/// One new prompt of `prompt` tokens after `cached`, in chunks of `chunk`, beside batch - 1
+/// running sequences, under `schedule`; 3 output tokens.
+system::RunRequest one_new_prompt(const std::string& sys, std::uint64_t cached, std::uint64_t prompt,
+                                  std::uint32_t batch, std::uint64_t chunk, workload::PrefillSchedule schedule,
+                                  std::vector<std::string> sets = {}) {
+  auto req = turn_request(sys, "llama2_7b", cached, prompt, 3, std::move(sets));
+  req.scenario.batch = batch;
+  req.scenario.prefill.chunk_tokens = chunk;
+  req.scenario.prefill.schedule = schedule;
+  return req;
+}
+
 }  // namespace
 
 TEST(Turn, TpuInterleavedChunksConserveBytes) {
-  auto req = turn_request("tpu_v5e", "llama2_7b", 256, 512, 3, {"sim.reuse=false"});
+  auto req = one_new_prompt("tpu_v5e", 256, 512, 4, 128, workload::PrefillSchedule::Interleave, {"sim.reuse=false"});
   req.model.layers = 2;
-  req.scenario.batch = 4;
-  req.scenario.prefill.chunk_tokens = 128;
-  req.scenario.prefill.schedule = workload::PrefillSchedule::Interleave;
   const auto res = system::simulate(req);
   expect_interleaved_turn(req, res);
   // The decode rows' K/V reads and writes land in their own sequences' cache, once each.
@@ -135,22 +144,16 @@ TEST(Turn, TpuInterleavedChunksConserveBytes) {
 }
 
 TEST(Turn, GpuInterleavedChunksRunBothAttentionParts) {
-  auto req = turn_request("gpu_h100", "llama2_7b", 256, 512, 3);
+  auto req = one_new_prompt("gpu_h100", 256, 512, 4, 256, workload::PrefillSchedule::Interleave);
   req.model.layers = 2;
-  req.scenario.batch = 4;
-  req.scenario.prefill.chunk_tokens = 256;
-  req.scenario.prefill.schedule = workload::PrefillSchedule::Interleave;
   const auto res = system::simulate(req);
   expect_interleaved_turn(req, res);
   EXPECT_GE(res.memory_served_bytes, res.workload_memory_bytes);
 }
 
 TEST(Turn, LpuInterleavedChunksConserveBytes) {
-  auto req = turn_request("lpu_llama2_7b", "llama2_7b", 0, 256, 3);
+  auto req = one_new_prompt("lpu_llama2_7b", 0, 256, 2, 64, workload::PrefillSchedule::Interleave);
   req.scenario.weight_dtype = DType::INT8;
-  req.scenario.batch = 2;
-  req.scenario.prefill.chunk_tokens = 64;
-  req.scenario.prefill.schedule = workload::PrefillSchedule::Interleave;
   const auto res = system::simulate(req);
   expect_interleaved_turn(req, res);
   EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes);
@@ -159,11 +162,8 @@ TEST(Turn, LpuInterleavedChunksConserveBytes) {
 TEST(Turn, TpuStalledPrefillLaysOutTheWholeBatchCache) {
   // One new prompt prefills alone; the four sequences' decode steps that follow address their
   // own cache rows, so the plan must hold all of them.
-  auto req = turn_request("tpu_v5e", "llama2_7b", 0, 256, 3, {"sim.reuse=false"});
+  auto req = one_new_prompt("tpu_v5e", 0, 256, 4, 128, workload::PrefillSchedule::Stall, {"sim.reuse=false"});
   req.model.layers = 2;
-  req.scenario.batch = 4;
-  req.scenario.prefill.chunk_tokens = 128;
-  req.scenario.prefill.schedule = workload::PrefillSchedule::Stall;
   const auto res = system::simulate(req);
   expect_roofline_holds(res);
   EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes);
