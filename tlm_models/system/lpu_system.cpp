@@ -8,6 +8,7 @@
 #include "common/base/sc_time_conv.h"
 #include "lpu/lpu_chip.h"
 #include "lpu/lpu_compiler.h"
+#include "system/netlist.h"
 #include "workload/scenario.h"
 
 namespace decodesim::system {
@@ -313,8 +314,16 @@ RunResult simulate_lpu(const RunRequest& req) {
   LpuNetlist net("lpu", compiled, req.cfg.link, req.trace ? &trace : nullptr);
   // The watchdog: a chip waiting on an input that never comes stops here instead of hanging.
   sc_core::sc_start(to_sc_time(static_cast<Picos>(req.cfg.sim.max_simulated_s * kPicosPerSecond)));
-  net.check(req.cfg.sim.max_simulated_s);
-  return collect_lpu(req, compiled, net, trace);
+  RunResult res;
+  try {
+    net.check(req.cfg.sim.max_simulated_s);  // throws SimulationError when the watchdog stopped the run
+    res = collect_lpu(req, compiled, net, trace);
+  } catch (...) {
+    stop_unfinished_processes();
+    throw;
+  }
+  stop_unfinished_processes();
+  return res;
 }
 
 }  // namespace decodesim::system
