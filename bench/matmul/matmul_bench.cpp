@@ -6,7 +6,8 @@
 //                by the same SystolicTransactor from an SC_THREAD.
 //
 // SystemC elaborates once per process, so each SystemC measurement runs in a child process
-// (this binary with --sc N). Usage: matmul_bench [--cycles N]
+// (this binary with --sc N). Usage: matmul_bench [--cycles N]. The 64x64 C++-mode model is
+// built on demand; the 64x64 SystemC figure needs the matmul_bench_64 build of this file.
 #ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #endif
@@ -26,6 +27,9 @@
 
 #include "Vrtl_systolic_16x16_sc.h"
 #include "Vrtl_systolic_32x32_sc.h"
+#ifdef DECODESIM_BENCH_SC64
+#include "Vrtl_systolic_64x64_sc.h"
+#endif
 #include "matmul/rtl_matmul_core.h"
 #include "matmul/sc_pins.h"
 #include "matmul/systolic_transactor.h"
@@ -149,12 +153,19 @@ int sc_main(int argc, char** argv) {
   }
   if (sc_size == 16) return bench_sc<Vrtl_systolic_16x16_sc, 16>(cycles), 0;
   if (sc_size == 32) return bench_sc<Vrtl_systolic_32x32_sc, 32>(cycles / 4), 0;
+#ifdef DECODESIM_BENCH_SC64
+  if (sc_size == 64) return bench_sc<Vrtl_systolic_64x64_sc, 64>(cycles / 16), 0;
+#endif
 
   std::printf("matmul co-simulation speed (target: >= 1e6 array-cycles/s at 16x16)\n");
   bench_cc(16, cycles);
   int rc = spawn_self(argv[0], 16, cycles);
   bench_cc(32, cycles / 4);
   rc |= spawn_self(argv[0], 32, cycles);
+  bench_cc(64, cycles / 16);  // not prebuilt: Verilated on first use into the cache
+#ifdef DECODESIM_BENCH_SC64
+  rc |= spawn_self(argv[0], 64, cycles);
+#endif
   bench_tlm();
   return rc;
 }

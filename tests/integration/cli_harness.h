@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -66,6 +68,45 @@ inline nlohmann::json run_json(const ScratchDir& d, const std::string& tag, std:
   const CliRun r = run_cli(args, d);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return nlohmann::json::parse(slurp(out + "/result.json"));
+}
+
+/// An RTL run left no tile out (issue 12, "no extrapolation"): every tile the matmul cores were
+/// asked for came out of the RTL's pins, none was timed from others, and there were at least
+/// as many as the GEMM weight matrices hold on an array of `k_rows` × `cols` (the rows one tile
+/// covers in k, and its columns). Counting this way fails any run that times tiles from a few.
+inline void expect_every_tile_through_rtl(const nlohmann::json& r, std::uint64_t k_rows, std::uint64_t cols) {
+  ASSERT_TRUE(r["stats"].contains("matmul")) << "no RTL core ran";
+  const auto& m = r["stats"]["matmul"];
+  std::uint64_t gemm_tiles = 0;
+  for (const auto& k : r["kernels"])
+    if (k["kind"] == "gemm")
+      gemm_tiles += k["groups"].get<std::uint64_t>() * ((k["k"].get<std::uint64_t>() + k_rows - 1) / k_rows) *
+                    ((k["n"].get<std::uint64_t>() + cols - 1) / cols);
+  EXPECT_GT(gemm_tiles, 0u);
+  EXPECT_GE(m["rtl_tiles"]["value"].get<double>(), static_cast<double>(gemm_tiles));
+  EXPECT_EQ(m["rtl_tiles"]["value"], m["tiles"]["value"]);
+  EXPECT_EQ(m["extrapolated_tiles"]["value"].get<double>(), 0.0);
+}
+
+/// matmul.rtl.sample's run against the full RTL run of the same workload: it ran fewer tiles
+/// through the RTL, said so in a note, and its total time is within the error that note states
+/// for workloads/tiny (the figure this check holds). Returns the measured relative error.
+inline double expect_sampled_within_stated_error(const nlohmann::json& sampled, const nlohmann::json& full) {
+  const auto& m = sampled["stats"]["matmul"];
+  EXPECT_GT(m["extrapolated_tiles"]["value"].get<double>(), 0.0);
+  EXPECT_LT(m["rtl_tiles"]["value"].get<double>(), full["stats"]["matmul"]["rtl_tiles"]["value"].get<double>());
+  double stated = -1;
+  for (const auto& n : sampled["notes"]) {
+    const std::string s = n.get<std::string>();
+    const auto at = s.find("within ");
+    if (s.find("sampled mode") != std::string::npos && at != std::string::npos) stated = std::stod(s.substr(at + 7));
+  }
+  EXPECT_GE(stated, 0.0) << "no sampled-mode note with its error figure";
+  const double t_full = full["summary"]["simulated_time_s"].get<double>();
+  const double err = std::abs(sampled["summary"]["simulated_time_s"].get<double>() - t_full) / t_full;
+  EXPECT_LE(100.0 * err, stated) << "sampled mode off by " << 100.0 * err << "% on this run";
+  std::printf("matmul.rtl.sample=2 error against the full RTL run: %.4f%%\n", 100.0 * err);
+  return err;
 }
 
 /// Bad input: exit status 2, one line starting "decodesim: error: " that contains every needle,

@@ -185,6 +185,10 @@ TEST(Cli, TinyDecodeGivesIdenticalCyclesWithRtlAndTlmCores) {
   }
   EXPECT_EQ(rtl["summary"]["simulated_time_s"], tlm["summary"]["simulated_time_s"]);
   EXPECT_EQ(rtl["config"]["tpu"]["matmul"]["impl"], "rtl");
+  expect_every_tile_through_rtl(rtl, 16, 16);
+  std::vector<std::string> sampled = with("rtl");
+  sampled.insert(sampled.end(), {"--set", "tpu.matmul.rtl.sample=2"});
+  expect_sampled_within_stated_error(run_json(d, "sampled", sampled), rtl);
 }
 
 TEST(Cli, ValidateRtlPassesAndReportsEachSize) {

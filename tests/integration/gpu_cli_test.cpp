@@ -186,6 +186,11 @@ TEST(GpuCli, RtlTensorCoreMatchesTlmExactlyOnTiny) {
   for (std::size_t i = 0; i < tlm["kernels"].size(); ++i)
     EXPECT_EQ(tlm["kernels"][i]["cycles"], rtl["kernels"][i]["cycles"]) << tlm["kernels"][i]["name"];
   EXPECT_GT(tlm["stats"]["gpu0"]["sm_cluster"]["tensor_macs"]["value"].get<double>(), 0);
+  // bf16 operands: one 16x16 tensor-core tile covers 16 rows of k.
+  expect_every_tile_through_rtl(rtl, 16, 16);
+  std::vector<std::string> sampled = base;
+  sampled.insert(sampled.end(), {"--set", "gpu.matmul.impl=rtl", "--set", "gpu.matmul.rtl.sample=2"});
+  expect_sampled_within_stated_error(run_json(d, "sampled", sampled), rtl);
 }
 
 TEST(GpuBadInput, A100RefusesFp8Activations) {

@@ -131,4 +131,9 @@ TEST(LpuCli, TinyDecodeGivesIdenticalTimelinesWithRtlAndTlmCores) {
   EXPECT_EQ(rtl["summary"]["simulated_time_s"], tlm["summary"]["simulated_time_s"]);
   EXPECT_EQ(rtl["lpu"]["critical_path"], tlm["lpu"]["critical_path"]);
   EXPECT_EQ(rtl["config"]["lpu"]["matmul"]["impl"], "rtl");
+  // One slot is a band of rows / install_streams rows of a plane (lpu_config.h).
+  expect_every_tile_through_rtl(rtl, 16 / rtl["config"]["lpu"]["mxm"]["install_streams"].get<std::uint64_t>(), 16);
+  std::vector<std::string> sampled = with("rtl");
+  sampled.insert(sampled.end(), {"--set", "lpu.matmul.rtl.sample=2"});
+  expect_sampled_within_stated_error(run_json(d, "sampled", sampled), rtl);
 }

@@ -146,15 +146,15 @@ Cycles GpuTile::compute_cycles(const CtaCompute& c, std::uint32_t threads) {
   const std::uint32_t sps = std::min(m_cfg.sm.sub_partitions, warps);
   Cycles tc = 0;
   if (c.tc_tiles > 0) {
-    // The CTA's fragments are spread over the tensor cores of the sub-partitions its warps occupy.
-    const std::uint64_t per_core = ceil_div<std::uint64_t>(c.tc_tiles, sps);
+    // The CTA's fragments are spread over the tensor cores of the sub-partitions its warps
+    // occupy; each runs its share from idle through the core (every tile counted there in rtl
+    // mode) and the CTA waits for the slowest.
     const std::uint32_t rows = c.tc_rows ? c.tc_rows : m_cfg.tensor_core.mma_m;
-    auto it = m_tile_cycles.find({rows, per_core});
-    if (it == m_tile_cycles.end()) {
-      const matmul::TileShape shape{rows, m_cfg.tensor_core.rows, m_cfg.tensor_core.cols};
-      it = m_tile_cycles.emplace(std::make_pair(rows, per_core), m_core->run_tiles(shape, per_core)).first;
+    const matmul::TileShape shape{rows, m_cfg.tensor_core.rows, m_cfg.tensor_core.cols};
+    for (std::uint32_t p = 0; p < sps; ++p) {
+      const std::uint64_t share = c.tc_tiles / sps + (p < c.tc_tiles % sps ? 1 : 0);
+      if (share > 0) tc = std::max(tc, m_core->run_tiles(shape, share));
     }
-    tc = it->second;
   }
   // The FP32, INT32 and conversion pipes issue side by side; a CTA's warps reach the pipes of
   // the sub-partitions they occupy.
@@ -461,7 +461,6 @@ struct GpuTile::GridRun {
 Picos GpuTile::run_grid(const Grid& g, Picos start) {
   ++m_grids;
   mem.invalidate_l1();
-  m_tile_cycles.clear();
   GridRun run(*this, g, start);
   const Bytes l2_before = mem.l2_read_hit_bytes() + mem.l2_read_miss_bytes() + mem.l2_write_bytes();
   const Bytes l1_before = mem.l1_hit_bytes();

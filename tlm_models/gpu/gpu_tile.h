@@ -89,7 +89,6 @@ class GpuTile : public sc_core::sc_module {
   double m_peak_mem_bw = 0;  ///< the memory's, read through mem.target_info when the run starts
   std::uint32_t m_chip;
   std::unique_ptr<matmul::MatmulCore> m_core;
-  std::map<std::pair<std::uint32_t, std::uint64_t>, Cycles> m_tile_cycles;  ///< run_tiles per (rows, tiles), this kernel
 
   std::vector<KernelGraph> m_tokens;
   std::vector<MemoryPlan> m_plans;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "matmul/tile_stream.h"
+
 namespace decodesim::lpu {
 
 const char* unit_name(Unit u) {
@@ -76,51 +78,27 @@ ChipScheduler::ChipScheduler(const LpuConfig& cfg, const memory::LinkConfig& lin
 
 Picos ChipScheduler::matmul(const std::string& name, std::uint64_t m, std::uint64_t k, std::uint64_t n,
                             std::uint64_t groups, Bytes bytes, Picos ready, Acc& acc) {
-  // Tiles are cut to one slot band (rows / install_streams rows) and dealt over every band of every plane.
-  const std::uint32_t R = m_cfg.geometry().rows, C = m_cfg.geometry().cols, P = m_cfg.arrays();
-  const std::uint64_t tk = ceil_div<std::uint64_t>(k, R), tn = ceil_div<std::uint64_t>(n, C);
-  const std::uint32_t k_last = static_cast<std::uint32_t>(k - (tk - 1) * R);
-  const std::uint32_t n_last = static_cast<std::uint32_t>(n - (tn - 1) * C);
-  const std::uint32_t m32 = static_cast<std::uint32_t>(std::min<std::uint64_t>(m, 0xffffffffu));
-  // Shapes [full, partial k, partial n, partial both]: a partial tile installs only its k rows.
-  const std::array<matmul::TileShape, 4> shape{matmul::TileShape{m32, R, C}, matmul::TileShape{m32, k_last, C},
-                                               matmul::TileShape{m32, R, n_last}, matmul::TileShape{m32, k_last, n_last}};
-  const bool pk = k_last != R, pn = n_last != C;
-  const std::array<std::uint64_t, 4> per_matrix{(tk - (pk ? 1 : 0)) * (tn - (pn ? 1 : 0)), pk ? tn - (pn ? 1 : 0) : 0,
-                                                pn ? tk - (pk ? 1 : 0) : 0, std::uint64_t{(pk && pn) ? 1u : 0u}};
-  // Deal each shape's tiles evenly over the arrays, continuing where the last shape stopped, so
-  // no array gets more than one tile above another. Each array streams its share back to back:
-  // the first tile pays the fill, every later one its steady-state cost (of its own shape), and
-  // the stream drains once — the conformance suite holds every core to cycles(n) = first + (n-1)·next.
-  std::vector<std::array<std::uint64_t, 4>> plane(P, {0, 0, 0, 0});
-  std::uint64_t next = 0;
-  for (int s = 0; s < 4; ++s) {
-    const std::uint64_t count = per_matrix[s] * groups;
-    for (std::uint32_t p = 0; p < P; ++p) plane[(next + p) % P][s] = count / P + (p < count % P ? 1 : 0);
-    next = (next + count) % P;
-  }
+  // Tiles are cut to one slot band (rows / install_streams rows) and dealt over every band of
+  // every plane, shape by shape (matmul::deal_tiles). Each array streams its share back to back
+  // from idle through the core in the slot: every tile is counted there (on the Verilated
+  // array in rtl mode), fill, install and drain included.
+  const std::uint32_t P = m_cfg.arrays();
+  const std::vector<matmul::TileSplit> plane =
+      matmul::deal_tiles(matmul::split_tiles(m_cfg.geometry(), m, k, n), groups, P);
   Cycles cyc = 0, install = 0, stream = 0;
   for (std::uint32_t p = 0; p < P; ++p) {
-    Cycles c = 0, rows = 0, tiles = 0;
-    bool fresh = true;
-    for (int s = 0; s < 4; ++s) {
-      const std::uint64_t cnt = plane[p][s];
-      if (cnt == 0) continue;
-      const StreamCost& sc = stream_cost(shape[s]);
-      c += fresh ? sc.first + (cnt - 1) * sc.next : cnt * sc.next;
-      fresh = false;
-      rows += cnt * shape[s].k;
-      tiles += cnt;
-    }
+    const matmul::StreamCost sc = matmul::TileStream(*m_core).run(plane[p], false);
+    const Cycles c = sc.accept + sc.drain;
     if (c > cyc) {
       cyc = c;
-      install = rows;
-      stream = tiles * m;
+      install = 0;
+      for (int s = 0; s < 4; ++s) install += plane[p].count[s] * plane[p].shape[s].k;
+      stream = plane[p].tiles() * m;
     }
   }
   const Picos act_at = ready + m_transit;  // activations cross the hemisphere to the MXM
   // Weights are resident: the first tile installs while the activations are still on their way.
-  const Picos lead = m_clock.to_picos(R);
+  const Picos lead = m_clock.to_picos(m_cfg.geometry().rows);
   const Picos start = std::max(m_mxm_free, act_at > lead ? act_at - lead : 0);
   const Picos slot_end = start + m_clock.to_picos(cyc);
   const Picos stream_end =
@@ -144,16 +122,6 @@ Picos ChipScheduler::matmul(const std::string& name, std::uint64_t m, std::uint6
   }
   m_mxm_free = end;
   return end;
-}
-
-const ChipScheduler::StreamCost& ChipScheduler::stream_cost(const matmul::TileShape& shape) {
-  const std::uint64_t key = (std::uint64_t{shape.m} << 32) | (std::uint64_t{shape.k} << 16) | shape.n;
-  auto it = m_stream_costs.find(key);
-  if (it != m_stream_costs.end()) return it->second;
-  // Both terms come from the core in the slot (counted cycles for the RTL core).
-  const Cycles one = m_core->run_tiles(shape, 1);
-  const Cycles two = m_core->run_tiles(shape, 2);
-  return m_stream_costs.emplace(key, StreamCost{one, two - one}).first->second;
 }
 
 Picos ChipScheduler::vector(const std::string& name, std::uint64_t ops, Picos ready, Acc& acc) {

@@ -7,8 +7,8 @@
 // Phase rules (README.md has the formulas):
 //  - A vector crossing a hemisphere (MXM ↔ VXM) takes hemisphere_transit_cycles() cycles.
 //  - GEMM: tiles of `mxm.rows × mxm.cols` are dealt evenly to the planes; each plane streams its
-//    share back to back, timed by the matmul-core slot (first tile + steady-state per tile;
-//    a tile's weights install one row per cycle, double-buffered).
+//    share back to back through the matmul-core slot, every tile counted there (a tile's
+//    weights install one row per cycle, double-buffered).
 //    Weights are resident, so the first tile installs before the activations arrive whenever the
 //    MXM is idle. The weights stream from MEM at stream_bytes_per_cycle(); the GEMM ends no
 //    earlier than that stream.
@@ -103,11 +103,6 @@ class ChipScheduler {
 
  private:
   struct Acc;
-  struct StreamCost {
-    Cycles first = 0;  ///< one tile from an idle array, fill and drain included
-    Cycles next = 0;   ///< each further tile of the same stream
-  };
-  const StreamCost& stream_cost(const matmul::TileShape& shape);
   Picos matmul(const std::string& name, std::uint64_t m, std::uint64_t k, std::uint64_t n, std::uint64_t groups,
                Bytes bytes, Picos ready, Acc& acc);
   Picos vector(const std::string& name, std::uint64_t ops, Picos ready, Acc& acc);
@@ -126,7 +121,6 @@ class ChipScheduler {
   ClockDomain m_clock;
   std::uint32_t m_chip, m_group;
   std::unique_ptr<matmul::MatmulCore> m_core;
-  std::map<std::uint64_t, StreamCost> m_stream_costs;  ///< by tile shape
   memory::Link m_peer;    ///< stands for each of the parallel node-mate links (identical traffic)
   memory::Link m_global;  ///< stands for each global port (stage hand-offs striped evenly; cross-node reduction)
   Picos m_mxm_free = 0, m_vxm_free = 0, m_sxm_free = 0;

@@ -24,7 +24,10 @@ const config::Schema<MatmulRtlConfig>& MatmulRtlConfig::schema() {
                  "on first use into ~/.cache/decodesim/rtl")
           .text("top", &MatmulRtlConfig::top, "systolic_array", "top module of sources; must have rtl/README.md's ports")
           .int_map("parameters", &MatmulRtlConfig::parameters,
-                   "extra parameter overrides of the top (Rows, Cols and WeightBuffers come from the array's geometry)");
+                   "extra parameter overrides of the top (Rows, Cols and WeightBuffers come from the array's geometry)")
+          .num("sample", &MatmulRtlConfig::sample, "tiles", 0u, 0u, 1000000u,
+               "opt-in sampled mode: 0 runs every tile through the RTL; N >= 2 runs at most N tiles of each "
+               "same-shape run and times the rest from the last sampled tile (error on tiny: rtl/README.md)");
   return s;
 }
 
@@ -34,9 +37,81 @@ void MatmulRtlConfig::validate(const config::Node* n, const std::string& path) c
       config::fail_at(n ? n->find("parameters") : nullptr, config::detail::join_path(path, "parameters"), fixed,
                       "is set from the array's geometry, not here", std::to_string(parameters.at(fixed)),
                       "other parameters of the top");
+  if (sample == 1)
+    config::fail_at(n, path, "sample", "needs two sampled tiles to time the rest", "1", "0 (off) or 2 and more");
   if (!sources.empty() && top.empty())
     config::fail_at(n, path, "top", "must name the top module of sources", "\"\"", "a module name");
 }
+
+void MatmulConfig::validate(const config::Node* n, const std::string& path) const {
+  if (rtl.sample != 0 && impl == MatmulImpl::Tlm)
+    config::fail_at(n ? n->find("rtl") : nullptr, config::detail::join_path(path, "rtl"), "sample",
+                    "samples the RTL, so it needs impl rtl", std::to_string(rtl.sample), "0 with impl tlm");
+}
+
+CoreTally& core_tally() {
+  static CoreTally t;
+  return t;
+}
+
+namespace {
+
+// matmul.rtl.sample: N (README "Sampled mode"). Every run of more than N same-shape tiles is
+// cut to N through the RTL, as N-1 tiles and one more so the last tile's cost is measured, and
+// each tile left out is timed as that last one; marks after a cut run move by what it added.
+class SampledMatmulCore final : public MatmulCore {
+ public:
+  SampledMatmulCore(std::unique_ptr<MatmulCore> inner, std::uint32_t sample)
+      : m_inner(std::move(inner)), m_sample(sample) {}
+  const ArrayGeometry& geometry() const override { return m_inner->geometry(); }
+  const char* impl_name() const override { return m_inner->impl_name(); }
+  Cycles run_tiles(const TileShape& shape, std::uint64_t count) override {
+    if (count <= m_sample) return m_inner->run_tiles(shape, count);
+    return run_stream({TileRun{shape, count}}).back();
+  }
+  Cycles run_tiles(const TileShape& shape, std::vector<TileData>& tiles) override {
+    return m_inner->run_tiles(shape, tiles);
+  }
+  std::vector<Cycles> run_stream(const std::vector<TileRun>& runs) override {
+    std::vector<TileRun> cut;
+    for (const TileRun& r : runs) {
+      if (r.count == 0) continue;
+      if (r.count <= m_sample) {
+        cut.push_back(r);
+      } else {
+        cut.push_back({r.shape, m_sample - 1});
+        cut.push_back({r.shape, 1});
+      }
+    }
+    const std::vector<Cycles> inner = m_inner->run_stream(cut);
+    std::vector<Cycles> marks;
+    Cycles shift = 0;
+    std::size_t i = 0;
+    for (const TileRun& r : runs) {
+      if (r.count == 0) continue;
+      if (r.count <= m_sample) {
+        marks.push_back(inner[i++] + shift);
+        continue;
+      }
+      const Cycles last_tile = inner[i + 1] - inner[i];
+      const std::uint64_t left_out = r.count - m_sample;
+      core_tally().extrapolated += left_out;
+      core_tally().tiles += left_out;  // asked for, though not run: the inner core counted the rest
+      shift += left_out * last_tile;
+      marks.push_back(inner[i + 1] + shift);
+      i += 2;
+    }
+    marks.push_back(inner.back() + shift);
+    return marks;
+  }
+  std::uint64_t tiles_clocked() const override { return m_inner->tiles_clocked(); }
+
+ private:
+  std::unique_ptr<MatmulCore> m_inner;
+  std::uint64_t m_sample;
+};
+
+}  // namespace
 
 bool rtl_can_build(const MatmulConfig& cfg, const ArrayGeometry& g) {
   if (!cfg.rtl.sources.empty()) return true;
@@ -85,7 +160,11 @@ std::unique_ptr<MatmulCore> make_matmul_core(const MatmulConfig& cfg, const Arra
         opts.design.parameters = cfg.rtl.parameters;
         opts.design.where = where.substr(0, where.rfind('.')) + ".rtl.sources";
       }
-      return make_rtl_matmul_core(g, opts, where);
+      std::unique_ptr<MatmulCore> core = make_rtl_matmul_core(g, opts, where);
+      core_tally().rtl = true;
+      if (cfg.rtl.sample == 0) return core;
+      core_tally().sample = cfg.rtl.sample;
+      return std::make_unique<SampledMatmulCore>(std::move(core), cfg.rtl.sample);
     }
   }
   return nullptr;

@@ -32,6 +32,8 @@ RtlMatmulCore::RtlMatmulCore(const ArrayGeometry& g, std::unique_ptr<RtlSim> sim
 Cycles RtlMatmulCore::run_tiles(const TileShape& shape, std::uint64_t count) {
   check_tile_args(m_geometry, shape, nullptr);
   if (count == 0) return 0;
+  count_tiles(count);
+  core_tally().rtl_tiles += count;  // run() returns only once every result is out
   const Cycles c = m_sim->run(shape, count, nullptr, m_backpressure);
   m_total_cycles += c;
   return c;
@@ -40,9 +42,22 @@ Cycles RtlMatmulCore::run_tiles(const TileShape& shape, std::uint64_t count) {
 Cycles RtlMatmulCore::run_tiles(const TileShape& shape, std::vector<TileData>& tiles) {
   check_tile_args(m_geometry, shape, &tiles);
   if (tiles.empty()) return 0;
+  count_tiles(tiles.size());
+  core_tally().rtl_tiles += tiles.size();
   const Cycles c = m_sim->run(shape, tiles.size(), &tiles, m_backpressure);
   m_total_cycles += c;
   return c;
+}
+
+std::vector<Cycles> RtlMatmulCore::run_stream(const std::vector<TileRun>& runs) {
+  for (const TileRun& r : runs)
+    if (r.count > 0) check_tile_args(m_geometry, r.shape, nullptr);
+  count_tiles(runs);
+  const std::uint64_t clocked = m_sim->tiles_clocked();
+  std::vector<Cycles> marks = m_sim->run_stream(runs);
+  core_tally().rtl_tiles += m_sim->tiles_clocked() - clocked;
+  m_total_cycles += marks.back();
+  return marks;
 }
 
 std::unique_ptr<RtlMatmulCore> make_rtl_matmul_core(const ArrayGeometry& g, const RtlCoreOptions& opts,

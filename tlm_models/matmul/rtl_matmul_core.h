@@ -46,6 +46,8 @@ class RtlMatmulCore final : public MatmulCore {
   const char* impl_name() const override { return "rtl"; }
   Cycles run_tiles(const TileShape& shape, std::uint64_t count) override;
   Cycles run_tiles(const TileShape& shape, std::vector<TileData>& tiles) override;
+  std::vector<Cycles> run_stream(const std::vector<TileRun>& runs) override;
+  std::uint64_t tiles_clocked() const override { return m_sim->tiles_clocked(); }
   /// Rising edges clocked so far over all runs (for cycles/s figures).
   Cycles total_cycles() const { return m_total_cycles; }
 

@@ -20,10 +20,17 @@ class RtlSim {
   /// Throws std::runtime_error when the array stops producing results (a lost handshake).
   virtual Cycles run(const TileShape& shape, std::uint64_t count, std::vector<TileData>* tiles,
                      const ResultBackpressure& bp) = 0;
+  /// Runs `runs` back to back as one stream from an idle array, timing only, result port
+  /// always ready. Returns one mark per run (rising edges from the first weight beat through
+  /// the one that accepts that run's last activation), then the edges through the last
+  /// result accepted. Runs of zero tiles are skipped (no mark).
+  virtual std::vector<Cycles> run_stream(const std::vector<TileRun>& runs) = 0;
+  /// Tiles whose results have come out of the pins, over all calls.
+  virtual std::uint64_t tiles_clocked() const = 0;
 };
 
 /// Bumped whenever RtlSim, tile.h or the transactor change in a way that a shared object
 /// built against the old headers would misread; part of the on-demand cache key.
-inline constexpr int kRtlSimAbi = 1;
+inline constexpr int kRtlSimAbi = 2;
 
 }  // namespace decodesim::matmul

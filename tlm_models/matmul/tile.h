@@ -22,6 +22,12 @@ struct TileShape {
   std::uint32_t n = 0;  ///< cols of W used (≤ cols)
 };
 
+/// `count` tiles of one shape, back to back: one segment of a tile stream (MatmulCore::run_stream).
+struct TileRun {
+  TileShape shape;
+  std::uint64_t count = 0;
+};
+
 /// Optional data for functional runs. Row-major int8 inputs, int32 outputs.
 struct TileData {
   std::vector<std::int8_t> weights;  ///< k × n

@@ -15,6 +15,13 @@ Cycles systolic_cycles(const ArrayGeometry& g, const TileShape& s, std::uint64_t
 /// closed form is tested against; not for production use.
 Cycles systolic_cycles_by_recurrence(const ArrayGeometry& g, const TileShape& s, std::uint64_t count);
 
+/// Marks of one stream of runs from an idle array (MatmulCore::run_stream): per non-empty run,
+/// the cycles through its last activation (L + 1), then the cycles through the last result.
+/// O(1) per run in its tile count.
+std::vector<Cycles> systolic_stream_cycles(const ArrayGeometry& g, const std::vector<TileRun>& runs);
+/// The same by the plain per-tile recurrence (the reference for tests).
+std::vector<Cycles> systolic_stream_by_recurrence(const ArrayGeometry& g, const std::vector<TileRun>& runs);
+
 class TlmSystolicCore final : public MatmulCore {
  public:
   explicit TlmSystolicCore(const ArrayGeometry& g);
@@ -22,6 +29,7 @@ class TlmSystolicCore final : public MatmulCore {
   const char* impl_name() const override { return "tlm"; }
   Cycles run_tiles(const TileShape& shape, std::uint64_t count) override;
   Cycles run_tiles(const TileShape& shape, std::vector<TileData>& tiles) override;
+  std::vector<Cycles> run_stream(const std::vector<TileRun>& runs) override;
 
  private:
   /// Extra cycles the seeded result backpressure costs: with no skid buffer the whole array

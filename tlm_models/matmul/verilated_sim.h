@@ -50,9 +50,30 @@ class VerilatedSim final : public RtlSim {
   Cycles run(const TileShape& shape, std::uint64_t count, std::vector<TileData>* tiles,
              const ResultBackpressure& bp) override {
     m_xact.start(shape, count, tiles, bp);
-    const std::uint64_t span = m_rows + m_cols;
-    // A run that overshoots this has lost a handshake; better an error than a hang.
-    const Cycles limit = (count * (shape.k + shape.m + 2 * span) + 2 * span) * (1 + bp.max_stall) + 64;
+    return clock_to_end((count * (shape.k + shape.m + 2 * span()) + 2 * span()) * (1 + bp.max_stall), nullptr);
+  }
+
+  std::vector<Cycles> run_stream(const std::vector<TileRun>& runs) override {
+    m_xact.start(runs, nullptr, ResultBackpressure{});
+    std::uint64_t bound = 0;
+    for (const TileRun& r : runs) bound += r.count * (r.shape.k + r.shape.m + 2 * span());
+    if (bound == 0) return {0};
+    std::vector<Cycles> marks;
+    const Cycles total = clock_to_end(bound + 2 * span(), &marks);
+    marks.push_back(total);
+    return marks;
+  }
+
+  std::uint64_t tiles_clocked() const override { return m_tiles_clocked; }
+
+ private:
+  std::uint64_t span() const { return m_rows + m_cols; }
+
+  // Clocks the armed stream to its last result; `marks` (when given) collects the edge count
+  // at each run's last activation. `bound` is the stream's worst honest length: a run that
+  // overshoots it has lost a handshake, and an error beats a hang.
+  Cycles clock_to_end(std::uint64_t bound, std::vector<Cycles>* marks) {
+    const Cycles limit = bound + 64;
     Cycles cycles = 0;
     for (;;) {
       m_xact.drive(*m_pins);
@@ -62,14 +83,17 @@ class VerilatedSim final : public RtlSim {
       m_model->clk_i = 1;
       eval_and_dump();
       ++cycles;
-      if (done) return cycles;
+      if (marks && m_xact.run_accepted()) marks->push_back(cycles);
+      if (done) {
+        m_tiles_clocked += m_xact.tiles_done();
+        return cycles;
+      }
       if (cycles > limit)
         throw std::runtime_error("RTL systolic array stalled: no final result after " + std::to_string(cycles) +
                                  " cycles (" + m_xact.progress() + ")");
     }
   }
 
- private:
   void eval_and_dump() {
     m_model->eval();
     if constexpr (Traced) {
@@ -96,6 +120,7 @@ class VerilatedSim final : public RtlSim {
   SystolicTransactor<CcPins<Model>> m_xact;
   std::unique_ptr<VerilatedFstC> m_fst;
   std::uint64_t m_time = 0;
+  std::uint64_t m_tiles_clocked = 0;
 };
 
 }  // namespace decodesim::matmul

@@ -1,6 +1,9 @@
 #include "system/run.h"
 
+#include <cstdio>
+
 #include "common/base/progress.h"
+#include "matmul/matmul_core.h"
 #include "system/lpu_system.h"
 #include "system/hbm_arch.h"
 #include "system/netlist.h"
@@ -62,14 +65,46 @@ const KernelGraph& plan_graph(const std::vector<KernelGraph>& steps) {
   return *best;
 }
 
-RunResult simulate(const RunRequest& req) {
-  progress::reset();
+namespace {
+
+RunResult simulate_arch(const RunRequest& req) {
   switch (req.cfg.system.arch) {
     case Arch::Tpu: return run_netlist(req.cfg, *make_tpu_arch(req), req.trace);
     case Arch::Lpu: return run_netlist(req.cfg, *make_lpu_arch(req), req.trace);
     case Arch::Gpu: return run_netlist(req.cfg, *make_gpu_arch(req), req.trace);
   }
   throw SimulationError(std::string("unhandled architecture ") + arch_name(req.cfg.system.arch));
+}
+
+// With an RTL core in the slot, how many tiles went through its pins (and, sampled, how many not).
+void add_rtl_tally(RunResult& res) {
+  const matmul::CoreTally& t = matmul::core_tally();
+  if (!t.rtl) return;
+  StatGroup& g = res.stats.group("matmul");
+  g.set("tiles", static_cast<double>(t.tiles), "count", "tiles the matmul cores were asked to run");
+  g.set("rtl_tiles", static_cast<double>(t.rtl_tiles), "count", "tiles whose results came out of the RTL's pins");
+  g.set("extrapolated_tiles", static_cast<double>(t.extrapolated), "count",
+        "tiles matmul.rtl.sample timed from sampled ones instead of running them");
+  if (t.sample == 0) return;
+  char line[400];
+  std::snprintf(line, sizeof line,
+                "matmul.rtl.sample=%u (sampled mode): %llu of %llu tiles (%.1f%%) were timed from sampled ones, not "
+                "run through the RTL; on workloads/tiny this mode is within %.2f%% of the full RTL run in total "
+                "time (rtl/README.md, Sampled mode)",
+                t.sample, static_cast<unsigned long long>(t.extrapolated), static_cast<unsigned long long>(t.tiles),
+                t.tiles ? 100.0 * static_cast<double>(t.extrapolated) / static_cast<double>(t.tiles) : 0.0,
+                100.0 * matmul::kSampleErrorOnTiny);
+  res.notes.push_back(line);
+}
+
+}  // namespace
+
+RunResult simulate(const RunRequest& req) {
+  progress::reset();
+  matmul::core_tally() = {};
+  RunResult res = simulate_arch(req);
+  add_rtl_tally(res);
+  return res;
 }
 
 }  // namespace decodesim::system

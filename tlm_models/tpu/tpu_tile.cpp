@@ -30,13 +30,12 @@ TpuTile::TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, const memor
       m_cfg(cfg),
       m_clock(cfg.clock_ghz),
       m_chip(chip),
-      m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), "tpu.matmul.impl")),
       m_vmem(std::string(name) + ".vmem", cfg.vmem),
       m_stats("tile") {
   m_slot_free.assign(cfg.vmem_buffers, 0);
-  // Pipeline depth of a weight-stationary array: the last activation's results leave the
-  // last column R + C - 1 cycles after entering (tlm_models/matmul/README.md).
-  m_drain_cycles = cfg.mxu.rows + cfg.mxu.cols - 1;
+  for (std::uint32_t x = 0; x < cfg.mxu_total(); ++x)
+    m_cores.push_back(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), "tpu.matmul.impl"));
+  for (auto& c : m_cores) m_streams.emplace_back(*c);
   // A process of a constructor with arguments: sc_spawn, since SC_THREAD there needs the
   // deprecated SC_HAS_PROCESS (IEEE 1666-2023) in SystemC 2.3.4.
   sc_core::sc_spawn([this] { run(); }, "run");
@@ -97,58 +96,18 @@ void TpuTile::trace_vector(const char* what, Picos start, Picos end, std::uint64
   m_trace->slice(m_track_vpu, m_running->name + " " + what, start, end, std::move(a));
 }
 
-const TpuTile::StreamCost& TpuTile::stream_cost(const matmul::TileShape& shape) {
-  const std::uint64_t key = (std::uint64_t{shape.m} << 32) | (std::uint64_t{shape.k} << 16) | shape.n;
-  auto it = m_stream_costs.find(key);
-  if (it != m_stream_costs.end()) return it->second;
-  // Both terms come from the core itself (counted cycles for the RTL core); the conformance
-  // suite holds every core to cycles(n) = first + (n-1) * next.
-  const Cycles one = m_core->run_tiles(shape, 1);
-  const Cycles two = m_core->run_tiles(shape, 2);
-  return m_stream_costs.emplace(key, StreamCost{one, two - one}).first->second;
-}
-
-Cycles TpuTile::tiles_cycles(const std::array<matmul::TileShape, 4>& shape, const std::array<std::uint64_t, 4>& count,
-                            bool fresh) {
-  Cycles c = 0;
-  for (int sh = 0; sh < 4; ++sh) {
-    if (count[sh] == 0) continue;
-    // Every tile goes through the core (on the Verilated array in RTL mode, cycles
-    // counted); a stream that continues does not pay the restart cost again.
-    Cycles run = m_core->run_tiles(shape[sh], count[sh]);
-    if (!fresh) {
-      const StreamCost& sc = stream_cost(shape[sh]);
-      run -= std::min(run, sc.first - sc.next);
-    }
-    c += run;
-    fresh = false;
-  }
-  return c;
-}
-
 Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType dtype,
                              Picos compute_ready, Accum& acc) {
   const std::uint32_t R = m_cfg.mxu.rows, C = m_cfg.mxu.cols;
   const std::uint64_t bits = dtype_bits(dtype);
-  const std::uint64_t tiles_k = ceil_div<std::uint64_t>(k, R), tiles_n = ceil_div<std::uint64_t>(n, C);
-  const std::uint64_t tiles = tiles_k * tiles_n;
+  const matmul::TileSplit split = matmul::split_tiles(m_cfg.geometry(), m, k, n);
+  const std::uint64_t tiles = split.tiles_k * split.tiles_n;
   const std::uint64_t full_tile_bytes = std::uint64_t{R} * C * bits / 8;
   const std::uint64_t tiles_per_block = std::max<std::uint64_t>(1, m_cfg.dma_block_bytes / full_tile_bytes);
   const std::uint32_t mxus = m_cfg.mxu_total();
-  const std::uint32_t m32 = static_cast<std::uint32_t>(std::min<std::uint64_t>(m, 0xffffffffu));
+  const auto& shapes = split.shape;
+  std::vector<matmul::TileSplit> per_mxu(mxus, split);
 
-  // Shapes: [full, partial k, partial n, partial both]; at most four per matrix.
-  const std::uint32_t k_last = static_cast<std::uint32_t>(k - (tiles_k - 1) * R);
-  const std::uint32_t n_last = static_cast<std::uint32_t>(n - (tiles_n - 1) * C);
-  const std::array<matmul::TileShape, 4> shapes{matmul::TileShape{m32, R, C}, matmul::TileShape{m32, k_last, C},
-                                                matmul::TileShape{m32, R, n_last}, matmul::TileShape{m32, k_last, n_last}};
-  std::vector<std::array<std::uint64_t, 4>> per_mxu(mxus);
-
-  const auto tile_shape = [&](std::uint64_t t) {
-    const bool pk = (t % tiles_k) == tiles_k - 1 && k_last != R;
-    const bool pn = (t / tiles_k) == tiles_n - 1 && n_last != C;
-    return (pk ? 1 : 0) + (pn ? 2 : 0);
-  };
   // Where each block's bytes start: block b is [cut[b], cut[b+1]).
   const std::uint64_t blocks = ceil_div<std::uint64_t>(tiles, tiles_per_block);
   std::vector<Bytes> cut(blocks + 1, 0);
@@ -156,7 +115,7 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
   // Quantisation scales sit in front of the matrix's elements and arrive with its first block.
   const Bytes scales = scale_bytes_before(k, k, n, dtype);
   for (std::uint64_t t = 0; t < tiles; ++t) {
-    const int s = tile_shape(t);
+    const int s = split.shape_of(t);
     bits_done += std::uint64_t{shapes[s].k} * shapes[s].n * bits;
     if ((t + 1) % tiles_per_block == 0 || t + 1 == tiles) cut[t / tiles_per_block + 1] = scales + bits_done / 8;
   }
@@ -191,11 +150,11 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
   for (std::uint64_t b = 0; b < blocks; ++b) {
     const std::uint64_t first = b * tiles_per_block;
     const std::uint64_t last = std::min(tiles, first + tiles_per_block);
-    for (auto& c : per_mxu) c = {0, 0, 0, 0};
+    for (auto& c : per_mxu) c.clear_counts();
     std::uint64_t block_macs = 0;
     for (std::uint64_t t = first; t < last; ++t) {
-      const int s = tile_shape(t);
-      ++per_mxu[(t - first) % mxus][s];
+      const int s = split.shape_of(t);
+      ++per_mxu[(t - first) % mxus].count[s];
       block_macs += std::uint64_t{shapes[s].k} * shapes[s].n * m;
     }
     const Bytes bytes = cut[b + 1] - cut[b];
@@ -208,24 +167,23 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
     // tile stream (weight double-buffering hides the next load); otherwise the arrays went
     // idle and the stream restarts, paying the first-tile load and the fill/drain again.
     const bool continues = dma_done <= m_mxu_free && m_mxu_free > compute_ready;
-    Cycles cycles = 0, load_cycles = 0, stream_cycles = 0;
+    matmul::StreamCost cost;
+    Cycles load_cycles = 0, stream_cycles = 0;
     for (std::uint32_t x = 0; x < mxus; ++x) {
-      const Cycles c = tiles_cycles(shapes, per_mxu[x], !continues);
-      const std::uint64_t tiles_here = per_mxu[x][0] + per_mxu[x][1] + per_mxu[x][2] + per_mxu[x][3];
-      if (c > cycles) {
-        cycles = c;
-        load_cycles = tiles_here * R;
-        stream_cycles = tiles_here * m;
+      const matmul::StreamCost c = m_streams[x].run(per_mxu[x], continues);
+      if (c.accept > cost.accept) {
+        cost = c;
+        load_cycles = per_mxu[x].tiles() * R;
+        stream_cycles = per_mxu[x].tiles() * m;
       }
     }
     // The array can take the next tile's activations once this block's last activation has
-    // entered; its results leave R + C - 1 cycles later. A restarted stream pays the drain once.
-    const Cycles drain = continues ? 0 : std::min<Cycles>(m_drain_cycles, cycles);
+    // entered; its results leave after the drain the core reports.
     const Picos start = continues ? m_mxu_free : std::max({dma_done, m_mxu_free, compute_ready});
     // Weights leave VMEM toward the arrays at VMEM bandwidth; the block can't be taken in sooner.
     const Picos vmem_done = m_vmem.access(slot * m_cfg.dma_block_bytes, bytes, false, start);
-    const Picos accept = std::max(start + cycles_to_ps(cycles - drain), vmem_done);
-    const Picos results = accept + cycles_to_ps(continues ? m_drain_cycles : drain);
+    const Picos accept = std::max(start + cycles_to_ps(cost.accept), vmem_done);
+    const Picos results = accept + cycles_to_ps(cost.drain);
     const Picos mxu_wait_from = std::max(m_mxu_free, compute_ready);
     if (!continues && dma_done > mxu_wait_from) acc.dma_wait += dma_done - mxu_wait_from;
     acc.mxu_busy += accept - start;
@@ -249,34 +207,16 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
   return end;
 }
 
-TpuTile::TileSet TpuTile::tile_set(std::uint64_t m, std::uint64_t k, std::uint64_t n) const {
-  const std::uint32_t R = m_cfg.mxu.rows, C = m_cfg.mxu.cols;
-  const std::uint32_t m32 = static_cast<std::uint32_t>(std::min<std::uint64_t>(m, 0xffffffffu));
-  const std::uint64_t tk = ceil_div<std::uint64_t>(k, R), tn = ceil_div<std::uint64_t>(n, C);
-  const std::uint32_t k_last = static_cast<std::uint32_t>(k - (tk - 1) * R);
-  const std::uint32_t n_last = static_cast<std::uint32_t>(n - (tn - 1) * C);
-  const std::uint64_t pk = k_last != R ? 1 : 0, pn = n_last != C ? 1 : 0;
-  TileSet t;
-  t.shape = {matmul::TileShape{m32, R, C}, matmul::TileShape{m32, k_last, C}, matmul::TileShape{m32, R, n_last},
-             matmul::TileShape{m32, k_last, n_last}};
-  t.count = {(tk - pk) * (tn - pn), pk * (tn - pn), (tk - pk) * pn, pk * pn};
-  return t;
-}
-
-std::pair<Picos, Picos> TpuTile::run_on_lane(MxuLane& lane, const TileSet& tiles, Picos data, Picos deps,
-                                             Picos kernel_ready, Bytes bytes) {
+std::pair<Picos, Picos> TpuTile::run_on_lane(std::uint32_t x, MxuLane& lane, const matmul::TileSplit& tiles,
+                                             Picos data, Picos deps, Picos kernel_ready, Bytes bytes) {
   const Picos operands = std::max(data, deps);
   // Same rule as stream_matmul: a busy array whose next operands are already there keeps
   // streaming (the double-buffered weight registers hide the next load).
   const bool continues = lane.free > kernel_ready && operands <= lane.free;
-  const Cycles cycles = tiles_cycles(tiles.shape, tiles.count, !continues);
-  const Cycles drain = continues ? 0 : std::min<Cycles>(m_drain_cycles, cycles);
+  const matmul::StreamCost cost = m_streams[x].run(tiles, continues);
   // A restart loads the first tile's k weight rows before its first activation (the core's
   // rule 1), so with its weights in VMEM that load overlaps the wait for the activations.
-  std::uint32_t first_k = 0;
-  for (int sh = 0; sh < 4 && first_k == 0; ++sh)
-    if (tiles.count[sh] > 0) first_k = tiles.shape[sh].k;
-  const Picos load = cycles_to_ps(first_k);
+  const Picos load = cycles_to_ps(tiles.first_k());
   const Picos act_start = deps > load ? deps - load : 0;
   const Picos start = continues ? lane.free : std::max({lane.free, data, kernel_ready, act_start});
   // The arrays read VMEM at once, each at its share of the banks' bandwidth. (The lanes are
@@ -284,12 +224,11 @@ std::pair<Picos, Picos> TpuTile::run_on_lane(MxuLane& lane, const TileSet& tiles
   // earlier read behind a later one.)
   const double share = m_cfg.vmem.peak_bytes_per_s() / m_cfg.mxu_total();
   const Picos vmem_done = start + static_cast<Picos>(static_cast<double>(bytes) / share * kPicosPerSecond);
-  const Picos accept = std::max(start + cycles_to_ps(cycles - drain), vmem_done);
-  const Picos results = accept + cycles_to_ps(continues ? m_drain_cycles : drain);
+  const Picos accept = std::max(start + cycles_to_ps(cost.accept), vmem_done);
+  const Picos results = accept + cycles_to_ps(cost.drain);
   const Picos idle_from = std::max(lane.free, kernel_ready);
   if (!continues && data > idle_from && data >= deps) lane.dma_wait += data - idle_from;
-  std::uint64_t n = 0;
-  for (auto c : tiles.count) n += c;
+  const std::uint64_t n = tiles.tiles();
   lane.busy += accept - start;
   lane.weight_load += cycles_to_ps(n * m_cfg.mxu.rows);
   lane.stream += cycles_to_ps(n * tiles.shape[0].m);
@@ -342,7 +281,7 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
   auto issue_pv = [&](std::uint32_t x) {
     const Chunk c = pending[x][pending_head[x]++];
     const Bytes bytes = c.npos * row;
-    const auto done = run_on_lane(lanes[x], tile_set(m, c.npos, dv), 0, c.softmax_done, ready, bytes);
+    const auto done = run_on_lane(x, lanes[x], matmul::split_tiles(m_cfg.geometry(), m, c.npos, dv), 0, c.softmax_done, ready, bytes);
     m_slot_free[c.slot] = std::max(m_slot_free[c.slot], done.first);  // V has left the buffer
     end = std::max(end, done.second);
   };
@@ -391,7 +330,7 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
       const std::uint32_t x = static_cast<std::uint32_t>(next_lane++ % mxus);
       issue_ready_pvs(x, data);
       // QKᵀ: K stationary (k = head_dim, n = positions), the GQA group's query heads stream as m.
-      const auto qk = run_on_lane(lanes[x], tile_set(m, d, c.npos), data, ready, ready, c.npos * row);
+      const auto qk = run_on_lane(x, lanes[x], matmul::split_tiles(m_cfg.geometry(), m, d, c.npos), data, ready, ready, c.npos * row);
       // Softmax of this chunk's scores on the vector unit (online: running max and sum), which
       // pipelines: it occupies the unit for its width and delivers after its latency.
       const std::uint64_t ops = c.pos0 + c.npos == ctx ? pair_ops - pair_ops * c.pos0 / ctx

@@ -25,6 +25,7 @@
 #include "memory/dma/dma_engine.h"
 #include "memory/sram/sram.h"
 #include "common/base/memory_plan.h"
+#include "matmul/tile_stream.h"
 #include "tpu/tpu_config.h"
 
 namespace decodesim::tpu {
@@ -94,35 +95,20 @@ class TpuTile : public sc_core::sc_module {
     Picos free = 0;  ///< when this array can take its next tile's first activation
     Picos busy = 0, weight_load = 0, stream = 0, dma_wait = 0;
   };
-  /// Tiles of a k×n stationary matrix by shape ([full, partial k, partial n, both]).
-  struct TileSet {
-    std::array<matmul::TileShape, 4> shape{};
-    std::array<std::uint64_t, 4> count{};
-  };
-  TileSet tile_set(std::uint64_t m, std::uint64_t k, std::uint64_t n) const;
-  /// Cycles of `count[s]` tiles of `shape[s]` in shape order on one array; `fresh` = the
-  /// stream starts from an idle array (a continuing stream does not pay the restart again).
-  Cycles tiles_cycles(const std::array<matmul::TileShape, 4>& shape, const std::array<std::uint64_t, 4>& count,
-                      bool fresh);
   /// Runs `tiles` on MXU `lane` once its operands are in VMEM (`data`) and its inputs exist
   /// (`deps`); `bytes` is the stationary operand read out of VMEM. A stream that
   /// is still busy when both are there continues (no restart cost). Returns {accept, results}.
-  std::pair<Picos, Picos> run_on_lane(MxuLane& lane, const TileSet& tiles, Picos data, Picos deps, Picos kernel_ready,
-                                      Bytes bytes);
-  /// Cycles of the first tile of a stream from an idle array, and of each further tile.
-  struct StreamCost {
-    Cycles first = 0;
-    Cycles next = 0;
-  };
-  const StreamCost& stream_cost(const matmul::TileShape& shape);
+  std::pair<Picos, Picos> run_on_lane(std::uint32_t x, MxuLane& lane, const matmul::TileSplit& tiles, Picos data,
+                                      Picos deps, Picos kernel_ready, Bytes bytes);
   Picos cycles_to_ps(Cycles c) const { return m_clock.to_picos(c); }
 
   TpuConfig m_cfg;
   ClockDomain m_clock;
   double m_peak_mem_bw = 0;  ///< the memory's, read through dma.target_info when the run starts
   std::uint32_t m_chip;
-  std::unique_ptr<matmul::MatmulCore> m_core;
-  std::map<std::uint64_t, StreamCost> m_stream_costs;  ///< by tile shape
+  /// One matmul core per MXU, each with its own tile stream (a continuing stream is that array's).
+  std::vector<std::unique_ptr<matmul::MatmulCore>> m_cores;
+  std::vector<matmul::TileStream> m_streams;
   memory::Sram m_vmem;
 
   std::vector<KernelGraph> m_tokens;
@@ -142,7 +128,6 @@ class TpuTile : public sc_core::sc_module {
   std::vector<Picos> m_slot_free;       ///< when each VMEM buffer can be refilled
   std::uint64_t m_block_seq = 0;
   Picos m_mxu_free = 0;      ///< when the arrays can take the next block's first activation
-  Cycles m_drain_cycles = 0;
   std::vector<KernelRecord> m_records;
   bool m_finished = false;
   StatGroup m_stats;
