@@ -115,7 +115,9 @@ int sc_main(int argc, char** argv) {
               r.mem_bytes / t / 1e9, 100.0 * r.mem_bytes / t / cfg.hbm.peak_bytes_per_s());
   std::printf("  bound       %s\n", r.bound.c_str());
   for (const auto& [part, v] : r.breakdown)
-    if (v) std::printf("  %-16s %.3f us (%.0f%%)\n", time_part_name(part), picos_to_seconds(v) * 1e6, 100 * picos_to_seconds(v) / t);
+    if (v)
+      std::printf("  %-16s %.3f us (%.0f%%)\n", time_part_name(part), picos_to_seconds(v) * 1e6,
+                  100 * picos_to_seconds(v) / t);
   std::printf("  HBM row accesses needing an ACT %.3f, column commands hitting an open row %.3f\n",
               hbm.row_miss_rate(), hbm.stats().get("column_row_hit_rate"));
   if (!trace_file.empty()) std::ofstream(trace_file) << trace.to_json();

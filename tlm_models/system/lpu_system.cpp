@@ -233,7 +233,8 @@ nlohmann::json summary_of(const RunRequest& req, const LpuCompiled& compiled, co
   js["max_stage_occupancy_s"] = occ_max_s;
   js["sram_peak_bytes_per_s"] = lc.sram_peak_bytes_per_s();
   nlohmann::json parts = nlohmann::json::object();
-  for (const auto& [part, v] : n.path.items()) parts[std::string(time_part_name(part)) + "_s"] = picos_to_seconds(v) / tokens;
+  for (const auto& [part, v] : n.path.items())
+    parts[std::string(time_part_name(part)) + "_s"] = picos_to_seconds(v) / tokens;
   js["critical_path"] = {{"per_token_s", picos_to_seconds(n.path.total()) / tokens},
                          {"parts", parts},
                          {"kernels", records / compiled.per_stage() / static_cast<std::size_t>(tokens)},
