@@ -1,3 +1,5 @@
+// sc_spawn (stop_unfinished_processes); must precede the first <systemc>.
+#define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "system/netlist.h"
 
 #include <stdexcept>
@@ -42,6 +44,25 @@ bool SystemTop::has_link(std::uint32_t chip, const std::string& port) const {
   return false;
 }
 
+namespace {
+void kill_unfinished(const std::vector<sc_core::sc_object*>& objects, const sc_core::sc_process_handle& self) {
+  for (sc_core::sc_object* o : objects) {
+    kill_unfinished(o->get_child_objects(), self);
+    sc_core::sc_process_handle h(o);
+    if (h.valid() && h != self && !h.terminated()) h.kill();
+  }
+}
+}  // namespace
+
+void stop_unfinished_processes() {
+  // SystemC 2.3.4 kills a process only from inside another one (kill() from sc_main after
+  // sc_start returns dereferences the null current process): one delta cycle of a process that
+  // kills the others. Each killed thread unwinds (sc_unwind_exception) before kill() returns.
+  sc_core::sc_spawn([] { kill_unfinished(sc_core::sc_get_top_level_objects(), sc_core::sc_get_current_process_handle()); },
+                    sc_core::sc_gen_unique_name("stop_unfinished"));
+  sc_core::sc_start(sc_core::SC_ZERO_TIME);
+}
+
 RunResult run_netlist(const SystemConfig& cfg, ArchBuilder& arch, bool trace) {
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
   TraceWriter writer;
@@ -49,7 +70,14 @@ RunResult run_netlist(const SystemConfig& cfg, ArchBuilder& arch, bool trace) {
   SystemTop top("system", arch, trace ? &writer : nullptr);
   // The watchdog: a model that deadlocks or never finishes stops here instead of hanging.
   sc_core::sc_start(to_sc_time(static_cast<Picos>(cfg.sim.max_simulated_s * kPicosPerSecond)));
-  RunResult res = arch.collect(top);
+  RunResult res;
+  try {
+    res = arch.collect(top);  // throws SimulationError when the watchdog stopped the run
+  } catch (...) {
+    stop_unfinished_processes();
+    throw;
+  }
+  stop_unfinished_processes();
   if (trace) res.trace_json = writer.to_json();
   return res;
 }

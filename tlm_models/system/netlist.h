@@ -87,6 +87,13 @@ class SystemTop : public sc_core::sc_module {
   TraceWriter* m_trace;
 };
 
+/// Kills every SystemC process that has not terminated, so that its stack unwinds. A process
+/// still waiting when the watchdog (sim.max_simulated_s) stops a run, or a server loop that
+/// waits for ever, stays suspended on its own coroutine stack until exit: what its locals own is
+/// never freed, and LeakSanitizer reports it (SystemC's stacks are mmap'd, outside what LSan
+/// scans). Call it after the run's results are collected, also when collecting throws.
+void stop_unfinished_processes();
+
 /// Elaborates the netlist of `arch`, runs it to completion (or the sim.max_simulated_s
 /// watchdog) and returns what the architecture's collector makes of it.
 RunResult run_netlist(const SystemConfig& cfg, ArchBuilder& arch, bool trace);
