@@ -25,8 +25,9 @@ std::vector<std::string> lpu_summary_lines(const nlohmann::json& js) {
   const double per_token = cp["per_token_s"].get<double>();
   std::string line = "critical path       " + fmt("%.2f us", per_token * 1e6) + ":";
   for (const auto& item : lpu::PathParts{}.items()) {
-    const double v = cp["parts"][item.first + "_s"].get<double>();
-    if (v > 0) line += " " + item.first + " " + fmt("%.1f%%", 100.0 * v / per_token);
+    const std::string name = time_part_name(item.first);
+    const double v = cp["parts"][name + "_s"].get<double>();
+    if (v > 0) line += " " + name + " " + fmt("%.1f%%", 100.0 * v / per_token);
   }
   out.push_back(line);
   double fullest = 0;

@@ -44,23 +44,20 @@ std::string flops_h(double f) {
   return fmt("%.3f T", f / 1e12);
 }
 
-/// Per-token loss partition for architectures whose records split exclusive time into named
-/// parts that sum to it (the GPU: hbm_stream, refresh, low_mlp, tail, compute, launch, link).
-/// Empty when the records' breakdown is busy time instead (the TPU's parts overlap).
-std::vector<std::pair<std::string, double>> time_partition(const system::RunResult& res, double tokens) {
-  static const char* kKeys[] = {"hbm_stream", "refresh", "low_mlp", "tail", "compute", "launch", "link"};
-  std::vector<std::pair<std::string, double>> out;
-  bool partition = false;
-  for (const auto& r : res.records)
-    for (const auto& [k, v] : r.breakdown)
-      if (k == "low_mlp") partition = true;
-  if (!partition) return out;
-  for (const char* key : kKeys) {
-    double t = 0;
-    for (const auto& r : res.records)
-      if (r.chip == 0) t += picos_to_seconds(r.part(key));
-    out.emplace_back(key, t / tokens);
+/// Per-token loss partition for architectures whose records partition exclusive time (the
+/// GPU: hbm_stream, refresh, low_mlp, tail, compute, launch, link), over chip 0's path. Empty
+/// when the records' parts overlap (TPU, LPU busy times): those do not add up to a time.
+std::vector<std::pair<TimePart, double>> time_partition(const system::RunResult& res, double tokens) {
+  std::vector<std::pair<TimePart, double>> out;  // seconds, in the records' part order
+  for (const auto& r : res.records) {
+    if (r.chip != 0 || !r.breakdown.partitions()) continue;
+    for (const auto& [part, v] : r.breakdown) {
+      auto it = std::find_if(out.begin(), out.end(), [part = part](const auto& o) { return o.first == part; });
+      if (it == out.end()) it = out.insert(out.end(), {part, 0.0});
+      it->second += picos_to_seconds(v);
+    }
   }
+  for (auto& item : out) item.second /= tokens;
   return out;
 }
 
@@ -156,18 +153,19 @@ std::vector<LayerRow> layer_rows(const system::RunResult& res) {
     double bt = -1;
     for (const auto& [b, t] : r.bound_time)
       if (t > bt) { bt = t; r.bound = b; }
-    const double dma_wait = r.parts.count("dma_wait") ? r.parts.at("dma_wait") : 0;
+    const double dma_wait = r.parts.count(TimePart::DmaWait) ? r.parts.at(TimePart::DmaWait) : 0;
     // Matrix-unit weight loading: the TPU's MXU shift-in or the LPU's MXM install.
     double wl = 0;
-    for (const char* key : {"mxu_weight_load", "mxm_weight_install"})
+    for (TimePart key : {TimePart::MxuWeightLoad, TimePart::MxmWeightInstall})
       if (r.parts.count(key)) wl += r.parts.at(key);
     if (r.time > 0 && dma_wait > 0) r.stalls += "waiting on DMA " + fmt("%.0f%%", 100 * dma_wait / r.time) + ", ";
     if (r.time > 0 && wl > 0) r.stalls += "loading weights " + fmt("%.0f%%", 100 * wl / r.time);
     // GPU rows: the exclusive-time partition, largest losses named.
-    for (const char* key : {"low_mlp", "refresh", "tail", "launch", "compute"}) {
+    for (TimePart key : {TimePart::LowMlp, TimePart::Refresh, TimePart::Tail, TimePart::Launch, TimePart::Compute}) {
       const auto it = r.parts.find(key);
       if (r.time > 0 && it != r.parts.end() && it->second >= 0.01 * r.time)
-        r.stalls += (r.stalls.empty() ? "" : ", ") + std::string(key) + " " + fmt("%.0f%%", 100 * it->second / r.time);
+        r.stalls += (r.stalls.empty() ? "" : ", ") + std::string(time_part_name(key)) + " " +
+                    fmt("%.0f%%", 100 * it->second / r.time);
     }
   }
   return rows;
@@ -222,7 +220,7 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
   if (!parts.empty()) {
     os << "where the time goes ";
     for (std::size_t i = 0; i < parts.size(); ++i)
-      os << (i ? ", " : "") << parts[i].first << " " << seconds(parts[i].second) << " ("
+      os << (i ? ", " : "") << time_part_name(parts[i].first) << " " << seconds(parts[i].second) << " ("
          << fmt("%.1f", s.token_latency_s > 0 ? 100 * parts[i].second / s.token_latency_s : 0) << "%)";
     os << "\n";
   }
@@ -259,7 +257,8 @@ void print_gemm(std::ostream& os, const system::RunRequest& req, const system::R
   std::string parts;
   for (const auto& [k, v] : r.breakdown)
     if (v > 0 && span > 0)
-      parts += (parts.empty() ? "" : ", ") + k + " " + fmt("%.0f%%", 100 * picos_to_seconds(v) / span);
+      parts += (parts.empty() ? "" : ", ") + std::string(time_part_name(k)) + " " +
+               fmt("%.0f%%", 100 * picos_to_seconds(v) / span);
   if (!parts.empty()) os << "busy (of the span)  " << parts << "\n";
   os << "energy              " << fmt("%.4g", s.energy.total_j()) << " J\n";
   for (const auto& n : res.notes) os << "note: " << n << "\n";
@@ -270,7 +269,7 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
   json kernels = json::array();
   for (const auto& r : res.records) {
     json parts = json::object();
-    for (const auto& [k, v] : r.breakdown) parts[k + "_s"] = picos_to_seconds(v);
+    for (const auto& [k, v] : r.breakdown) parts[std::string(time_part_name(k)) + "_s"] = picos_to_seconds(v);
     kernels.push_back({{"name", r.name},
                        {"kind", kernel_kind_name(r.kind)},
                        {"op", r.op},
@@ -344,7 +343,7 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
   for (const auto& r : layer_rows(res)) {
     json by_bound = json::object(), parts_s = json::object();
     for (const auto& [b, t] : r.bound_time) by_bound[b] = t / tokens;
-    for (const auto& [k, v] : r.parts) parts_s[k + "_s"] = v / tokens;
+    for (const auto& [k, v] : r.parts) parts_s[std::string(time_part_name(k)) + "_s"] = v / tokens;
     layers.push_back({{"op", r.op},
                       {"count", r.count},
                       {"time_per_token_s", r.time / tokens},
@@ -359,7 +358,8 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
   }
   j["layer_types"] = layers;
   json partition = json::object();
-  for (const auto& [k, v] : time_partition(res, req.scenario.emitted_tokens())) partition[k + "_s"] = v;
+  for (const auto& [k, v] : time_partition(res, req.scenario.emitted_tokens()))
+    partition[std::string(time_part_name(k)) + "_s"] = v;
   if (!partition.empty()) j["summary"]["time_per_token_breakdown"] = partition;
   j["reuse"] = {{"enabled", req.cfg.sim.reuse},
                 {"reused", res.reused_layers + (res.chips - res.simulated_chips)},

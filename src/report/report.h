@@ -39,7 +39,7 @@ struct LayerRow {
   std::size_t count = 0;
   double time = 0, bytes = 0, flops = 0, roofline = 0;  ///< seconds, bytes, FLOPs: all tokens
   std::map<std::string, double> bound_time;              ///< seconds per bound
-  std::map<std::string, double> parts;                   ///< busy seconds per breakdown key
+  std::map<TimePart, double> parts;                      ///< seconds per breakdown part (summed over records)
   std::string bound;                                     ///< the bound holding the most time
   std::string stalls;                                    ///< "where the MXU time went", as printed
 };

@@ -114,8 +114,10 @@ int sc_main(int argc, char** argv) {
   std::printf("  HBM bytes   %llu  (%.1f GB/s, %.1f%% of peak)\n", static_cast<unsigned long long>(r.mem_bytes),
               r.mem_bytes / t / 1e9, 100.0 * r.mem_bytes / t / cfg.hbm.peak_bytes_per_s());
   std::printf("  bound       %s\n", r.bound.c_str());
-  for (const auto& [name, v] : r.breakdown)
-    if (v) std::printf("  %-16s %.3f us (%.0f%%)\n", name.c_str(), picos_to_seconds(v) * 1e6, 100 * picos_to_seconds(v) / t);
+  for (const auto& [part, v] : r.breakdown)
+    if (v)
+      std::printf("  %-16s %.3f us (%.0f%%)\n", time_part_name(part), picos_to_seconds(v) * 1e6,
+                  100 * picos_to_seconds(v) / t);
   std::printf("  HBM row accesses needing an ACT %.3f, column commands hitting an open row %.3f\n",
               hbm.row_miss_rate(), hbm.stats().get("column_row_hit_rate"));
   if (!trace_file.empty()) std::ofstream(trace_file) << trace.to_json();

@@ -38,8 +38,8 @@ TEST(GpuDecode, LossPartitionSumsToTheTokenTime) {
   const auto res = system::simulate(req);
   Picos sum = 0, excl = 0;
   for (const auto& r : res.records) {
-    Picos parts = 0;
-    for (const char* k : {"hbm_stream", "refresh", "low_mlp", "tail", "compute", "launch", "link"}) parts += r.part(k);
+    ASSERT_TRUE(r.breakdown.partitions()) << r.name;
+    const Picos parts = r.breakdown.sum();
     EXPECT_EQ(parts, r.exclusive) << r.name;
     sum += parts;
     excl += r.exclusive;

@@ -576,9 +576,14 @@ KernelRecord GpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
   const Picos tail = take(m_acct.idle_tail);
   const Picos compute = take(m_acct.compute > stream ? m_acct.compute - stream : 0);
   const Picos low_mlp = rem;
-  r.breakdown = {{"hbm_stream", hbm_stream}, {"refresh", refresh_part}, {"low_mlp", low_mlp},
-                 {"tail", tail},             {"compute", compute},      {"launch", launch},
-                 {"link", link_part}};
+  r.breakdown = {PartsRelation::Partition,
+                 {{TimePart::HbmStream, hbm_stream},
+                  {TimePart::Refresh, refresh_part},
+                  {TimePart::LowMlp, low_mlp},
+                  {TimePart::Tail, tail},
+                  {TimePart::Compute, compute},
+                  {TimePart::Launch, launch},
+                  {TimePart::Link, link_part}}};
   std::string bound = classify_bound(r.duration(), {{"memory", hbm_stream + refresh_part},
                                                     {"compute", m_acct.compute},
                                                     {"link", link_part}});

@@ -46,13 +46,18 @@ void PathParts::add(const PathParts& o) {
   pipeline_fill += o.pipeline_fill;
 }
 
-Picos PathParts::total() const {
-  return weight_stream + mxm + vxm + sxm + stream_transit + mem + c2c + pipeline_fill;
-}
+Picos PathParts::total() const { return items().sum(); }
 
-std::vector<std::pair<std::string, Picos>> PathParts::items() const {
-  return {{"weight_stream", weight_stream}, {"mxm", mxm},   {"vxm", vxm}, {"sxm", sxm},
-          {"stream_transit", stream_transit}, {"mem", mem}, {"c2c", c2c}, {"pipeline_fill", pipeline_fill}};
+TimeBreakdown PathParts::items() const {
+  return {PartsRelation::Partition,
+          {{TimePart::WeightStream, weight_stream},
+           {TimePart::Mxm, mxm},
+           {TimePart::Vxm, vxm},
+           {TimePart::Sxm, sxm},
+           {TimePart::StreamTransit, stream_transit},
+           {TimePart::Mem, mem},
+           {TimePart::C2c, c2c},
+           {TimePart::PipelineFill, pipeline_fill}}};
 }
 
 /// Per-kernel busy times and path shares, folded into its KernelRecord.
@@ -287,10 +292,17 @@ Picos ChipScheduler::finish(const Kernel& k, Picos ready, Picos end, const Acc& 
                  m_peer.config().serialization(piece);
   }
   const Picos mem_ideal = static_cast<Picos>(mem_s * kPicosPerSecond);
-  r.breakdown = {{"sram_stream", mem_ideal},     {"weight_stream", acc.weight_wait}, {"mxm_busy", acc.mxm_busy},
-                 {"mxm_weight_install", acc.install}, {"mxm_stream", acc.stream},  {"vxm", acc.vxm},
-                 {"sxm", acc.sxm},               {"mem", acc.mem},                 {"link", acc.link},
-                 {"stream_transit", acc.path.stream_transit}};
+  r.breakdown = {PartsRelation::Overlapping,
+                 {{TimePart::SramStream, mem_ideal},
+                  {TimePart::WeightStream, acc.weight_wait},
+                  {TimePart::MxmBusy, acc.mxm_busy},
+                  {TimePart::MxmWeightInstall, acc.install},
+                  {TimePart::MxmStream, acc.stream},
+                  {TimePart::Vxm, acc.vxm},
+                  {TimePart::Sxm, acc.sxm},
+                  {TimePart::Mem, acc.mem},
+                  {TimePart::Link, acc.link},
+                  {TimePart::StreamTransit, acc.path.stream_transit}}};
   std::string bound = classify_bound(r.duration(), {{"memory", std::max(mem_ideal, acc.mem)},
                                                     {"mxm", acc.mxm_busy},
                                                     {"vector", acc.vxm + acc.sxm},

@@ -67,8 +67,8 @@ struct PathParts {
   Picos pipeline_fill = 0;   ///< stage-to-stage hand-offs and the sampled token's return
   void add(const PathParts& o);
   Picos total() const;
-  /// (name, picos) in report order.
-  std::vector<std::pair<std::string, Picos>> items() const;
+  /// The parts in report order: a partition of the path.
+  TimeBreakdown items() const;
 };
 
 /// One stage's work for one token, on one chip of the stage.

@@ -269,7 +269,8 @@ nlohmann::json summary_of(const RunRequest& req, const LpuCompiled& compiled, co
   js["max_stage_occupancy_s"] = occ_max_s;
   js["sram_peak_bytes_per_s"] = lc.sram_peak_bytes_per_s();
   nlohmann::json parts = nlohmann::json::object();
-  for (const auto& [name, v] : n.path.items()) parts[name + "_s"] = picos_to_seconds(v) / tokens;
+  for (const auto& [part, v] : n.path.items())
+    parts[std::string(time_part_name(part)) + "_s"] = picos_to_seconds(v) / tokens;
   js["critical_path"] = {{"per_token_s", picos_to_seconds(n.path.total()) / tokens},
                          {"parts", parts},
                          {"kernels", records / compiled.per_stage() / static_cast<std::size_t>(tokens)},
@@ -281,7 +282,8 @@ nlohmann::json summary_of(const RunRequest& req, const LpuCompiled& compiled, co
     const double util = static_cast<double>(n.stage_sram[s]) / tokens / (latency_s * lc.sram_peak_bytes_per_s());
     util_max = std::max(util_max, util);
     nlohmann::json sp = nlohmann::json::object();
-    for (const auto& [name, v] : n.stage_path[s].items()) sp[name + "_s"] = picos_to_seconds(v) / tokens;
+    for (const auto& [part, v] : n.stage_path[s].items())
+      sp[std::string(time_part_name(part)) + "_s"] = picos_to_seconds(v) / tokens;
     st_json.push_back({{"stage", s},
                        {"chips", {p.first_chip, p.first_chip + group - 1}},
                        {"layers", {p.first_layer, p.end_layer}},

@@ -459,9 +459,14 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
   r.mem_bytes = dma.bytes_moved() - bytes_before;
   r.roofline = roofline(k);
   const Picos mem_ideal = static_cast<Picos>(static_cast<double>(r.mem_bytes) / m_peak_mem_bw * kPicosPerSecond);
-  r.breakdown = {{"hbm_stream", mem_ideal},       {"mxu_busy", acc.mxu_busy}, {"mxu_weight_load", acc.weight_load},
-                 {"mxu_stream", acc.stream},      {"dma_wait", acc.dma_wait}, {"vector", acc.vector},
-                 {"link", link_time}};
+  r.breakdown = {PartsRelation::Overlapping,
+                 {{TimePart::HbmStream, mem_ideal},
+                  {TimePart::MxuBusy, acc.mxu_busy},
+                  {TimePart::MxuWeightLoad, acc.weight_load},
+                  {TimePart::MxuStream, acc.stream},
+                  {TimePart::DmaWait, acc.dma_wait},
+                  {TimePart::Vector, acc.vector},
+                  {TimePart::Link, link_time}}};
   std::string bound = classify_bound(r.duration(), {{"memory", mem_ideal},
                                                     {"mxu", acc.mxu_busy},
                                                     {"vector", acc.vector},

@@ -97,8 +97,8 @@ TEST(LpuSchedule, GemmAtBatchOneIsBoundByWeightInstallAndTheSlotCountsIt) {
   ASSERT_EQ(run.records.size(), 1u);
   const auto& r = run.records[0];
   EXPECT_EQ(r.bound, "weight_load");
-  EXPECT_EQ(r.part("mxm_busy"), chip.cycles(matmul::systolic_cycles(cfg.lpu.geometry(), {1, 320, 320}, 1)));
-  EXPECT_EQ(r.part("mxm_weight_install"), chip.cycles(320));
+  EXPECT_EQ(r.part(TimePart::MxmBusy), chip.cycles(matmul::systolic_cycles(cfg.lpu.geometry(), {1, 320, 320}, 1)));
+  EXPECT_EQ(r.part(TimePart::MxmWeightInstall), chip.cycles(320));
   EXPECT_EQ(r.mem_bytes, k.weight_bytes);
   EXPECT_EQ(run.weight_bytes_read, k.weight_bytes);
 }

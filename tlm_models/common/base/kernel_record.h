@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/base/kernel_graph.h"
+#include "common/base/time_breakdown.h"
 
 namespace decodesim {
 
@@ -36,16 +37,12 @@ struct KernelRecord {
   bool reused = false;    ///< copied from an identical, simulated instance
   Phase phase = Phase::Decode;  ///< the turn phase of the step (docs/turns.md)
 
-  /// Where the time went, in picoseconds of busy time per mechanism (not necessarily
-  /// summing to end-start: mechanisms overlap). Names are stable report columns.
-  std::vector<std::pair<std::string, Picos>> breakdown;
+  /// Where the time went, per mechanism: overlapping busy times (TPU, LPU) or a partition of
+  /// `exclusive` (GPU); the type says which.
+  TimeBreakdown breakdown;
 
   Picos duration() const { return end - start; }
-  Picos part(const std::string& key) const {
-    for (const auto& [k, v] : breakdown)
-      if (k == key) return v;
-    return 0;
-  }
+  Picos part(TimePart p) const { return breakdown[p]; }
 };
 
 /// A record of kernel `k` of token `token` on chip `chip` with everything the kernel itself
