@@ -8,7 +8,7 @@
 
 namespace decodesim::system {
 
-tlm::tlm_target_socket<>& Chip::link_in(const std::string& port) {
+tlm::tlm_base_target_socket_b<>& Chip::link_in(const std::string& port) {
   throw std::logic_error(std::string(name()) + ": receives nothing on link " + port);
 }
 
@@ -22,13 +22,12 @@ SystemTop::SystemTop(sc_core::sc_module_name name, ArchBuilder& arch, TraceWrite
       const std::string chip_name = m_chips[c]->basename();
       auto module = std::make_unique<memory::LinkModule>((chip_name + "_" + spec.port).c_str(), spec.cfg,
                                                          chip_name + "." + spec.port);
-      if (m_trace) module->set_trace(m_trace, static_cast<int>(c), spec.port);
       m_links.push_back(BuiltLink{c, std::move(spec), std::move(module)});
     }
   // Connect
   for (BuiltLink& l : m_links) {
-    m_chips[l.chip]->link_port(l.spec.port).socket.bind(l.module->target);
-    if (l.spec.to) l.module->far.bind(m_chips.at(*l.spec.to)->link_in(l.spec.port));
+    m_chips[l.chip]->link_out(l.spec.port).bind(l.module->target);
+    for (std::uint32_t to : l.spec.to) l.module->far.bind(m_chips.at(to)->link_in(l.spec.port));
   }
   arch.connected(*this);
 }

@@ -27,7 +27,7 @@ RunResult simulate(const RunRequest& req) {
   progress::reset();
   switch (req.cfg.system.arch) {
     case Arch::Tpu: return run_netlist(req.cfg, *make_tpu_arch(req), req.trace);
-    case Arch::Lpu: return simulate_lpu(req);
+    case Arch::Lpu: return run_netlist(req.cfg, *make_lpu_arch(req), req.trace);
     case Arch::Gpu: return run_netlist(req.cfg, *make_gpu_arch(req), req.trace);
   }
   throw SimulationError(std::string("unhandled architecture ") + arch_name(req.cfg.system.arch));
