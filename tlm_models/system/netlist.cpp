@@ -77,7 +77,6 @@ RunResult run_netlist(const SystemConfig& cfg, ArchBuilder& arch, bool trace) {
     stop_unfinished_processes();
     throw;
   }
-  stop_unfinished_processes();
   if (trace) res.trace_json = writer.to_json();
   return res;
 }
