@@ -109,5 +109,9 @@ class HbmArch : public ArchBuilder {
 
 std::unique_ptr<ArchBuilder> make_tpu_arch(const RunRequest& req);
 std::unique_ptr<ArchBuilder> make_gpu_arch(const RunRequest& req);
+std::unique_ptr<ArchBuilder> make_rdu_arch(const RunRequest& req);
+
+/// The TPU tile's fit check (weights + KV cache per chip in HBM); throws config::InputError.
+void check_tpu_fit(const RunRequest& req);
 
 }  // namespace decodesim::system

@@ -25,10 +25,16 @@ const KernelGraph& plan_graph(const std::vector<KernelGraph>& steps) {
 
 RunResult simulate(const RunRequest& req) {
   progress::reset();
+  if (req.scenario.tiers.switch_model && req.cfg.system.arch != Arch::Rdu)
+    throw config::InputError(config::SourceLoc{"--set", 1, 1}, "scenario.tiers.switch_model",
+                             std::string("a model switch needs a DDR tier below HBM; system ") + req.cfg.system.name +
+                                 " is of arch " + arch_name(req.cfg.system.arch),
+                             "true", "false, or a system of arch rdu (e.g. sn40l_x16)");
   switch (req.cfg.system.arch) {
     case Arch::Tpu: return run_netlist(req.cfg, *make_tpu_arch(req), req.trace);
     case Arch::Lpu: return simulate_lpu(req);
     case Arch::Gpu: return run_netlist(req.cfg, *make_gpu_arch(req), req.trace);
+    case Arch::Rdu: return run_netlist(req.cfg, *make_rdu_arch(req), req.trace);
   }
   throw SimulationError(std::string("unhandled architecture ") + arch_name(req.cfg.system.arch));
 }

@@ -34,7 +34,7 @@ const config::Schema<TpuConfig>& TpuConfig::schema() {
   static const S s =
       S("TPU chip: tensor cores with MXUs, VMEM, vector unit and DMA from HBM")
           .num("clock_ghz", &TpuConfig::clock_ghz, "GHz", 1.5, 0.1, 5.0, "core clock (MXU, vector unit)")
-          .num("tensor_cores", &TpuConfig::tensor_cores, "count", 1u, 1u, 8u, "tensor cores per chip")
+          .num("tensor_cores", &TpuConfig::tensor_cores, "count", 1u, 1u, 4096u, "tensor cores per chip (a dataflow chip's compute units: up to 4096)")
           .section("mxu", &TpuConfig::mxu)
           .section("matmul", &TpuConfig::matmul)
           .section("vector", &TpuConfig::vector)

@@ -519,6 +519,7 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
 }
 
 void TpuTile::run() {
+  if (m_prologue) m_prologue();
   m_peak_mem_bw = dma.target_info->peak_bytes_per_s();
   // Every DMA start is at or after the oldest VMEM buffer's release (stream_matmul keeps this
   // floor current): the LT quantum keeper never syncs past it.

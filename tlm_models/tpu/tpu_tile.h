@@ -44,6 +44,9 @@ class TpuTile : public sc_core::sc_module {
   /// Kernel graphs (one per decoded token) to run when simulation starts.
   void load(std::vector<KernelGraph> tokens, MemoryPlan plan);
   void set_collective(CollectiveFn fn) { m_collective = std::move(fn); }
+  /// Runs in the tile's thread before its first step (e.g. a model switch that must land the
+  /// weights in memory first); the first step starts at SystemC time when it returns.
+  void set_prologue(std::function<void()> fn) { m_prologue = std::move(fn); }
   void set_trace(TraceWriter* t);
   /// Layer reuse: decoder layers doing the same work as layer 1 replay its records instead
   /// of being simulated (see docs/reuse.md for when this is exact).
@@ -126,6 +129,7 @@ class TpuTile : public sc_core::sc_module {
   std::vector<KernelGraph> m_tokens;
   MemoryPlan m_plan;
   CollectiveFn m_collective;
+  std::function<void()> m_prologue;
   TraceWriter* m_trace = nullptr;
   int m_track_mxu = -1, m_track_dma = -1, m_track_vpu = -1, m_track_kernel = -1;
   const Kernel* m_running = nullptr;  ///< the kernel execute() is simulating, for trace slices
