@@ -15,23 +15,39 @@ ModelSwitch::ModelSwitch(sc_core::sc_module_name name, const MoverConfig& cfg, c
 Picos ModelSwitch::copy(Bytes ddr_addr, Bytes hbm_addr, Bytes bytes, Picos start) {
   m_start = start;
   m_done = start;
-  // Writes still holding a staging buffer, oldest first: block i may be read only once the
-  // write of block i - buffers has drained its buffer.
-  std::deque<memory::DmaEngine::Handle> writes;
-  Picos buffer_free = start;
-  for (Bytes off = 0; off < bytes; off += m_cfg.block_bytes) {
-    const Bytes len = std::min<Bytes>(m_cfg.block_bytes, bytes - off);
-    if (writes.size() == m_cfg.buffers) {
-      buffer_free = std::max(buffer_free, hbm_dma.wait_transfer(writes.front()));
-      writes.pop_front();
+  // The DDR reader (this thread) and the HBM writer (its own thread) hand staging buffers to
+  // each other. Two threads, not one issuing both: an initiator's LT quantum keeper (or, in AT,
+  // its wait for a free outstanding slot) holds the thread that issues, so one thread would
+  // serialise the write of block i with the read of block i+1.
+  struct Block {
+    Bytes off, len;
+    Picos ready;  ///< when its data is in the staging buffer
+  };
+  std::deque<Block> filled;
+  std::deque<Picos> freed(m_cfg.buffers, start);  ///< when each free buffer became free
+  sc_core::sc_event filled_ev, freed_ev;
+  const Bytes block = m_cfg.block_bytes;
+  const Bytes blocks = (bytes + block - 1) / block;
+  sc_core::sc_process_handle writer = sc_core::sc_spawn([&] {
+    for (Bytes i = 0; i < blocks; ++i) {
+      while (filled.empty()) sc_core::wait(filled_ev);
+      const Block b = filled.front();
+      filled.pop_front();
+      const Picos written = hbm_dma.transfer(hbm_addr + b.off, b.len, true, b.ready);
+      m_done = std::max(m_done, written);
+      freed.push_back(written);
+      freed_ev.notify(sc_core::SC_ZERO_TIME);
     }
-    const Picos read_done = ddr_dma.wait_transfer(ddr_dma.start_transfer(ddr_addr + off, len, false, buffer_free));
-    writes.push_back(hbm_dma.start_transfer(hbm_addr + off, len, true, read_done));
+  });
+  for (Bytes i = 0; i < blocks; ++i) {
+    while (freed.empty()) sc_core::wait(freed_ev);
+    const Picos free_at = freed.front();
+    freed.pop_front();
+    const Bytes off = i * block, len = std::min<Bytes>(block, bytes - off);
+    filled.push_back({off, len, ddr_dma.transfer(ddr_addr + off, len, false, free_at)});
+    filled_ev.notify(sc_core::SC_ZERO_TIME);
   }
-  while (!writes.empty()) {
-    m_done = std::max(m_done, hbm_dma.wait_transfer(writes.front()));
-    writes.pop_front();
-  }
+  if (!writer.terminated()) sc_core::wait(writer.terminated_event());
   return m_done;
 }
 

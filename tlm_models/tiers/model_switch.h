@@ -6,8 +6,9 @@
 // HBM timelines and the engines' outstanding limits (at best bytes / min(DDR peak, HBM peak)).
 //
 // Contract:
-// - copy() is called from an SC_THREAD; it returns the completion time of the last write, and
-//   in AT it has waited in SystemC time for it.
+// - copy() is called from an SC_THREAD (it spawns the writer thread and waits for it to end);
+//   it returns the completion time of the last write, and in AT it has waited in SystemC time
+//   for it.
 // - Every byte of [ddr_addr, +bytes) is read from DDR exactly once and every byte of
 //   [hbm_addr, +bytes) written into HBM exactly once (ddr_bytes_read() == hbm_bytes_written()).
 #pragma once
