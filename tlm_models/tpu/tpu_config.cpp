@@ -1,19 +1,29 @@
 #include "tpu/tpu_config.h"
 
+#include "matmul/cube_core.h"
 #include "matmul/rtl_matmul_core.h"
 
 namespace decodesim::tpu {
 
 const config::Schema<MxuConfig>& MxuConfig::schema() {
   using S = config::Schema<MxuConfig>;
-  static const S s = S("matrix units (weight-stationary systolic arrays)")
+  static const S s = S("matrix units (weight-stationary systolic arrays, or Da Vinci cubes)")
+                         .choice("kind", &MxuConfig::kind,
+                                 {{"systolic", MatrixUnit::Systolic}, {"cube", MatrixUnit::Cube}},
+                                 MatrixUnit::Systolic,
+                                 "systolic: weight-stationary array (rows x cols); cube: a depth x rows by rows x "
+                                 "cols fractal product per cycle, weights read from L0B (Ascend Da Vinci)")
                          .num("count", &MxuConfig::count, "count", 4u, 1u, 64u, "MXUs per tensor core")
                          .num("rows", &MxuConfig::rows, "PEs", 128u, 4u, 1024u, "array rows (K held in the array)",
                               config::Check::PowerOfTwo)
                          .num("cols", &MxuConfig::cols, "PEs", 128u, 4u, 1024u, "array columns (N held in the array)",
                               config::Check::PowerOfTwo)
                          .num("weight_buffers", &MxuConfig::weight_buffers, "count", 2u, 1u, 2u,
-                              "weight registers per PE; 2 hides the next tile's weight load");
+                              "weight registers per PE; 2 hides the next tile's weight load")
+                         .num("depth", &MxuConfig::depth, "rows", 16u, 1u, 1024u,
+                              "cube: activation rows multiplied per cycle (M of the fractal)")
+                         .num("latency_cycles", &MxuConfig::latency_cycles, "cycles", 16u, 0u, 10000u,
+                              "cube: cycles from the last fractal's issue to its result in L0C");
   return s;
 }
 
@@ -50,7 +60,25 @@ const config::Schema<TpuConfig>& TpuConfig::schema() {
   return s;
 }
 
+std::unique_ptr<matmul::MatmulCore> TpuConfig::make_core() const {
+  if (mxu.kind == MatrixUnit::Cube)
+    return std::make_unique<matmul::TlmCubeCore>(
+        matmul::CubeGeometry{mxu.depth, mxu.rows, mxu.cols, mxu.latency_cycles});
+  return matmul::make_matmul_core(matmul, geometry(), "tpu.matmul.impl");
+}
+
+std::uint32_t TpuConfig::drain_cycles() const {
+  // A cube's results are in L0C `latency` cycles after the last fractal; a weight-stationary
+  // array's leave the last column R + C - 1 cycles after the last activation enters
+  // (tlm_models/matmul/README.md).
+  return mxu.kind == MatrixUnit::Cube ? mxu.latency_cycles : mxu.rows + mxu.cols - 1;
+}
+
 void TpuConfig::validate(const config::Node* n, const std::string& path) const {
+  if (mxu.kind == MatrixUnit::Cube && matmul.impl == matmul::MatmulImpl::Rtl)
+    config::fail_at(n ? n->find("matmul") : nullptr, path + ".matmul", "impl",
+                    "there is no RTL of the cube unit (rtl/ is a systolic array)", "rtl",
+                    "tlm with tpu.mxu.kind: cube");
   // Checked here, not when the tile is built, so the error can point at the config line.
   if (matmul.impl == matmul::MatmulImpl::Rtl && !matmul::rtl_can_build(matmul, geometry()))
     config::fail_at(n ? n->find("matmul") : nullptr, path + ".matmul", "impl",

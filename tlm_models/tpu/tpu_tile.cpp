@@ -30,13 +30,11 @@ TpuTile::TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, const memor
       m_cfg(cfg),
       m_clock(cfg.clock_ghz),
       m_chip(chip),
-      m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), "tpu.matmul.impl")),
+      m_core(cfg.make_core()),
       m_vmem(std::string(name) + ".vmem", cfg.vmem),
       m_stats("tile") {
   m_slot_free.assign(cfg.vmem_buffers, 0);
-  // Pipeline depth of a weight-stationary array: the last activation's results leave the
-  // last column R + C - 1 cycles after entering (tlm_models/matmul/README.md).
-  m_drain_cycles = cfg.mxu.rows + cfg.mxu.cols - 1;
+  m_drain_cycles = cfg.drain_cycles();
   // A process of a constructor with arguments: sc_spawn, since SC_THREAD there needs the
   // deprecated SC_HAS_PROCESS (IEEE 1666-2023) in SystemC 2.3.4.
   sc_core::sc_spawn([this] { run(); }, "run");
@@ -213,8 +211,9 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
       const std::uint64_t tiles_here = per_mxu[x][0] + per_mxu[x][1] + per_mxu[x][2] + per_mxu[x][3];
       if (c > cycles) {
         cycles = c;
-        load_cycles = tiles_here * R;
-        stream_cycles = tiles_here * m;
+        // A cube reads each weight fractal from L0B as it multiplies: no separate load phase.
+        load_cycles = m_cfg.mxu.kind == MatrixUnit::Cube ? 0 : tiles_here * R;
+        stream_cycles = tiles_here * ceil_div<std::uint64_t>(m, m_cfg.mxu.rows_per_cycle());
       }
     }
     // The array can take the next tile's activations once this block's last activation has
@@ -290,8 +289,8 @@ std::pair<Picos, Picos> TpuTile::run_on_lane(MxuLane& lane, const TileSet& tiles
   std::uint64_t n = 0;
   for (auto c : tiles.count) n += c;
   lane.busy += accept - start;
-  lane.weight_load += cycles_to_ps(n * m_cfg.mxu.rows);
-  lane.stream += cycles_to_ps(n * tiles.shape[0].m);
+  lane.weight_load += cycles_to_ps(m_cfg.mxu.kind == MatrixUnit::Cube ? 0 : n * m_cfg.mxu.rows);
+  lane.stream += cycles_to_ps(n * ceil_div<std::uint64_t>(tiles.shape[0].m, m_cfg.mxu.rows_per_cycle()));
   lane.free = accept;
   if (m_trace) {
     SliceArgs a;
