@@ -1,4 +1,4 @@
-// Issue 14's chips (B200, TPU v6e, Trainium2, SN40L): one sanity test per chip, in-process, one
+// Issue 14's chips (B200, TPU v6e, Trainium2, SN40L, Ascend 910B): one sanity test per chip, in-process, one
 // simulation per TEST (one process each): the roofline bound holds, average decode power lies
 // between the chip's idle power and its TDP, and the bytes served by memory equal the bytes the
 // workload needs (reuse off, so every layer is simulated).
@@ -36,6 +36,16 @@ system::RunResult expect_sane_run(const system::RunRequest& req, bool bytes = tr
 
 void expect_sane(const std::string& sys, const std::string& model, DType weights = DType::BF16) {
   expect_sane_run(request(sys, model, 2048, {"sim.reuse=false"}, 1, weights));
+}
+
+/// A model too large for the system is refused before anything is simulated, naming HBM.
+void expect_refused(const std::string& sys, const std::string& model) {
+  try {
+    system::simulate(request(sys, model, 4096));
+    ADD_FAILURE() << sys << " ran " << model;
+  } catch (const config::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("model does not fit in HBM"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
@@ -88,4 +98,16 @@ TEST(Chips, Sn40lx16RefusesMoreResidentModelsThanDdrHolds) {
     EXPECT_NE(std::string(e.what()).find("scenario.tiers.resident_models: models do not fit in DDR"), std::string::npos)
         << e.what();
   }
+}
+
+// Huawei Ascend 910B (TPU tile with Da Vinci cubes, tpu.mxu.kind: cube).
+TEST(Chips, Ascend910bLlama7bSane) { expect_sane("ascend_910b", "llama2_7b"); }
+TEST(Chips, Ascend910bLlama3_8bSane) { expect_sane("ascend_910b", "llama3_8b"); }
+TEST(Chips, Ascend910bRefusesLlama70b) { expect_refused("ascend_910b", "llama2_70b"); }
+TEST(Chips, Ascend910bx8Llama70bSane) { expect_sane_run(request("ascend_910b_x8", "llama2_70b", 4096), false); }
+// Batch 16 fills the cube's 16-row fractal: the compute share rises 16-fold, bytes stay exact.
+TEST(Chips, Ascend910bBatch16FillsTheCube) {
+  auto req = request("ascend_910b", "llama2_7b", 1024, {"sim.reuse=false"});
+  req.scenario.batch = 16;
+  expect_sane_run(req);
 }
