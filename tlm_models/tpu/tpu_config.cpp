@@ -8,11 +8,6 @@ namespace decodesim::tpu {
 const config::Schema<MxuConfig>& MxuConfig::schema() {
   using S = config::Schema<MxuConfig>;
   static const S s = S("matrix units (weight-stationary systolic arrays, or Da Vinci cubes)")
-                         .choice("kind", &MxuConfig::kind,
-                                 {{"systolic", MatrixUnit::Systolic}, {"cube", MatrixUnit::Cube}},
-                                 MatrixUnit::Systolic,
-                                 "systolic: weight-stationary array (rows x cols); cube: a depth x rows by rows x "
-                                 "cols fractal product per cycle, weights read from L0B (Ascend Da Vinci)")
                          .num("count", &MxuConfig::count, "count", 4u, 1u, 64u, "MXUs per tensor core")
                          .num("rows", &MxuConfig::rows, "PEs", 128u, 4u, 1024u, "array rows (K held in the array)",
                               config::Check::PowerOfTwo)
@@ -20,6 +15,11 @@ const config::Schema<MxuConfig>& MxuConfig::schema() {
                               config::Check::PowerOfTwo)
                          .num("weight_buffers", &MxuConfig::weight_buffers, "count", 2u, 1u, 2u,
                               "weight registers per PE; 2 hides the next tile's weight load")
+                         .choice("kind", &MxuConfig::kind,
+                                 {{"systolic", MatrixUnit::Systolic}, {"cube", MatrixUnit::Cube}},
+                                 MatrixUnit::Systolic,
+                                 "systolic: weight-stationary array (rows x cols); cube: a depth x rows by rows x "
+                                 "cols fractal product per cycle, weights read from L0B (Ascend Da Vinci)")
                          .num("depth", &MxuConfig::depth, "rows", 16u, 1u, 1024u,
                               "cube: activation rows multiplied per cycle (M of the fractal)")
                          .num("latency_cycles", &MxuConfig::latency_cycles, "cycles", 16u, 0u, 10000u,
