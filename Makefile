@@ -102,20 +102,29 @@ test-sanitize: deps $(SAN_BUILD)/CMakeCache.txt
 	cd $(SAN_BUILD) && $(SAN_ENV) ctest -j $(JOBS) --output-on-failure --timeout 900 \
 	  $(if $(SAN_EXCLUDE),-E '$(SAN_EXCLUDE)')
 
-# Each fuzzer for FUZZ_SECONDS, seeded from configs/ and the regression corpus. A crash input
-# lands in fuzz/findings/; once fixed, copy it into fuzz/corpus/regressions/<target>/ where
-# fuzz_regression_test replays it in every build.
+# Each fuzzer for FUZZ_SECONDS, seeded from configs/ and the regression corpus. libFuzzer writes
+# what it learns into the FIRST corpus folder it is given and may rewrite files there, so it is
+# given only folders under $(SAN_BUILD): the seeds are copied into $(SAN_BUILD)/fuzz/seeds/<target>
+# first (named by content hash, so configs/systems/x.yaml and configs/components/x.yaml cannot
+# collide) and the source tree is never a corpus argument. A crash input lands in fuzz/findings/;
+# once fixed, copy it into fuzz/corpus/regressions/<target>/ where fuzz_regression_test replays it
+# in every build.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= config_loader sweep_spec
 fuzz: deps $(SAN_BUILD)/CMakeCache.txt
-	$(SAN_ENV) $(CMAKE) --build $(SAN_BUILD) -j $(JOBS) --target fuzz_config_loader fuzz_sweep_spec
+	$(SAN_ENV) $(CMAKE) --build $(SAN_BUILD) -j $(JOBS) $(foreach t,$(FUZZ_TARGETS),--target fuzz_$(t))
 	@mkdir -p fuzz/findings
-	@set -e; for t in config_loader sweep_spec; do \
-	  case $$t in config_loader) seeds="configs/systems configs/components";; *) seeds=configs/sweeps;; esac; \
-	  mkdir -p $(SAN_BUILD)/fuzz/work/$$t fuzz/corpus/seeds/$$t fuzz/corpus/regressions/$$t; \
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  case $$t in config_loader) src="configs/systems configs/components";; *) src=configs/sweeps;; esac; \
+	  work=$(SAN_BUILD)/fuzz/work/$$t; seeds=$(SAN_BUILD)/fuzz/seeds/$$t; \
+	  rm -rf $$seeds; mkdir -p $$work $$seeds; \
+	  for f in $$(find $$src fuzz/corpus/seeds/$$t fuzz/corpus/regressions/$$t -type f 2>/dev/null); do \
+	    cp "$$f" "$$seeds/$$(sha1sum < "$$f" | cut -c1-40)"; \
+	  done; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 	  $(SAN_ENV) $(SAN_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 \
 	    -max_len=8192 -dict=fuzz/yaml.dict -artifact_prefix=fuzz/findings/$$t- -print_final_stats=1 \
-	    $(SAN_BUILD)/fuzz/work/$$t $$seeds fuzz/corpus/seeds/$$t fuzz/corpus/regressions/$$t; \
+	    $$work $$seeds; \
 	done
 
 # The README's "See it" pictures: each report made by the command the README shows, then

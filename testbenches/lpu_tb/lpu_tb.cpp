@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "common/base/sc_time_conv.h"
-#include "lpu/c2c_link.h"
 #include "lpu/lpu_chip.h"
+#include "memory/link/link_module.h"
 #include "lpu/lpu_schedule.h"
 #include "system/system_config.h"
 #include "workload/lowering.h"
@@ -47,17 +47,17 @@ Kernel gemm(const std::string& name, std::uint64_t m, std::uint64_t k, std::uint
 /// A chip with its two link modules: the testbench's own small netlist.
 struct Chip {
   std::unique_ptr<LpuChip> chip;
-  std::unique_ptr<C2cLink> peer, global;
+  std::unique_ptr<memory::LinkModule> peer, global;
 };
 
 Chip make_chip(std::uint32_t id, std::shared_ptr<const ChipPlan> plan, ChipRoutes routes, const memory::LinkConfig& link) {
   const std::string n = "chip" + std::to_string(id);
   Chip c;
   c.chip = std::make_unique<LpuChip>(n.c_str(), id, std::move(plan), routes);
-  c.peer = std::make_unique<C2cLink>((n + "_peer").c_str(), link);
-  c.global = std::make_unique<C2cLink>((n + "_global").c_str(), link);
-  c.chip->peer_tx.bind(c.peer->in);
-  c.chip->global_tx.bind(c.global->in);
+  c.peer = std::make_unique<memory::LinkModule>((n + "_peer").c_str(), link, n + "_peer");
+  c.global = std::make_unique<memory::LinkModule>((n + "_global").c_str(), link, n + "_global");
+  c.chip->peer_tx.bind(c.peer->target);
+  c.chip->global_tx.bind(c.global->target);
   return c;
 }
 
@@ -131,8 +131,8 @@ int sc_main(int argc, char* argv[]) {
     chips.push_back(make_chip(c, std::make_shared<const ChipPlan>(plans[c]), r, run_link));
   }
   for (std::uint32_t c = 0; c < chips.size(); ++c) {
-    chips[c].peer->out.bind(chips[c].chip->rx);
-    chips[c].global->out.bind(chips[pair ? 1 : 0].chip->rx);
+    chips[c].peer->far.bind(chips[c].chip->rx);
+    chips[c].global->far.bind(chips[pair ? 1 : 0].chip->rx);
   }
   TraceWriter trace;
   trace.enable(!trace_file.empty());

@@ -31,6 +31,7 @@ LpuChip::LpuChip(sc_core::sc_module_name name, std::uint32_t chip, std::shared_p
       global_tx("global_tx"),
       rx("rx"),
       m_chip(chip),
+      m_label("chip" + std::to_string(chip)),
       m_plan(std::move(plan)),
       m_routes(routes) {
   rx.register_b_transport(this, &LpuChip::b_transport);
@@ -93,7 +94,7 @@ void LpuChip::diverged(std::uint32_t token, const std::string& where, Picos want
                        Picos got_start, Picos got_end) {
   if (!m_violation.empty()) return;
   m_violation_at = want_start;
-  m_violation = std::string(name()) + " token " + std::to_string(token) + " instruction " + where + ": expected [" +
+  m_violation = m_label + " token " + std::to_string(token) + " instruction " + where + ": expected [" +
                 std::to_string(want_start) + ", " + std::to_string(want_end) + "] ps, got [" +
                 std::to_string(got_start) + ", " + std::to_string(got_end) + "] ps";
 }
@@ -117,7 +118,7 @@ void LpuChip::execute(std::uint32_t token, Picos input, StageRun& got) {
           Picos& free = m_unit_free[static_cast<int>(e.unit)];
           if (g.start < free && m_violation.empty()) {
             m_violation_at = e.start;
-            m_violation = std::string(name()) + " token " + std::to_string(token) + " instruction " + std::to_string(i) +
+            m_violation = m_label + " token " + std::to_string(token) + " instruction " + std::to_string(i) +
                           " " + opcode_name(e) + " " + e.name + ": issued at " + std::to_string(g.start) +
                           " ps while its unit is busy until " + std::to_string(free) + " ps";
           }

@@ -9,7 +9,7 @@
 //    id coming back from the last stage);
 //  - each exchange of a collective: the chip sends its piece over its own link module and
 //    waits for its neighbour's piece to land in its mailbox.
-// Sends and exchanges are TLM-2.0 transactions through `C2cLink` modules, so when messages
+// Sends and exchanges are TLM-2.0 transactions through link modules (memory::LinkModule), so when messages
 // land is the links' business (their config), not the compiler's. The run checks each
 // instruction against the compiler's prediction and keeps the first divergence (chip, token,
 // instruction index, opcode, expected vs got); the system turns it into a SimulationError.
@@ -31,10 +31,26 @@
 
 #include "common/base/kernel_record.h"
 #include "common/base/trace.h"
-#include "lpu/c2c_link.h"
+#include "memory/link/link_module.h"
 #include "lpu/lpu_schedule.h"
 
 namespace decodesim::lpu {
+
+/// What a C2C message's address carries: the binding of the link's far end it leaves on (its
+/// route, memory::link_route()), and the mailbox tag the receiver waits for (the token, and which
+/// message of that token's program).
+struct C2cAddress {
+  std::uint32_t route = 0;    ///< index of the link's `far` binding (< 256)
+  std::uint32_t token = 0;
+  std::uint32_t message = 0;  ///< 0: the stage's input; i + 1: the exchange at instruction i (< 2^24)
+  std::uint64_t encode() const { return memory::link_address(route, tag()); }
+  static C2cAddress decode(std::uint64_t address) {
+    return C2cAddress{memory::link_route(address), static_cast<std::uint32_t>((address >> 24) & 0xffffffffu),
+                      static_cast<std::uint32_t>(address & 0xffffffu)};
+  }
+  /// The receiver's mailbox key: the address without its route.
+  std::uint64_t tag() const { return (std::uint64_t{token} << 24) | (message & 0xffffffu); }
+};
 
 /// What the compiler made for one chip: per token, its program and its timeline.
 struct ChipPlan {
@@ -45,7 +61,7 @@ struct ChipPlan {
   std::string send_name;
 };
 
-/// Where the chip's messages go: the route (binding of its link's `out`) and the token the
+/// Where the chip's messages go: the route (binding of its link's `far`) and the token the
 /// receiver files them under.
 struct ChipRoutes {
   bool feeds_itself = false;     ///< a single stage without a send: its next token starts when this one ends
@@ -72,7 +88,7 @@ class LpuChip : public sc_core::sc_module {
   bool finished() const { return m_finished; }
   /// Instructions executed, over all tokens.
   std::uint64_t executed() const { return m_executed; }
-  /// First divergence from the compiled schedule, empty if none.
+  /// First divergence from the compiled schedule ("chip<N> token ..."), empty if none.
   const std::string& violation() const { return m_violation; }
   /// When it happened (the compiled start of the diverging instruction).
   Picos violation_at() const { return m_violation_at; }
@@ -88,6 +104,7 @@ class LpuChip : public sc_core::sc_module {
   void trace(const StageRun& got, std::uint32_t token);
 
   std::uint32_t m_chip;
+  std::string m_label;  ///< "chip<N>": names the chip in violations, whatever module holds it
   std::shared_ptr<const ChipPlan> m_plan;
   ChipRoutes m_routes;
   TraceWriter* m_trace = nullptr;

@@ -36,20 +36,20 @@ std::unique_ptr<Chip> HbmArch::make_chip(std::uint32_t index) {
 }
 
 std::vector<LinkSpec> HbmArch::links(std::uint32_t) const {
-  std::vector<LinkSpec> out{{"link_x", m_cfg.link, std::nullopt}};
-  if (m_cfg.system.topology == Topology::Torus2d) out.push_back({"link_y", m_cfg.link, std::nullopt});
+  std::vector<LinkSpec> out{{"link_x", m_cfg.link, {}}};
+  if (m_cfg.system.topology == Topology::Torus2d) out.push_back({"link_y", m_cfg.link, {}});
   return out;
 }
 
 void HbmArch::connected(SystemTop& top) {
+  // Links' tracks first, then each chip's: the trace's track order.
+  if (TraceWriter* trace = top.trace())
+    for (std::uint32_t c = 0; c < top.chips(); ++c)
+      for (const LinkSpec& l : links(c)) top.link(c, l.port).set_trace(trace, static_cast<int>(c), l.port);
   for (std::uint32_t c = 0; c < top.chips(); ++c) {
     auto& chip = static_cast<HbmChip&>(top.chip(c));
     chip.load(m_tokens, m_plan, m_cfg.sim.reuse);
-    if (TraceWriter* trace = top.trace()) {
-      chip.set_trace(trace, static_cast<int>(c));
-      top.link(c, "link_x").set_trace(trace, static_cast<int>(c), "link_x");
-      if (chip.link_y) top.link(c, "link_y").set_trace(trace, static_cast<int>(c), "link_y");
-    }
+    if (TraceWriter* trace = top.trace()) chip.set_trace(trace, static_cast<int>(c));
     chip.set_collective([this, &chip](const Kernel& k, Picos ready, Bytes* sent) {
       return chip_all_reduce(m_cfg, m_barrier, chip.link_x, chip.link_y.get(), k, ready, sent);
     });

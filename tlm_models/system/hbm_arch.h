@@ -33,7 +33,9 @@ class HbmChip : public Chip {
   std::unique_ptr<memory::ProtocolChecker> checker;  ///< on the tile → memory binding (sim.check_protocol)
 
   HbmChip(sc_core::sc_module_name name, const SystemConfig& cfg);
-  memory::LinkPort& link_port(const std::string& port) override;
+  /// The sending end of link `port` (the collectives send through it).
+  memory::LinkPort& link_port(const std::string& port);
+  tlm::tlm_initiator_socket<>& link_out(const std::string& port) override { return link_port(port).socket; }
 
   // The tile, as the shared sequence drives and reads it.
   virtual void load(std::vector<KernelGraph> tokens, MemoryPlan plan, bool reuse) = 0;

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <memory>
+#include <stdexcept>
 
 #include "common/base/sc_time_conv.h"
 #include "lpu/lpu_chip.h"
 #include "lpu/lpu_compiler.h"
+#include "system/tensor_parallel.h"
 #include "workload/scenario.h"
 
 namespace decodesim::system {
@@ -61,66 +63,72 @@ LpuCompiled compile_lpu(const RunRequest& req) {
   return out;
 }
 
-LpuNetlist::LpuNetlist(sc_core::sc_module_name name, const LpuCompiled& compiled, const memory::LinkConfig& link,
-                       TraceWriter* trace)
-    : sc_core::sc_module(name) {
-  const lpu::Placement& pl = compiled.placement;
-  const std::uint32_t stages = pl.stages, per_stage = compiled.per_stage();
+LpuNode::LpuNode(sc_core::sc_module_name name, std::uint32_t chip, std::shared_ptr<const lpu::ChipPlan> plan,
+                 lpu::ChipRoutes routes)
+    : Chip(name), tsp("tsp", chip, std::move(plan), routes) {}
+
+tlm::tlm_initiator_socket<>& LpuNode::link_out(const std::string& port) {
+  if (port == "peer") return tsp.peer_tx;
+  if (port == "global") return tsp.global_tx;
+  throw std::logic_error(std::string(name()) + ": no link port " + port);
+}
+
+LpuArch::LpuArch(const RunRequest& req) : LpuArch(req, req.cfg.link) {}
+
+LpuArch::LpuArch(const RunRequest& req, const memory::LinkConfig& run_link)
+    : m_req(req), m_compiled(compile_lpu(req)), m_run_link(run_link) {}
+
+std::uint32_t LpuArch::elaborated_chips() const { return m_compiled.placement.stages * m_compiled.per_stage(); }
+
+std::unique_ptr<Chip> LpuArch::make_chip(std::uint32_t index) {
+  const lpu::Placement& pl = m_compiled.placement;
+  const std::uint32_t s = index / m_compiled.per_stage(), i = index % m_compiled.per_stage();
+  const std::uint32_t chip = pl.stage[s].first_chip + i;
+  const lpu::ChipPlan& plan = *m_compiled.plans[s];
+  // Every message leaves on route 0 of its link (links() puts the next stage first on the
+  // global link) except a cross-node exchange, route 1.
+  lpu::ChipRoutes routes;
+  routes.feeds_itself = pl.stages == 1 && std::all_of(plan.send_bytes.begin(), plan.send_bytes.end(),
+                                                       [](Bytes b) { return b == 0; });
+  routes.wraps = s + 1 == pl.stages;
+  routes.next = 0;
+  routes.peer = 0;
+  routes.across = 1;
+  return std::make_unique<LpuNode>(("chip" + std::to_string(chip)).c_str(), chip, m_compiled.plans[s], routes);
+}
+
+std::vector<LinkSpec> LpuArch::links(std::uint32_t chip) const {
   // Within a stage, chip i of node n exchanges with its ring neighbour in the node and with its
   // counterpart in the next node; with reuse only chip 0 runs, and its links loop back to it
-  // (the symmetric neighbour's piece lands exactly when its own does).
-  const std::uint32_t local = std::min(pl.group, compiled.node_chips),
-                      nodes = pl.group / local;
-  const auto index = [&](std::uint32_t s, std::uint32_t i) { return s * per_stage + i; };
-  const auto in_stage = [&](std::uint32_t i) { return i < per_stage ? i : 0; };
-  for (std::uint32_t s = 0; s < stages; ++s)
-    for (std::uint32_t i = 0; i < per_stage; ++i) {
-      const std::uint32_t chip = pl.stage[s].first_chip + i;
-      const std::string id = "chip" + std::to_string(chip);
-      const lpu::ChipPlan& plan = *compiled.plans[s];
-      lpu::ChipRoutes routes;
-      routes.feeds_itself = stages == 1 && std::all_of(plan.send_bytes.begin(), plan.send_bytes.end(),
-                                                       [](Bytes b) { return b == 0; });
-      routes.wraps = s + 1 == stages;
-      routes.next = 0;
-      routes.peer = 0;
-      routes.across = 1;
-      chips.push_back(std::make_unique<lpu::LpuChip>(id.c_str(), chip, compiled.plans[s], routes));
-      if (trace) chips.back()->set_trace(trace);
-      peer_links.push_back(std::make_unique<lpu::C2cLink>((id + "_peer").c_str(), link));
-      global_links.push_back(std::make_unique<lpu::C2cLink>((id + "_global").c_str(), link));
-    }
-
-  // Connect: each chip drives its own two link modules; the peer link ends at the node-mate
-  // ring neighbour, the global link at the same chip of the next stage (the last stage's at
-  // stage 0: the sampled token) and at the counterpart in the next node.
-  for (std::uint32_t s = 0; s < stages; ++s)
-    for (std::uint32_t i = 0; i < per_stage; ++i) {
-      const std::uint32_t me = index(s, i);
-      const std::uint32_t node = i / local, mate = node * local + (i % local + 1) % local;
-      const std::uint32_t counterpart = ((node + 1) % nodes) * local + i % local;
-      chips[me]->peer_tx.bind(peer_links[me]->in);
-      chips[me]->global_tx.bind(global_links[me]->in);
-      peer_links[me]->out.bind(chips[index(s, in_stage(mate))]->rx);
-      global_links[me]->out.bind(chips[index((s + 1) % stages, i)]->rx);
-      global_links[me]->out.bind(chips[index(s, in_stage(counterpart))]->rx);
-    }
-}
-void LpuNetlist::check(double max_simulated_s) const {
-  for (const auto& m : chips)
-    if (!m->finished())
-      throw SimulationError("watchdog: run not finished at sim.max_simulated_s = " + std::to_string(max_simulated_s) +
-                            " s (stopped at " + std::to_string(picos_to_seconds(sc_now_picos())) +
-                            " s): " + std::string(m->name()) + " finished " + std::to_string(m->runs().size()) +
-                            " tokens");
-  const std::string v = first_violation();
-  if (!v.empty()) throw SimulationError("static schedule violated: " + v);
+  // (the symmetric neighbour's piece lands exactly when its own does). The global link also
+  // carries the stage hand-off to the same chip of the next stage (the last stage's to stage 0:
+  // the sampled token).
+  const lpu::Placement& pl = m_compiled.placement;
+  const std::uint32_t per_stage = m_compiled.per_stage(), stages = pl.stages;
+  const std::uint32_t s = chip / per_stage, i = chip % per_stage;
+  const std::uint32_t local = std::min(pl.group, m_compiled.node_chips), nodes = pl.group / local;
+  const auto index = [&](std::uint32_t stage, std::uint32_t k) { return stage * per_stage + (k < per_stage ? k : 0); };
+  const std::uint32_t node = i / local, mate = node * local + (i % local + 1) % local;
+  const std::uint32_t counterpart = ((node + 1) % nodes) * local + i % local;
+  return {{"peer", m_run_link, {index(s, mate)}},
+          {"global", m_run_link, {index((s + 1) % stages, i), index(s, counterpart)}}};
 }
 
-std::string LpuNetlist::first_violation() const {
+void LpuArch::connected(SystemTop& top) {
+  if (TraceWriter* trace = top.trace())
+    for (std::uint32_t c = 0; c < top.chips(); ++c) static_cast<LpuNode&>(top.chip(c)).tsp.set_trace(trace);
+}
+
+const lpu::LpuChip& LpuArch::tsp(SystemTop& top, std::uint32_t index) {
+  return static_cast<LpuNode&>(top.chip(index)).tsp;
+}
+
+std::string LpuArch::first_violation(SystemTop& top) {
   const lpu::LpuChip* first = nullptr;
-  for (const auto& m : chips)
-    if (!m->violation().empty() && (!first || m->violation_at() < first->violation_at())) first = m.get();
+  for (std::uint32_t c = 0; c < top.chips(); ++c) {
+    const lpu::LpuChip& m = tsp(top, c);
+    if (!m.violation().empty() && (!first || m.violation_at() < first->violation_at())) first = &m;
+  }
   return first ? first->violation() : std::string();
 }
 
@@ -139,7 +147,7 @@ struct LpuTally {
 
 /// Records in execution order, token by token and stage by stage (the token's path), and the
 /// tally; the roofline adds up along the path.
-LpuTally tally(const RunRequest& req, const LpuCompiled& compiled, const LpuNetlist& net, RunResult& res) {
+LpuTally tally(const RunRequest& req, const LpuCompiled& compiled, SystemTop& top, RunResult& res) {
   const lpu::LpuConfig& lc = req.cfg.lpu;
   const std::uint32_t stages = compiled.placement.stages, per_stage = compiled.per_stage();
   // Chips that were not elaborated did exactly what the stage's first chip did.
@@ -157,7 +165,7 @@ LpuTally tally(const RunRequest& req, const LpuCompiled& compiled, const LpuNetl
   for (std::uint32_t t = 0; t < step_count; ++t)
     for (std::uint32_t s = 0; s < stages; ++s)
       for (std::uint32_t i = 0; i < per_stage; ++i) {
-        const lpu::StageRun& r = net.chips[s * per_stage + i]->runs()[t];
+        const lpu::StageRun& r = LpuArch::tsp(top, s * per_stage + i).runs()[t];
         res.records.insert(res.records.end(), r.records.begin(), r.records.end());
         const Bytes b = r.weight_bytes_read + r.kv_bytes_read + r.bytes_written;
         n.sram_bytes += static_cast<double>(b) * scale;
@@ -257,12 +265,17 @@ nlohmann::json summary_of(const RunRequest& req, const LpuCompiled& compiled, co
 
 }  // namespace
 
-RunResult collect_lpu(const RunRequest& req, const LpuCompiled& compiled, const LpuNetlist& net,
-                      const TraceWriter& trace) {
+RunResult LpuArch::collect(SystemTop& top) {
+  const RunRequest& req = m_req;
+  const LpuCompiled& compiled = m_compiled;
   const SystemConfig& cfg = req.cfg;
   const lpu::LpuConfig& lc = cfg.lpu;
   const lpu::Placement& pl = compiled.placement;
   const std::uint32_t group = pl.group, stages = pl.stages, per_stage = compiled.per_stage();
+  for (std::uint32_t c = 0; c < top.chips(); ++c)
+    if (!tsp(top, c).finished()) throw_unfinished(cfg, tsp(top, c).name(), tsp(top, c).runs().size(), "tokens");
+  const std::string violation = first_violation(top);
+  if (!violation.empty()) throw SimulationError("static schedule violated: " + violation);
 
   RunResult res;
   res.chips = cfg.system.chips;
@@ -270,9 +283,9 @@ RunResult collect_lpu(const RunRequest& req, const LpuCompiled& compiled, const 
   res.peak_mem_bytes_per_s = lc.sram_peak_bytes_per_s();
   res.peak_flops = lc.peak_flops();
   res.link_bytes_per_s = cfg.link.bandwidth_gbytes_per_s * 1e9;
-  const LpuTally n = tally(req, compiled, net, res);
+  const LpuTally n = tally(req, compiled, top, res);
   // The run's time: when the last token's output landed (back at stage 0), as executed.
-  res.total_time = net.chips[(stages - 1) * per_stage]->runs().back().send_done;
+  res.total_time = tsp(top, (stages - 1) * per_stage).runs().back().send_done;
   for (std::uint32_t s = 0; s < stages; ++s) res.path_chips.push_back(pl.stage[s].first_chip);
 
   // Conservation: what the programs ask of MEM (path chips) vs what MEM served to them.
@@ -294,7 +307,6 @@ RunResult collect_lpu(const RunRequest& req, const LpuCompiled& compiled, const 
   sg.set("stages", stages, "count", "pipeline stages");
   sg.set("chips_per_stage", group, "count", "chips sharing each layer");
   sg.set("needed_bytes", static_cast<double>(pl.needed_total), "B", "weights + KV cache over all chips as placed");
-  if (req.trace) res.trace_json = trace.to_json();
   if (compiled.reuse && group > 1)
     res.notes.push_back("tensor shards are symmetric: the first chip of each stage was simulated and stands for its " +
                         std::to_string(group) + " chips (exact; --no-reuse elaborates every chip)");
@@ -305,16 +317,6 @@ RunResult collect_lpu(const RunRequest& req, const LpuCompiled& compiled, const 
   return res;
 }
 
-RunResult simulate_lpu(const RunRequest& req) {
-  const LpuCompiled compiled = compile_lpu(req);
-  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
-  TraceWriter trace;
-  trace.enable(req.trace);
-  LpuNetlist net("lpu", compiled, req.cfg.link, req.trace ? &trace : nullptr);
-  // The watchdog: a chip waiting on an input that never comes stops here instead of hanging.
-  sc_core::sc_start(to_sc_time(static_cast<Picos>(req.cfg.sim.max_simulated_s * kPicosPerSecond)));
-  net.check(req.cfg.sim.max_simulated_s);
-  return collect_lpu(req, compiled, net, trace);
-}
+std::unique_ptr<ArchBuilder> make_lpu_arch(const RunRequest& req) { return std::make_unique<LpuArch>(req); }
 
 }  // namespace decodesim::system

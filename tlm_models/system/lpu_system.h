@@ -1,14 +1,11 @@
 // An LPU system: chips of {MEM slices, MXM, VXM, SXM} in pipeline stages joined by C2C links,
 // running a compiler-fixed static schedule.
 //
-// Three pieces, so a top netlist can place the LPU beside other architectures:
+// The LPU is the third ArchBuilder of the system netlist (netlist.h), beside the TPU and GPU:
 //  - compile_lpu(): the compiler (placement, then every token's per-stage program and its
-//    predicted timeline). Pure C++.
-//  - LpuNetlist: the chip builder, an sc_module whose constructor is the netlist: one LpuChip
-//    per simulated chip and its two C2C link modules, then the binds. Constructed inside a
-//    parent module's constructor, its chips and links are that parent's grandchildren.
-//  - collect_lpu(): the record collector, from the chips' runs after sc_start.
-// simulate_lpu() is the three in sequence.
+//    predicted timeline). Pure C++; LpuArch runs it in its constructor.
+//  - LpuArch: the chips (LpuNode) and their C2C links (LinkSpecs whose far ends are the
+//    receiving chips), built and bound by SystemTop, and the record collector.
 #pragma once
 
 #include <systemc>
@@ -17,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "lpu/c2c_link.h"
 #include "lpu/lpu_chip.h"
 #include "lpu/lpu_compiler.h"
+#include "system/netlist.h"
 #include "system/run.h"
 
 namespace decodesim::system {
@@ -37,29 +34,47 @@ struct LpuCompiled {
 /// the model does not fit).
 LpuCompiled compile_lpu(const RunRequest& req);
 
-/// The LPU chips and their C2C links. `link` times the link modules; the compiler's model of
-/// the links is req.cfg.link, and they differ only when a test perturbs the run on purpose.
-class LpuNetlist : public sc_core::sc_module {
+/// One LPU chip as the netlist sees it: the TSP, whose node-mate and global C2C ports are its
+/// two outgoing links ("peer", "global") and whose receive socket takes every incoming one.
+class LpuNode : public Chip {
  public:
-  LpuNetlist(sc_core::sc_module_name name, const LpuCompiled& compiled, const memory::LinkConfig& link,
-             TraceWriter* trace = nullptr);
+  lpu::LpuChip tsp;
 
-  /// [stage * per_stage + i]
-  std::vector<std::unique_ptr<lpu::LpuChip>> chips;
-  std::vector<std::unique_ptr<lpu::C2cLink>> peer_links;    ///< chip i's node-mate ports
-  std::vector<std::unique_ptr<lpu::C2cLink>> global_links;  ///< chip i's global ports
-
-  /// Throws SimulationError if a chip did not finish (watchdog) or the run left the compiled
-  /// schedule (naming the first diverging instruction).
-  void check(double max_simulated_s) const;
-  /// The first divergence over all chips (empty: the run matched the compiler exactly).
-  std::string first_violation() const;
+  LpuNode(sc_core::sc_module_name name, std::uint32_t chip, std::shared_ptr<const lpu::ChipPlan> plan,
+          lpu::ChipRoutes routes);
+  tlm::tlm_initiator_socket<>& link_out(const std::string& port) override;
+  tlm::tlm_base_target_socket_b<>& link_in(const std::string&) override { return tsp.rx; }
 };
 
-/// Fills RunResult from the chips' runs.
-RunResult collect_lpu(const RunRequest& req, const LpuCompiled& compiled, const LpuNetlist& net,
-                      const TraceWriter& trace);
+/// The LPU's part of the netlist: the compile (in the constructor), one LpuNode per simulated
+/// chip (all chips with sim.reuse off), each with a node-mate and a global C2C link module, and
+/// the record collector. `run_link` times the link modules; the compiler's model of the links
+/// is req.cfg.link, and they differ only when a test perturbs the run on purpose.
+class LpuArch : public ArchBuilder {
+ public:
+  explicit LpuArch(const RunRequest& req);
+  LpuArch(const RunRequest& req, const memory::LinkConfig& run_link);
 
-RunResult simulate_lpu(const RunRequest& req);
+  std::uint32_t elaborated_chips() const override;
+  std::unique_ptr<Chip> make_chip(std::uint32_t index) override;
+  std::vector<LinkSpec> links(std::uint32_t chip) const override;
+  void connected(SystemTop& top) override;
+  /// Throws SimulationError if a chip did not finish (watchdog) or the run left the compiled
+  /// schedule (naming the first diverging instruction).
+  RunResult collect(SystemTop& top) override;
+
+  const LpuCompiled& compiled() const { return m_compiled; }
+  /// Chip `index` of `top` (stage * per_stage + i).
+  static const lpu::LpuChip& tsp(SystemTop& top, std::uint32_t index);
+  /// The first divergence over all chips (empty: the run matched the compiler exactly).
+  static std::string first_violation(SystemTop& top);
+
+ private:
+  const RunRequest& m_req;
+  LpuCompiled m_compiled;
+  memory::LinkConfig m_run_link;
+};
+
+std::unique_ptr<ArchBuilder> make_lpu_arch(const RunRequest& req);
 
 }  // namespace decodesim::system

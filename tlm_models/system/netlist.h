@@ -9,18 +9,22 @@
 // - make_chip(i): chip i as an sc_module, built in the SystemTop's construction context (so it
 //   is its child). Everything inside the chip (tile, memory, its binding) is the chip's own
 //   netlist. Called in index order.
-// - links(i): chip i's outgoing links; for each, the chip's link_port(port) is bound to a
-//   LinkModule, and when `to` is set the module's far end to chip `to`'s link_in(port).
+// - links(i): chip i's outgoing links; for each, the chip's link_out(port) is bound to a
+//   LinkModule, and the module's far end to link_in(port) of each chip in `to`, in order (the
+//   routes of the link, memory::link_route()).
 // - connected(top): once every bind is done (still before sc_start): what needs the whole
 //   netlist, e.g. collectives that use the chips' link ports, trace hook-up.
-// - collect(top): after the run: records, stats, energy, notes (the record collector).
+// - collect(top): after the run: refuse an unfinished or inconsistent run (SimulationError),
+//   then records, stats, energy, notes (the record collector).
+//
+// Adding a family: a Chip subclass, an ArchBuilder subclass, a make_<family>_arch(req), and its
+// case in simulate() (run.cpp). tpu_system.cpp and lpu_system.cpp are the smallest examples.
 #pragma once
 
 #include <systemc>
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,17 +38,17 @@ namespace decodesim::system {
 class Chip : public sc_core::sc_module {
  public:
   using sc_core::sc_module::sc_module;
-  /// The port this chip sends on over its outgoing link `port` (a name its builder declares).
-  virtual memory::LinkPort& link_port(const std::string& port) = 0;
+  /// The socket this chip sends on over its outgoing link `port` (a name its builder declares).
+  virtual tlm::tlm_initiator_socket<>& link_out(const std::string& port) = 0;
   /// The socket on which this chip receives messages of link `port` (for links with a far end).
-  virtual tlm::tlm_target_socket<>& link_in(const std::string& port);
+  virtual tlm::tlm_base_target_socket_b<>& link_in(const std::string& port);
 };
 
 /// One outgoing link of a chip.
 struct LinkSpec {
-  std::string port;                 ///< the sending chip's link_port() name, e.g. "link_x"
+  std::string port;                ///< the sending chip's link_out() name, e.g. "link_x"
   memory::LinkConfig cfg;
-  std::optional<std::uint32_t> to;  ///< receiving chip when the link hands data on
+  std::vector<std::uint32_t> to;   ///< receiving chips by route, when the link hands data on
 };
 
 class SystemTop;
@@ -82,6 +86,13 @@ class SystemTop : public sc_core::sc_module {
   std::vector<BuiltLink> m_links;
   TraceWriter* m_trace;
 };
+
+/// Kills every SystemC process that has not terminated, so that its stack unwinds. A process
+/// still waiting when the watchdog (sim.max_simulated_s) stops a run, or a server loop that
+/// waits for ever, stays suspended on its own coroutine stack until exit: what its locals own is
+/// never freed, and LeakSanitizer reports it (SystemC's stacks are mmap'd, outside what LSan
+/// scans). Call it after the run's results are collected, also when collecting throws.
+void stop_unfinished_processes();
 
 /// Elaborates the netlist of `arch`, runs it to completion (or the sim.max_simulated_s
 /// watchdog) and returns what the architecture's collector makes of it.

@@ -32,7 +32,7 @@ RunResult simulate(const RunRequest& req) {
                              "true", "false, or a system of arch rdu (e.g. sn40l_x16)");
   switch (req.cfg.system.arch) {
     case Arch::Tpu: return run_netlist(req.cfg, *make_tpu_arch(req), req.trace);
-    case Arch::Lpu: return simulate_lpu(req);
+    case Arch::Lpu: return run_netlist(req.cfg, *make_lpu_arch(req), req.trace);
     case Arch::Gpu: return run_netlist(req.cfg, *make_gpu_arch(req), req.trace);
     case Arch::Rdu: return run_netlist(req.cfg, *make_rdu_arch(req), req.trace);
   }

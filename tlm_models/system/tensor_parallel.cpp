@@ -81,11 +81,11 @@ void throw_hbm_too_small(const RunRequest& req, Bytes need_per_chip, const std::
                            gigabytes(static_cast<double>(cap)) + " per " + chip_word, fix);
 }
 
-void throw_unfinished(const SystemConfig& cfg, const std::string& tile_name, std::size_t kernels_done) {
+void throw_unfinished(const SystemConfig& cfg, const std::string& tile_name, std::size_t done, const char* done_what) {
   throw SimulationError("watchdog: run not finished at sim.max_simulated_s = " +
                         std::to_string(cfg.sim.max_simulated_s) + " s (stopped at " +
                         std::to_string(picos_to_seconds(sc_now_picos())) + " s): " + tile_name + " finished " +
-                        std::to_string(kernels_done) + " kernels");
+                        std::to_string(done) + " " + done_what);
 }
 
 void collect_records(const SystemConfig& cfg, const std::vector<KernelGraph>& tokens, std::uint32_t chip,

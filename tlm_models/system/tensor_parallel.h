@@ -65,7 +65,8 @@ struct ChipTotals {
 };
 
 /// A chip whose tile did not finish means the watchdog (sim.max_simulated_s) stopped the run.
-[[noreturn]] void throw_unfinished(const SystemConfig& cfg, const std::string& tile_name, std::size_t kernels_done);
+[[noreturn]] void throw_unfinished(const SystemConfig& cfg, const std::string& tile_name, std::size_t done,
+                                   const char* done_what = "kernels");
 
 /// Appends chip `chip`'s records to `res` (all-reduce records get their link bound as roofline)
 /// and adds its traffic to `totals`.

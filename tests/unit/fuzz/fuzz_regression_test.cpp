@@ -84,6 +84,30 @@ TEST(FuzzLimits, FileSizeIsBounded) {
   EXPECT_NE(err.find("file too large"), std::string::npos) << err;
 }
 
+TEST(FuzzLimits, BracketsInsideBlockAndPlainScalarsDoNotCountTowardNesting) {
+  // 48 '[' in a plain scalar, a literal and a folded block scalar, and a comment: text, not
+  // nesting. Used to be "nesting too deep" at the plain scalar.
+  const std::string err = load_error(kCorpus / "seeds/config_loader/brackets_in_scalars.yaml");
+  EXPECT_EQ(err.find("nesting too deep"), std::string::npos) << err;
+  const std::string b(40, '[');
+  for (const std::string& text : {"a: |\n  " + b + "\n", "- |-\n   " + b + "\n   more\n", "a: >\n  t\n\n  " + b + "\n",
+                                  "a: x" + b + "\n", "a: x " + b + "\n", "x" + b + ": 1\n", "a: http:" + b + "\n"})
+    EXPECT_NO_THROW((void)decodesim::config::load_string(text, "text.yaml")) << text;
+  // A flow collection still counts wherever a node can begin: after an anchor, a tag, "- ", a
+  // quoted key, on the next line, and after a block scalar or a multi-line quoted scalar ends.
+  const std::string deep = b + std::string(40, ']');
+  for (const std::string& text :
+       {"a: &x " + deep + "\n", "a: !!seq " + deep + "\n", "- - " + deep + "\n", "\"k\": " + deep + "\n",
+        "a:\n  " + deep + "\n", "a: |\n  text\nb: " + deep + "\n", "a: \"x\n  y\"\nb: " + deep + "\n"}) {
+    try {
+      (void)decodesim::config::load_string(text, "deep.yaml");
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("nesting too deep"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(FuzzLimits, BracketsInsideQuotedStringsDoNotCountTowardNesting) {
   // 48 '[' inside a double-quoted name: text, not nesting. Used to be "nesting too deep".
   const std::string err = load_error(kCorpus / "seeds/config_loader/brackets_in_quotes.yaml");

@@ -33,25 +33,28 @@ struct Outcome {
   std::uint32_t chips = 0;
 };
 
-/// Compiles, elaborates the LPU netlist with `link` timing the link modules, and runs it.
+/// Compiles, elaborates the system netlist with the LPU's builder, `link` timing the link
+/// modules, and runs it.
 Outcome run(const system::RunRequest& req, const memory::LinkConfig& link) {
-  const system::LpuCompiled compiled = system::compile_lpu(req);
+  system::LpuArch arch(req, link);
+  const system::LpuCompiled& compiled = arch.compiled();
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
-  system::LpuNetlist net("lpu", compiled, link);
+  system::SystemTop top("system", arch, nullptr);
   sc_core::sc_start(to_sc_time(static_cast<Picos>(req.cfg.sim.max_simulated_s * kPicosPerSecond)));
   Outcome o;
-  o.violation = net.first_violation();
-  o.chips = static_cast<std::uint32_t>(net.chips.size());
-  for (const auto& c : net.chips) {
-    EXPECT_TRUE(c->finished()) << c->name();
-    o.executed += c->executed();
+  o.violation = system::LpuArch::first_violation(top);
+  o.chips = static_cast<std::uint32_t>(top.chips());
+  for (std::uint32_t c = 0; c < top.chips(); ++c) {
+    const lpu::LpuChip& chip = system::LpuArch::tsp(top, c);
+    EXPECT_TRUE(chip.finished()) << chip.name();
+    o.executed += chip.executed();
   }
   for (const auto& p : compiled.plans)
     for (const auto& e : p->expected) o.compiled += e.events.size() * compiled.per_stage();
   o.compiled_total = compiled.plans.back()->expected.back().send_done;
-  o.run_total = net.chips.back()->runs().back().send_done;
+  o.run_total = system::LpuArch::tsp(top, o.chips - 1).runs().back().send_done;
   if (!o.violation.empty()) {
-    EXPECT_THROW(net.check(req.cfg.sim.max_simulated_s), system::SimulationError);
+    EXPECT_THROW(arch.collect(top), system::SimulationError);
   }
   return o;
 }
@@ -109,7 +112,7 @@ TEST(LpuRun, ASlowerLinkIsCaughtAtTheFirstDivergingInstruction) {
   ASSERT_LT(i, events.size());
   const lpu::UnitEvent& e = events[i];
   const Outcome o = run(req, slow);
-  EXPECT_EQ(o.violation, "lpu.chip0 token 0 instruction " + std::to_string(i) + " C2C_EXCHANGE " + e.name +
+  EXPECT_EQ(o.violation, "chip0 token 0 instruction " + std::to_string(i) + " C2C_EXCHANGE " + e.name +
                              ": expected [" + std::to_string(e.start) + ", " + std::to_string(e.end) + "] ps, got [" +
                              std::to_string(e.start) + ", " + std::to_string(e.end + 1000) + "] ps");
   EXPECT_GT(o.run_total, o.compiled_total) << "the slower link makes the run later";
@@ -121,7 +124,7 @@ TEST(LpuRun, ASlowerStageHandOffIsCaughtOnTheSendingChip) {
   memory::LinkConfig slow = req.cfg.link;
   slow.bandwidth_gbytes_per_s /= 2;
   const Outcome o = run(req, slow);
-  EXPECT_NE(o.violation.find("lpu.chip0 token 0 instruction "), std::string::npos) << o.violation;
+  EXPECT_NE(o.violation.find("chip0 token 0 instruction "), std::string::npos) << o.violation;
   EXPECT_NE(o.violation.find(" C2C_SEND send.stage1: expected ["), std::string::npos) << o.violation;
   EXPECT_GT(o.run_total, o.compiled_total);
 }

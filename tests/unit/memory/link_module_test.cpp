@@ -8,6 +8,9 @@
 
 #include <systemc>
 
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
 #include "memory/link/collective.h"
 #include "memory/link/link_module.h"
 
@@ -39,6 +42,23 @@ struct LinkRig : sc_core::sc_module {
     // Connect
     port_x.socket.bind(link_x.target);
     port_y.socket.bind(link_y.target);
+  }
+};
+
+/// A receiving chip: when the last byte of the latest message arrived, its size and address.
+struct Receiver : sc_core::sc_module {
+  tlm_utils::simple_target_socket<Receiver> in;
+  Picos arrived = 0;
+  Bytes bytes = 0;
+  std::uint64_t address = 0;
+  explicit Receiver(sc_core::sc_module_name n) : sc_module(n), in("in") {
+    in.register_b_transport(this, &Receiver::b_transport);
+  }
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& d) {
+    arrived = static_cast<Picos>((sc_core::sc_time_stamp() + d).value() / sc_core::sc_time(1, sc_core::SC_PS).value());
+    bytes = p.get_data_length();
+    address = p.get_address();
+    p.set_response_status(tlm::TLM_OK_RESPONSE);
   }
 };
 
@@ -115,19 +135,6 @@ TEST(LinkModule, TorusAllReduceIsReduceScatterXThenAllReduceYThenAllGatherX) {
 
 TEST(LinkModule, HandsTheMessageOnToTheFarChipWithItsArrivalTime) {
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
-  struct Receiver : sc_core::sc_module {
-    tlm_utils::simple_target_socket<Receiver> in;
-    Picos arrived = 0;
-    Bytes bytes = 0;
-    explicit Receiver(sc_core::sc_module_name n) : sc_module(n), in("in") {
-      in.register_b_transport(this, &Receiver::b_transport);
-    }
-    void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& d) {
-      arrived = static_cast<Picos>((sc_core::sc_time_stamp() + d).value() / sc_core::sc_time(1, sc_core::SC_PS).value());
-      bytes = p.get_data_length();
-      p.set_response_status(tlm::TLM_OK_RESPONSE);
-    }
-  };
   LinkRig rig("rig");
   Receiver far("far");
   rig.link_x.far.bind(far.in);
@@ -136,4 +143,46 @@ TEST(LinkModule, HandsTheMessageOnToTheFarChipWithItsArrivalTime) {
   EXPECT_EQ(far.bytes, 5000u);
   EXPECT_EQ(far.arrived, done);
   EXPECT_EQ(done, Picos{100'000 + 1'000'000 + 100'000});
+}
+
+TEST(LinkModule, RoutesEachMessageToTheFarBindingItsAddressNames) {
+  // One module type serves ICI, NVLink and the LPU's C2C ports: a link with several receivers
+  // (an LPU chip's global ports reach the next stage and the next node) picks the binding by the
+  // address's top byte and passes the rest of the address on; a route it lacks is refused.
+  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+  struct Sender : sc_core::sc_module {
+    tlm_utils::simple_initiator_socket<Sender> out;
+    explicit Sender(sc_core::sc_module_name n) : sc_module(n), out("out") {}
+  };
+  Sender sender("sender");
+  LinkModule link("link", link_cfg(), "sender.link");
+  Receiver first("first"), second("second");
+  sender.out.bind(link.target);
+  link.far.bind(first.in);
+  link.far.bind(second.in);
+  tlm::tlm_response_status routed = tlm::TLM_INCOMPLETE_RESPONSE, missing = tlm::TLM_INCOMPLETE_RESPONSE;
+  run([&] {
+    unsigned char scratch = 0;
+    tlm::tlm_generic_payload p;
+    p.set_command(tlm::TLM_WRITE_COMMAND);
+    p.set_data_ptr(&scratch);
+    p.set_data_length(5000);
+    p.set_streaming_width(5000);
+    p.set_address(link_address(1, 42));
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    sender.out->b_transport(p, delay);
+    routed = p.get_response_status();
+    p.set_address(link_address(2, 42));
+    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sender.out->b_transport(p, delay);
+    missing = p.get_response_status();
+  });
+  EXPECT_EQ(routed, tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(second.bytes, 5000u);
+  EXPECT_EQ(second.address, link_address(1, 42));
+  EXPECT_EQ(link_route(second.address), 1u);
+  EXPECT_EQ(second.arrived, Picos{100'000 + 1'000'000 + 100'000});
+  EXPECT_EQ(first.bytes, 0u) << "route 1 is the second binding only";
+  EXPECT_EQ(missing, tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_EQ(link.messages(), 1u) << "a refused message does not occupy the link";
 }

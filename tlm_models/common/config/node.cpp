@@ -108,43 +108,103 @@ struct Converter {
 
 /// Flow-style nesting ([ and {) is checked before yaml-cpp sees the text, so a deep document
 /// gets the same located "nesting too deep" as a deep block one (Converter) instead of a parse
-/// that recurses per level. Brackets inside quoted scalars and comments are text, not nesting.
+/// that recurses per level. Only a bracket that opens a flow collection counts: one inside a
+/// quoted scalar, a plain scalar ("x[[["), a block scalar (| or >) or a comment is text.
+/// In block context a flow collection can only begin where a node begins (line start, after
+/// "- ", "? ", ": ", an anchor or a tag); inside one, every bracket outside quotes is an
+/// indicator (a plain scalar there cannot contain one).
 /// This scan is a courtesy, not the safety net: yaml-cpp bounds its own recursion (DepthGuard,
 /// 2000 levels, caught below) and Converter enforces max_depth on every parsed node, so a
-/// quote this scan misreads can only change which of the two errors is reported.
+/// construct this scan misreads (a continuation line of a multi-line plain scalar that begins
+/// with '[') can only change which of the two errors is reported.
 void check_flow_depth(const std::string& text, const std::string& name, const LoadLimits& limits) {
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   int flow = 0, line = 1, col = 0;
-  char quote = 0;       // the open quote character, or 0
-  bool comment = false;
-  char prev = '\n';
+  char quote = 0;           // the open quote character, or 0
+  bool node_start = true;   // block context: the next non-blank character begins a node
+  bool line_start = true;   // only indentation so far on this line
+  int indent = 0;           // this line's indentation
+  int block_scalar = -1;    // inside a | or > scalar: the indentation of the line that opened it
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     ++col;
+    const char next = i + 1 < text.size() ? text[i + 1] : '\n';
     if (c == '\n') {
-      ++line;
-      col = 0;
-      comment = false;
-    } else if (comment) {
-    } else if (quote == '\'') {
+      ++line, col = 0, indent = 0;
+      line_start = !quote;  // a quoted scalar's continuation line has no indentation to read
+      if (!quote && flow == 0) node_start = true;
+      continue;
+    }
+    if (quote == '\'') {
       if (c == '\'') {
-        if (i + 1 < text.size() && text[i + 1] == '\'') ++i, ++col;  // '' is an escaped quote
+        if (next == '\'') ++i, ++col;  // '' is an escaped quote
         else quote = 0;
       }
-    } else if (quote == '"') {
+      continue;
+    }
+    if (quote == '"') {
       if (c == '\\') ++i, ++col;  // \" and \\ are escapes
       else if (c == '"') quote = 0;
-    } else if ((c == '\'' || c == '"') && prev && std::strchr("\n \t[{,:", prev)) {
-      quote = c;  // a quote opens a scalar only where a scalar can start
-    } else if (c == '#' && prev && std::strchr("\n \t", prev)) {
-      comment = true;
-    } else if (c == '[' || c == '{') {
-      if (++flow > limits.max_depth)
-        throw InputError(SourceLoc{name, line, col}, "", "nesting too deep",
-                         "depth " + std::to_string(flow), "at most " + std::to_string(limits.max_depth));
-    } else if ((c == ']' || c == '}') && flow > 0) {
-      --flow;
+      continue;
     }
-    prev = c;
+    if (line_start) {
+      if (c == ' ') {
+        ++indent;
+        continue;
+      }
+      line_start = false;
+      if (block_scalar >= 0) {
+        if (c != '\r' && c != '\t' && indent <= block_scalar) block_scalar = -1;  // dedent ends it
+        else {
+          while (i + 1 < text.size() && text[i + 1] != '\n') ++i;  // the line is the scalar's text
+          continue;
+        }
+      }
+    }
+    if (blank(c)) continue;
+    if (c == '#' && (col == 1 || blank(text[i - 1]))) {  // a comment runs to the end of the line
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    if (flow > 0) {
+      if (c == '[' || c == '{') {
+        if (++flow > limits.max_depth)
+          throw InputError(SourceLoc{name, line, col}, "", "nesting too deep",
+                           "depth " + std::to_string(flow), "at most " + std::to_string(limits.max_depth));
+      } else if (c == ']' || c == '}') {
+        if (--flow == 0) node_start = false;
+      } else if ((c == '\'' || c == '"') && std::strchr(" \t\n[{,:", text[i - 1])) {
+        quote = c;  // a quote opens a scalar only where a scalar can start
+      }
+      continue;
+    }
+    // Block context.
+    if (node_start) {
+      if (c == '[' || c == '{') {
+        flow = 1;
+        if (flow > limits.max_depth)  // max_depth 0: no flow collection at all
+          throw InputError(SourceLoc{name, line, col}, "", "nesting too deep", "depth 1", "at most 0");
+        continue;
+      }
+      if ((c == '-' || c == '?' || c == ':') && blank(next)) continue;  // still at a node's start
+      if (c == '-' && text.compare(i, 3, "---") == 0 && col == 1 && (i + 3 >= text.size() || blank(text[i + 3]))) {
+        i += 2, col += 2;  // document start marker
+        continue;
+      }
+      if (c == '&' || c == '!') {  // an anchor or a tag precedes the node it names
+        while (i + 1 < text.size() && !blank(text[i + 1])) ++i, ++col;
+        continue;
+      }
+      if (c == '|' || c == '>') {  // a block scalar: the more indented lines below are its text
+        block_scalar = indent;
+        while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+        continue;
+      }
+      node_start = false;
+      if (c == '\'' || c == '"') quote = c;
+      continue;
+    }
+    if (c == ':' && blank(next)) node_start = true;  // a mapping value follows
   }
 }
 

@@ -9,7 +9,6 @@ namespace decodesim::memory {
 LinkModule::LinkModule(sc_core::sc_module_name name, const LinkConfig& cfg, std::string stats_name)
     : sc_core::sc_module(name), target("target"), far("far"), m_link(std::move(stats_name), cfg) {
   target.register_b_transport(this, &LinkModule::b_transport);
-  far.bind(m_no_backward);
 }
 
 void LinkModule::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
@@ -17,12 +16,17 @@ void LinkModule::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& dela
     p.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
     return;
   }
+  const std::uint32_t route = link_route(p.get_address());
+  if (far.size() > 0 && route >= static_cast<std::uint32_t>(far.size())) {
+    p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
   const LinkHops* hops = p.get_extension<LinkHops>();
   const Picos now = to_picos(sc_core::sc_time_stamp());
   const Picos done = m_link.transfer(p.get_data_length(), now + to_picos(delay), hops ? hops->hops : 1);
   delay = to_sc_time(done - now);
   if (far.size() > 0) {
-    far->b_transport(p, delay);
+    far[static_cast<int>(route)]->b_transport(p, delay);
     if (p.is_response_error()) return;
   }
   p.set_response_status(tlm::TLM_OK_RESPONSE);

@@ -8,14 +8,23 @@
 // cost. The payload's data pointer is not read: links carry timing, not values.
 // Hops (default 1) travel in a LinkHops extension.
 //
-// When the link's `far` socket is bound (a point-to-point hand-off, e.g. an LPU stage's
-// activations), the message is passed on to the far chip with its arrival as annotation; when it
-// is not (the TPU/GPU collectives, whose receiving side is symmetric and not modelled twice),
-// the message ends at the link.
+// The same module is every chip-to-chip link: ICI and NVLink rings and tori, and the LPU's C2C
+// ports. What differs is its config (bandwidth, latency, per-hop cost) and where its far end is
+// bound (the topology, which the netlist decides):
+// - `far` unbound (the TPU/GPU collectives, whose receiving side is symmetric and not modelled
+//   twice): the message ends at the link;
+// - `far` bound to one or more receiving chips (an LPU stage hand-off, a collective's piece for
+//   a node-mate or the next node): the message is passed on, with its arrival as annotation, on
+//   the binding its route names. The route is the address's top byte (link_route()); the rest
+//   of the address is the receiver's business (e.g. the LPU's mailbox tag).
+//
+// Identical parallel links (a chip's links to each node-mate, its four global C2C ports) carry
+// identical traffic at identical times, so one module stands for each group of them.
 #pragma once
 
 #include <systemc>
 #include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
@@ -33,11 +42,19 @@ struct LinkHops : tlm::tlm_extension<LinkHops> {
   void copy_from(const tlm::tlm_extension_base& e) override { hops = static_cast<const LinkHops&>(e).hops; }
 };
 
+/// The address of a message on binding `route` of a link's far end; `local` (< 2^56) is passed on.
+constexpr std::uint64_t link_address(std::uint32_t route, std::uint64_t local) {
+  return (std::uint64_t{route} << 56) | (local & ((std::uint64_t{1} << 56) - 1));
+}
+constexpr std::uint32_t link_route(std::uint64_t address) { return static_cast<std::uint32_t>(address >> 56); }
+
 class LinkModule : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<LinkModule> target;  ///< the sending chip's LinkPort binds here
-  /// Optional: the receiving chip, for links that hand data on (unbound: the message ends here).
-  tlm::tlm_initiator_socket<32, tlm::tlm_base_protocol_types, 1, sc_core::SC_ZERO_OR_MORE_BOUND> far;
+  /// Optional: the receiving chips, by route, for links that hand data on (unbound: the message ends here).
+  tlm_utils::multi_passthrough_initiator_socket<LinkModule, 32, tlm::tlm_base_protocol_types, 0,
+                                                sc_core::SC_ZERO_OR_MORE_BOUND>
+      far;
 
   /// `stats_name` names the link's stats group (e.g. "chip0.link_x").
   LinkModule(sc_core::sc_module_name name, const LinkConfig& cfg, std::string stats_name);
@@ -53,13 +70,6 @@ class LinkModule : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
-  /// The far socket's backward path: LT only, so nothing ever comes back on it.
-  struct NoBackward : tlm::tlm_bw_transport_if<> {
-    tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload&, tlm::tlm_phase&, sc_core::sc_time&) override {
-      return tlm::TLM_COMPLETED;
-    }
-    void invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) override {}
-  } m_no_backward;
   Link m_link;
 };
 
