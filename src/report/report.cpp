@@ -301,6 +301,8 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
   // The turn keys mean nothing to plain decode; its results stay as they were.
   if (!req.scenario.turn)
     for (const auto& key : workload::turn_only_keys()) scenario.erase(key);
+  // Model residency means something only where there is a tier below HBM.
+  if (req.cfg.system.arch != system::Arch::Rdu) scenario.erase("tiers");
   json j;
   j["schema"] = kResultSchema;
   j["version"] = {{"decodesim", version_string()}};

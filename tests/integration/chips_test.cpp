@@ -1,9 +1,10 @@
-// Issue 14's chips (B200, TPU v6e, Trainium2): one sanity test per chip, in-process, one
+// Issue 14's chips (B200, TPU v6e, Trainium2, SN40L, Ascend 910B): one sanity test per chip, in-process, one
 // simulation per TEST (one process each): the roofline bound holds, average decode power lies
 // between the chip's idle power and its TDP, and the bytes served by memory equal the bytes the
 // workload needs (reuse off, so every layer is simulated).
 #include <gtest/gtest.h>
 
+#include "common/config/error.h"
 #include "report/report.h"
 #include "sim_harness.h"
 #include "system/run.h"
@@ -14,18 +15,37 @@ using decodesim::test::request;
 
 namespace {
 
-void expect_sane(const std::string& sys, const std::string& model, DType weights = DType::BF16) {
-  const auto req = request(sys, model, 2048, {"sim.reuse=false"}, 1, weights);
+/// Roofline and power always; the bytes only when every layer and shard is simulated (reuse
+/// replays layers whose bytes the memory never sees).
+system::RunResult expect_sane_run(const system::RunRequest& req, bool bytes = true) {
+  const std::string sys = req.cfg.system.name;
   const auto res = system::simulate(req);
   expect_roofline_holds(res);
-  EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes) << sys;
-  Bytes from_records = 0;
-  for (const auto& r : res.records) from_records += r.mem_bytes;
-  EXPECT_EQ(from_records, res.workload_memory_bytes * res.chips) << sys;  // records cover every chip
+  if (bytes) {
+    EXPECT_EQ(res.memory_served_bytes, res.workload_memory_bytes) << sys;
+    Bytes from_records = 0;
+    for (const auto& r : res.records) from_records += r.mem_bytes;
+    EXPECT_EQ(from_records, res.workload_memory_bytes * res.chips) << sys;  // records cover every chip
+  }
   const auto s = report::summarize(req, res);
   EXPECT_GT(s.energy.idle_w, 0) << sys;
   EXPECT_GT(s.energy.average_w_per_chip(), s.energy.idle_w) << sys;
   EXPECT_LT(s.energy.average_w_per_chip(), s.energy.tdp_w) << sys;
+  return res;
+}
+
+void expect_sane(const std::string& sys, const std::string& model, DType weights = DType::BF16) {
+  expect_sane_run(request(sys, model, 2048, {"sim.reuse=false"}, 1, weights));
+}
+
+/// A model too large for the system is refused before anything is simulated, naming HBM.
+void expect_refused(const std::string& sys, const std::string& model) {
+  try {
+    system::simulate(request(sys, model, 4096));
+    ADD_FAILURE() << sys << " ran " << model;
+  } catch (const config::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("model does not fit in HBM"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
@@ -45,4 +65,49 @@ TEST(Chips, B200TinyMlaSane) {
 TEST(Chips, Trn2x16DeepSeekV3Fp8Sane) { expect_sane("trn2_x16", "deepseek_v3", DType::FP8); }
 TEST(Chips, LpuTinyMlaSane) {
   expect_sane("lpu_groq", std::string(DECODESIM_SOURCE_DIR) + "/tests/integration/tiny_mla.yaml");
+}
+
+// SambaNova SN40L-16 (arch rdu, three memory tiers; docs/tiers.md).
+TEST(Chips, Sn40lx16Llama7bSane) { expect_sane("sn40l_x16", "llama2_7b"); }
+TEST(Chips, Sn40lx16Llama3_8bSane) { expect_sane("sn40l_x16", "llama3_8b"); }
+// 70B on 16 sockets with every layer simulated costs most of a minute: reuse on, bytes unchecked.
+TEST(Chips, Sn40lx16Llama70bSane) { expect_sane_run(request("sn40l_x16", "llama2_70b", 4096), false); }
+
+TEST(Chips, Sn40lx16ModelSwitchCopiesTheWeightShardBeforeTheFirstStep) {
+  auto req = request("sn40l_x16", "llama2_7b", 2048, {"sim.reuse=false"});
+  req.scenario.tiers.switch_model = true;
+  req.scenario.tiers.resident_models = 150;  // sn40l: Samba-CoE's 150 experts
+  const auto res = expect_sane_run(req);
+  const auto& sw = res.arch_summary.at("model_switch");
+  const Bytes shard = workload::resident_weight_bytes_per_chip(req.model, DType::BF16, 16);
+  EXPECT_EQ(sw.at("ddr_bytes_read").get<std::uint64_t>(), shard);
+  EXPECT_EQ(sw.at("hbm_bytes_written").get<std::uint64_t>(), shard);
+  EXPECT_GE(sw.at("time_s").get<double>(), sw.at("roofline_s").get<double>());
+  // Decode waits for the weights: its first kernel starts after the switch.
+  ASSERT_FALSE(res.records.empty());
+  EXPECT_GE(picos_to_seconds(res.records.front().start), sw.at("time_s").get<double>());
+}
+
+TEST(Chips, Sn40lx16RefusesMoreResidentModelsThanDdrHolds) {
+  auto req = request("sn40l_x16", "llama2_70b", 4096);
+  req.scenario.tiers.resident_models = 1000;
+  try {
+    system::simulate(req);
+    ADD_FAILURE() << "1000 x 70B fit in 1.5 TiB of DDR";
+  } catch (const config::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("scenario.tiers.resident_models: models do not fit in DDR"), std::string::npos)
+        << e.what();
+  }
+}
+
+// Huawei Ascend 910B (TPU tile with Da Vinci cubes, tpu.mxu.kind: cube).
+TEST(Chips, Ascend910bLlama7bSane) { expect_sane("ascend_910b", "llama2_7b"); }
+TEST(Chips, Ascend910bLlama3_8bSane) { expect_sane("ascend_910b", "llama3_8b"); }
+TEST(Chips, Ascend910bRefusesLlama70b) { expect_refused("ascend_910b", "llama2_70b"); }
+TEST(Chips, Ascend910bx8Llama70bSane) { expect_sane_run(request("ascend_910b_x8", "llama2_70b", 4096), false); }
+// Batch 16 fills the cube's 16-row fractal: the compute share rises 16-fold, bytes stay exact.
+TEST(Chips, Ascend910bBatch16FillsTheCube) {
+  auto req = request("ascend_910b", "llama2_7b", 1024, {"sim.reuse=false"});
+  req.scenario.batch = 16;
+  expect_sane_run(req);
 }

@@ -37,11 +37,13 @@ HbmArch::HbmArch(const RunRequest& req, Traits traits)
     m_plans.push_back(plan_memory(plan_graph(draft), req.scenario.max_context() + 1, m_plans.front().total_bytes));
 }
 
-Bytes HbmArch::resident_bytes(std::uint32_t chips) const {
-  Bytes b = workload::resident_bytes_per_chip(m_req.model, m_req.scenario, chips);
-  if (in_run_draft(m_req)) b += workload::resident_bytes_per_chip(m_req.draft, m_req.scenario, chips);
+Bytes resident_bytes_per_chip(const RunRequest& req, std::uint32_t chips) {
+  Bytes b = workload::resident_bytes_per_chip(req.model, req.scenario, chips);
+  if (in_run_draft(req)) b += workload::resident_bytes_per_chip(req.draft, req.scenario, chips);
   return b;
 }
+
+Bytes HbmArch::resident_bytes(std::uint32_t chips) const { return resident_bytes_per_chip(m_req, chips); }
 
 std::unique_ptr<Chip> HbmArch::make_chip(std::uint32_t index) {
   return make_hbm_chip((m_traits.chip_prefix + std::to_string(index)).c_str(), index);

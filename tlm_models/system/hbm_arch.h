@@ -105,13 +105,19 @@ class HbmArch : public ArchBuilder {
   Traits m_traits;
   std::vector<KernelGraph> m_tokens;
   std::vector<MemoryPlan> m_plans;  ///< the target's; then the draft's above it (speculative, same chips)
-  /// Bytes resident on each chip: the target's weights and KV, plus an in-run draft's.
-  Bytes resident_bytes(std::uint32_t chips) const;
+  Bytes resident_bytes(std::uint32_t chips) const;  ///< resident_bytes_per_chip(m_req, chips)
   std::uint32_t m_simulated;
   Barrier m_barrier;
 };
 
 std::unique_ptr<ArchBuilder> make_tpu_arch(const RunRequest& req);
 std::unique_ptr<ArchBuilder> make_gpu_arch(const RunRequest& req);
+std::unique_ptr<ArchBuilder> make_rdu_arch(const RunRequest& req);
+
+/// Bytes resident on each of `chips` chips: the target's weights and KV, plus an in-run draft's.
+Bytes resident_bytes_per_chip(const RunRequest& req, std::uint32_t chips);
+
+/// The TPU tile's fit check (weights + KV cache per chip in HBM); throws config::InputError.
+void check_tpu_fit(const RunRequest& req);
 
 }  // namespace decodesim::system

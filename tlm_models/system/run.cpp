@@ -72,6 +72,7 @@ RunResult simulate_arch(const RunRequest& req) {
     case Arch::Tpu: return run_netlist(req.cfg, *make_tpu_arch(req), req.trace);
     case Arch::Lpu: return run_netlist(req.cfg, *make_lpu_arch(req), req.trace);
     case Arch::Gpu: return run_netlist(req.cfg, *make_gpu_arch(req), req.trace);
+    case Arch::Rdu: return run_netlist(req.cfg, *make_rdu_arch(req), req.trace);
   }
   throw SimulationError(std::string("unhandled architecture ") + arch_name(req.cfg.system.arch));
 }
@@ -102,6 +103,11 @@ void add_rtl_tally(RunResult& res) {
 RunResult simulate(const RunRequest& req) {
   progress::reset();
   matmul::core_tally() = {};
+  if (req.scenario.tiers.switch_model && req.cfg.system.arch != Arch::Rdu)
+    throw config::InputError(config::SourceLoc{"--set", 1, 1}, "scenario.tiers.switch_model",
+                             std::string("a model switch needs a DDR tier below HBM; system ") + req.cfg.system.name +
+                                 " is of arch " + arch_name(req.cfg.system.arch),
+                             "true", "false, or a system of arch rdu (e.g. sn40l_x16)");
   RunResult res = simulate_arch(req);
   add_rtl_tally(res);
   return res;

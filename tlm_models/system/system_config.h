@@ -16,11 +16,14 @@
 #include "memory/tlm/tlm_settings.h"
 #include "lpu/lpu_config.h"
 #include "gpu/gpu_config.h"
+#include "tiers/tiers_config.h"
 #include "tpu/tpu_config.h"
 
 namespace decodesim::system {
 
-enum class Arch { Tpu, Lpu, Gpu };
+/// Rdu: a reconfigurable-dataflow chip with three memory tiers (SambaNova SN40L-like): its
+/// compute is the TPU tile (PCUs in systolic mode), its memory HBM plus a DDR tier (`tiers:`).
+enum class Arch { Tpu, Lpu, Gpu, Rdu };
 enum class Topology { Ring, Torus2d };
 const char* arch_name(Arch a);
 
@@ -56,6 +59,7 @@ struct SystemConfig {
   tpu::TpuConfig tpu;
   lpu::LpuConfig lpu;
   gpu::GpuConfig gpu;
+  tiers::TiersConfig tiers;
   EnergyConfig energy;
   SimConfig sim;
 

@@ -129,7 +129,7 @@ void finish_hbm_run(const RunRequest& req, const std::vector<KernelGraph>& token
   res.energy.link_pj_per_bit = cfg.link.pj_per_bit;
   res.energy.seconds = picos_to_seconds(res.total_time);
   res.energy.chips = res.chips;
-  res.energy.clock_ghz = cfg.system.arch == Arch::Tpu ? cfg.tpu.clock_ghz : cfg.gpu.clock_ghz;
+  res.energy.clock_ghz = cfg.system.arch == Arch::Gpu ? cfg.gpu.clock_ghz : cfg.tpu.clock_ghz;
   if (res.simulated_chips < res.chips)
     res.notes.push_back("tensor-parallel shards are symmetric: " + chip_word + " 0 was simulated and stands for all " +
                         std::to_string(res.chips) + " " + chip_word + "s (exact; --no-reuse elaborates every " +

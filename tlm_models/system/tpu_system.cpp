@@ -34,12 +34,7 @@ class TpuChip : public TileChip<tpu::TpuTile> {
 class TpuArch : public HbmArch {
  public:
   explicit TpuArch(const RunRequest& req) : HbmArch(req, Traits{"chip", "chip", req.cfg.tpu.peak_flops()}) {
-    if (!req.graphs.empty()) return;
-    const std::uint32_t tp = m_cfg.system.chips;
-    const Bytes resident = resident_bytes(tp);
-    if (resident > m_cfg.hbm.capacity_bytes())
-      throw_hbm_too_small(req, resident, "weights + KV cache", "chip",
-                          [&](std::uint32_t chips) { return resident_bytes(chips); });
+    check_tpu_fit(req);
   }
 
  protected:
@@ -49,6 +44,15 @@ class TpuArch : public HbmArch {
 };
 
 }  // namespace
+
+void check_tpu_fit(const RunRequest& req) {
+  if (!req.graphs.empty()) return;
+  const std::uint32_t tp = req.cfg.system.chips;
+  const Bytes resident = resident_bytes_per_chip(req, tp);
+  if (resident > req.cfg.hbm.capacity_bytes())
+    throw_hbm_too_small(req, resident, "weights + KV cache", "chip",
+                        [&](std::uint32_t chips) { return resident_bytes_per_chip(req, chips); });
+}
 
 std::unique_ptr<ArchBuilder> make_tpu_arch(const RunRequest& req) { return std::make_unique<TpuArch>(req); }
 

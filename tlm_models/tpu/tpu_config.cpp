@@ -1,19 +1,29 @@
 #include "tpu/tpu_config.h"
 
+#include "matmul/cube_core.h"
 #include "matmul/rtl_matmul_core.h"
 
 namespace decodesim::tpu {
 
 const config::Schema<MxuConfig>& MxuConfig::schema() {
   using S = config::Schema<MxuConfig>;
-  static const S s = S("matrix units (weight-stationary systolic arrays)")
+  static const S s = S("matrix units (weight-stationary systolic arrays, or Da Vinci cubes)")
                          .num("count", &MxuConfig::count, "count", 4u, 1u, 64u, "MXUs per tensor core")
                          .num("rows", &MxuConfig::rows, "PEs", 128u, 4u, 1024u, "array rows (K held in the array)",
                               config::Check::PowerOfTwo)
                          .num("cols", &MxuConfig::cols, "PEs", 128u, 4u, 1024u, "array columns (N held in the array)",
                               config::Check::PowerOfTwo)
                          .num("weight_buffers", &MxuConfig::weight_buffers, "count", 2u, 1u, 2u,
-                              "weight registers per PE; 2 hides the next tile's weight load");
+                              "weight registers per PE; 2 hides the next tile's weight load")
+                         .choice("kind", &MxuConfig::kind,
+                                 {{"systolic", MatrixUnit::Systolic}, {"cube", MatrixUnit::Cube}},
+                                 MatrixUnit::Systolic,
+                                 "systolic: weight-stationary array (rows x cols); cube: a depth x rows by rows x "
+                                 "cols fractal product per cycle, weights read from L0B (Ascend Da Vinci)")
+                         .num("depth", &MxuConfig::depth, "rows", 16u, 1u, 1024u,
+                              "cube: activation rows multiplied per cycle (M of the fractal)")
+                         .num("latency_cycles", &MxuConfig::latency_cycles, "cycles", 16u, 0u, 10000u,
+                              "cube: cycles from the last fractal's issue to its result in L0C");
   return s;
 }
 
@@ -34,7 +44,7 @@ const config::Schema<TpuConfig>& TpuConfig::schema() {
   static const S s =
       S("TPU chip: tensor cores with MXUs, VMEM, vector unit and DMA from HBM")
           .num("clock_ghz", &TpuConfig::clock_ghz, "GHz", 1.5, 0.1, 5.0, "core clock (MXU, vector unit)")
-          .num("tensor_cores", &TpuConfig::tensor_cores, "count", 1u, 1u, 8u, "tensor cores per chip")
+          .num("tensor_cores", &TpuConfig::tensor_cores, "count", 1u, 1u, 4096u, "tensor cores per chip (a dataflow chip's compute units: up to 4096)")
           .section("mxu", &TpuConfig::mxu)
           .section("matmul", &TpuConfig::matmul)
           .section("vector", &TpuConfig::vector)
@@ -50,7 +60,18 @@ const config::Schema<TpuConfig>& TpuConfig::schema() {
   return s;
 }
 
+std::unique_ptr<matmul::MatmulCore> TpuConfig::make_core() const {
+  if (mxu.kind == MatrixUnit::Cube)
+    return std::make_unique<matmul::TlmCubeCore>(
+        matmul::CubeGeometry{mxu.depth, mxu.rows, mxu.cols, mxu.latency_cycles});
+  return matmul::make_matmul_core(matmul, geometry(), "tpu.matmul.impl");
+}
+
 void TpuConfig::validate(const config::Node* n, const std::string& path) const {
+  if (mxu.kind == MatrixUnit::Cube && matmul.impl == matmul::MatmulImpl::Rtl)
+    config::fail_at(n ? n->find("matmul") : nullptr, path + ".matmul", "impl",
+                    "there is no RTL of the cube unit (rtl/ is a systolic array)", "rtl",
+                    "tlm with tpu.mxu.kind: cube");
   // Checked here, not when the tile is built, so the error can point at the config line.
   if (matmul.impl == matmul::MatmulImpl::Rtl && !matmul::rtl_can_build(matmul, geometry()))
     config::fail_at(n ? n->find("matmul") : nullptr, path + ".matmul", "impl",

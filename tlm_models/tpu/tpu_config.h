@@ -1,6 +1,7 @@
 // `tpu:` section — one TPU chip: tensor cores with MXUs, VMEM, vector unit, DMA.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "common/config/schema.h"
@@ -10,11 +11,20 @@
 
 namespace decodesim::tpu {
 
+/// What a tensor core's matrix unit is: a weight-stationary systolic array (TPU, Trainium) or a
+/// Da Vinci cube (Ascend: a depth×k by k×n fractal product per cycle; matmul/cube_core.h).
+enum class MatrixUnit { Systolic, Cube };
+
 struct MxuConfig {
+  MatrixUnit kind = MatrixUnit::Systolic;
   std::uint32_t count = 4;           ///< MXUs per tensor core
   std::uint32_t rows = 128;
   std::uint32_t cols = 128;
   std::uint32_t weight_buffers = 2;
+  std::uint32_t depth = 16;          ///< cube: activation rows per cycle (M of the fractal)
+  std::uint32_t latency_cycles = 16; ///< cube: pipeline latency from the last fractal to L0C
+  /// Activation rows one array consumes per cycle: 1 for a systolic array, depth for a cube.
+  std::uint32_t rows_per_cycle() const { return kind == MatrixUnit::Cube ? depth : 1; }
   static const config::Schema<MxuConfig>& schema();
   void validate(const config::Node*, const std::string&) const {}
 };
@@ -45,8 +55,12 @@ struct TpuConfig {
 
   std::uint32_t mxu_total() const { return mxu.count * tensor_cores; }
   /// Dense MXU peak: 2 FLOP per PE per cycle.
-  double peak_flops() const { return 2.0 * mxu.rows * mxu.cols * mxu_total() * clock_ghz * 1e9; }
+  double peak_flops() const {
+    return 2.0 * mxu.rows * mxu.cols * mxu.rows_per_cycle() * mxu_total() * clock_ghz * 1e9;
+  }
   matmul::ArrayGeometry geometry() const { return {mxu.rows, mxu.cols, mxu.weight_buffers}; }
+  /// The matrix unit behind the tile's matmul slot (the cube, or matmul.impl's systolic core).
+  std::unique_ptr<matmul::MatmulCore> make_core() const;
 };
 
 }  // namespace decodesim::tpu

@@ -34,7 +34,7 @@ TpuTile::TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, const memor
       m_stats("tile") {
   m_slot_free.assign(cfg.vmem_buffers, 0);
   for (std::uint32_t x = 0; x < cfg.mxu_total(); ++x)
-    m_cores.push_back(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), "tpu.matmul.impl"));
+    m_cores.push_back(cfg.make_core());
   for (auto& c : m_cores) m_streams.emplace_back(*c);
   // A process of a constructor with arguments: sc_spawn, since SC_THREAD there needs the
   // deprecated SC_HAS_PROCESS (IEEE 1666-2023) in SystemC 2.3.4.
@@ -173,8 +173,9 @@ Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::
       const matmul::StreamCost c = m_streams[x].run(per_mxu[x], continues);
       if (c.accept > cost.accept) {
         cost = c;
-        load_cycles = per_mxu[x].tiles() * R;
-        stream_cycles = per_mxu[x].tiles() * m;
+        // A cube reads each weight fractal from L0B as it multiplies: no separate load phase.
+        load_cycles = m_cfg.mxu.kind == MatrixUnit::Cube ? 0 : per_mxu[x].tiles() * R;
+        stream_cycles = per_mxu[x].tiles() * ceil_div<std::uint64_t>(m, m_cfg.mxu.rows_per_cycle());
       }
     }
     // The array can take the next tile's activations once this block's last activation has
@@ -230,8 +231,8 @@ std::pair<Picos, Picos> TpuTile::run_on_lane(std::uint32_t x, MxuLane& lane, con
   if (!continues && data > idle_from && data >= deps) lane.dma_wait += data - idle_from;
   const std::uint64_t n = tiles.tiles();
   lane.busy += accept - start;
-  lane.weight_load += cycles_to_ps(n * m_cfg.mxu.rows);
-  lane.stream += cycles_to_ps(n * tiles.shape[0].m);
+  lane.weight_load += cycles_to_ps(m_cfg.mxu.kind == MatrixUnit::Cube ? 0 : n * m_cfg.mxu.rows);
+  lane.stream += cycles_to_ps(n * ceil_div<std::uint64_t>(tiles.shape[0].m, m_cfg.mxu.rows_per_cycle()));
   lane.free = accept;
   if (m_trace) {
     SliceArgs a;
@@ -481,6 +482,7 @@ KernelRecord TpuTile::execute(const Kernel& k, std::size_t index, std::uint32_t 
 }
 
 void TpuTile::run() {
+  if (m_prologue) m_prologue();
   m_peak_mem_bw = dma.target_info->peak_bytes_per_s();
   // Every DMA start is at or after the oldest VMEM buffer's release (stream_matmul keeps this
   // floor current): the LT quantum keeper never syncs past it.

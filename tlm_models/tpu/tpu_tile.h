@@ -46,6 +46,9 @@ class TpuTile : public sc_core::sc_module {
   /// `plans`: the target model's, then a speculative draft's when its steps are among `tokens`.
   void load(std::vector<KernelGraph> tokens, std::vector<MemoryPlan> plans);
   void set_collective(CollectiveFn fn) { m_collective = std::move(fn); }
+  /// Runs in the tile's thread before its first step (e.g. a model switch that must land the
+  /// weights in memory first); the first step starts at SystemC time when it returns.
+  void set_prologue(std::function<void()> fn) { m_prologue = std::move(fn); }
   void set_trace(TraceWriter* t);
   /// Layer reuse: decoder layers doing the same work as layer 1 replay its records instead
   /// of being simulated (see docs/reuse.md for when this is exact).
@@ -115,6 +118,7 @@ class TpuTile : public sc_core::sc_module {
   std::vector<MemoryPlan> m_plans;
   const MemoryPlan* m_plan = nullptr;  ///< the running step's (plan_for)
   CollectiveFn m_collective;
+  std::function<void()> m_prologue;
   TraceWriter* m_trace = nullptr;
   int m_track_mxu = -1, m_track_dma = -1, m_track_vpu = -1, m_track_kernel = -1;
   const Kernel* m_running = nullptr;  ///< the kernel execute() is simulating, for trace slices

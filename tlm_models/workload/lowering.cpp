@@ -527,13 +527,18 @@ Bytes ResidentBytes::layers_total(std::uint32_t layers) const {
   return total;
 }
 
-Bytes resident_bytes_per_chip(const ModelSpec& model, const Scenario& scenario, std::uint32_t tensor_parallel) {
-  const TensorParallelShard s = shard_model(model, tensor_parallel);
-  const ResidentBytes r = resident_weight_bytes(model, tensor_parallel, scenario.weight_dtype);
+Bytes resident_weight_bytes_per_chip(const ModelSpec& model, DType weight_dtype, std::uint32_t tensor_parallel) {
+  const ResidentBytes r = resident_weight_bytes(model, tensor_parallel, weight_dtype);
   // The HBM systems replicate the embedding table on every chip.
   Bytes weights = r.layers_total(model.layers);
   if (__builtin_add_overflow(weights, r.embedding + r.lm_head + r.final_norm, &weights))
     throw config::InputError(config::SourceLoc{"<workload>", 0, 0}, "", "resident bytes exceed 2^64");
+  return weights;
+}
+
+Bytes resident_bytes_per_chip(const ModelSpec& model, const Scenario& scenario, std::uint32_t tensor_parallel) {
+  const TensorParallelShard s = shard_model(model, tensor_parallel);
+  const Bytes weights = resident_weight_bytes_per_chip(model, scenario.weight_dtype, tensor_parallel);
   const std::uint64_t kv_elements =
       prod({model.layers, scenario.batch, scenario.max_context(), model.kv_elements_per_position(s.kv_heads)});
   Bytes total = 0;

@@ -90,6 +90,9 @@ struct ResidentBytes {
 };
 ResidentBytes resident_weight_bytes(const ModelSpec& model, std::uint32_t tensor_parallel, DType weight_dtype);
 
+/// The weight bytes one chip keeps resident (the weights part of resident_bytes_per_chip).
+Bytes resident_weight_bytes_per_chip(const ModelSpec& model, DType weight_dtype, std::uint32_t tensor_parallel);
+
 /// One GEMM y[m,n] = x[m,k]·W[k,n] as a one-kernel step (`decodesim gemm`): the scenario's
 /// dtypes, and bytes and FLOPs counted exactly as lower() counts a layer's GEMM.
 KernelGraph lower_gemm(const Scenario& scenario, std::uint64_t m, std::uint64_t n, std::uint64_t k);

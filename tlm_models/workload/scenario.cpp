@@ -66,7 +66,19 @@ const config::Schema<Scenario>& Scenario::schema() {
           .num("output_tokens", &Scenario::output_tokens, "tokens", 128u, 1u, 4096u,
                "turn: tokens emitted; the first comes out of the prefill")
           .section("prefill", &Scenario::prefill)
-          .section("speculative", &Scenario::speculative);
+          .section("speculative", &Scenario::speculative)
+          .section("tiers", &Scenario::tiers);
+  return s;
+}
+
+const config::Schema<TierScenario>& TierScenario::schema() {
+  static const config::Schema<TierScenario> s =
+      config::Schema<TierScenario>("Model residency on a three-tier memory system (arch: rdu; docs/tiers.md)")
+          .flag("switch_model", &TierScenario::switch_model, false,
+                "the request asks for a model that is in DDR but not in HBM: its weights are copied DDR -> HBM "
+                "before the first step (the model-switch cost); false = the model is hot in HBM")
+          .num("resident_models", &TierScenario::resident_models, "models", 1u, 1u, 100000u,
+               "models of this size the deployment keeps in DDR (Composition of Experts); they must fit in DDR");
   return s;
 }
 

@@ -62,6 +62,15 @@ struct SpeculativeConfig {
   double expected_tokens() const;
 };
 
+/// Which model a three-tier system (arch: rdu) has where: the requested model is in DDR with
+/// `resident_models - 1` others of its size; it is hot (in HBM) unless `switch_model`.
+struct TierScenario {
+  bool switch_model = false;          ///< the request switches to a model not in HBM: copy it DDR → HBM first
+  std::uint32_t resident_models = 1;  ///< models of this size held in DDR (the DDR capacity check)
+  static const config::Schema<TierScenario>& schema();
+  void validate(const config::Node*, const std::string&) const {}
+};
+
 struct Scenario {
   std::uint32_t batch = 1;      ///< sequences decoded together
   std::uint64_t context = 2048; ///< KV positions attended at the first decoded token (see docs/workloads.md)
@@ -79,6 +88,7 @@ struct Scenario {
   std::uint32_t output_tokens = 128;
   PrefillConfig prefill;
   SpeculativeConfig speculative;
+  TierScenario tiers;
 
   static const config::Schema<Scenario>& schema();
   void validate(const config::Node* section, const std::string& path) const;

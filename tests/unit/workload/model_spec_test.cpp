@@ -97,7 +97,7 @@ TEST(ModelSpec, ExplainListsEveryKeyWithUnitAndDescription) {
   }
   rows.clear();
   Scenario::schema().collect("scenario", rows);
-  ASSERT_EQ(rows.size(), 18u);  // 7 decode keys, 4 turn keys, prefill.chunk_tokens and .schedule, 5 speculative keys
+  ASSERT_EQ(rows.size(), 20u);  // 7 decode keys, 4 turn keys, prefill.chunk_tokens and .schedule, 5 speculative keys, 2 tiers keys
   EXPECT_EQ(rows[3].key, "scenario.weight_dtype");
   EXPECT_EQ(rows[3].allowed, "bf16 | fp8 | int8 | int4 | int4_g32 | int4_g64 | int4_g128");
 }
