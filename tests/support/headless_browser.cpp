@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 
@@ -23,11 +24,14 @@ namespace {
 std::string base64_decode(const std::string& in) {
   static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
-  int val = 0, bits = -8;
+  // Only the bits not yet emitted are kept (at most 14): the accumulator used to grow without
+  // bound, a signed left-shift overflow that UBSan stopped (make test-sanitize, HtmlReport.*).
+  std::uint32_t val = 0;
+  int bits = -8;
   for (const char c : in) {
     const auto p = chars.find(c);
     if (p == std::string::npos) continue;  // '=' padding
-    val = (val << 6) + static_cast<int>(p);
+    val = ((val << 6) | static_cast<std::uint32_t>(p)) & 0xFFFFFFu;
     bits += 6;
     if (bits >= 0) {
       out.push_back(static_cast<char>((val >> bits) & 0xFF));
