@@ -1,4 +1,4 @@
-// Issue 14's chips (B200, TPU v6e, Trainium2, SN40L, Ascend 910B): one sanity test per chip, in-process, one
+// Issue 14's chips (B200, TPU v6e, Trainium2, SN40L, Ascend 910B, WSE-3): one sanity test per chip, in-process, one
 // simulation per TEST (one process each): the roofline bound holds, average decode power lies
 // between the chip's idle power and its TDP, and the bytes served by memory equal the bytes the
 // workload needs (reuse off, so every layer is simulated).
@@ -111,3 +111,19 @@ TEST(Chips, Ascend910bBatch16FillsTheCube) {
   req.scenario.batch = 16;
   expect_sane_run(req);
 }
+
+// Cerebras WSE-3 (arch wse: layers on regions of a PE mesh, wafers pipelined; docs/wse.md). A
+// multi-wafer pipeline holds different layers on each wafer, so its bytes are checked as a sum
+// (wse_decode_test), not per chip.
+TEST(Chips, Wse3Llama7bSane) { expect_sane("wse3", "llama2_7b"); }
+TEST(Chips, Wse3Llama3_8bSane) { expect_sane("wse3", "llama3_8b"); }
+TEST(Chips, Wse3RefusesLlama70b) {
+  try {
+    system::simulate(request("wse3", "llama2_70b", 4096, {}, 1, DType::INT8));
+    ADD_FAILURE() << "70B int8 ran on one wafer";
+  } catch (const config::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("model does not fit in SRAM"), std::string::npos) << e.what();
+  }
+}
+TEST(Chips, Wse3x4Llama70bSane) { expect_sane_run(request("wse3_x4", "llama2_70b", 4096), false); }
+TEST(Chips, Wse3x4Llama7bSane) { expect_sane_run(request("wse3_x4", "llama2_7b", 2048), false); }

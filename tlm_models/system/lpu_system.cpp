@@ -154,11 +154,8 @@ struct LpuTally {
   std::vector<Picos> busy_mxm, busy_vxm, busy_link, busy_sram;
 };
 
-/// Lower bound of the steps on the stage pipeline, from each stage's bound per step
-/// (roof[t][s]). A step after an inner prefill chunk overlaps it (host_input): a prompt's run of
-/// chunks is a flow shop, bounded for each stage s by what the first chunk needs before s, the
-/// stage's own work on every chunk, and what the last chunk needs after s. A step that waits for
-/// its predecessor's sampled token adds its whole path.
+}  // namespace
+
 Picos pipeline_roofline(const std::vector<std::vector<Picos>>& roof, const std::vector<bool>& host_input) {
   Picos total = 0;
   for (std::size_t first = 0; first < roof.size();) {
@@ -178,6 +175,8 @@ Picos pipeline_roofline(const std::vector<std::vector<Picos>>& roof, const std::
   }
   return total;
 }
+
+namespace {
 
 /// Records in execution order, token by token and stage by stage (the token's path), and the
 /// tally; the roofline is the path's, with a prompt's chunks overlapping (pipeline_roofline).

@@ -34,6 +34,14 @@ struct LpuCompiled {
 /// the model does not fit).
 LpuCompiled compile_lpu(const RunRequest& req);
 
+/// Lower bound of the steps on the stage pipeline, from each stage's bound per step
+/// (roof[t][s]). A step after an inner prefill chunk overlaps it (host_input): a prompt's run of
+/// chunks is a flow shop, bounded for each stage s by what the first chunk needs before s, the
+/// stage's own work on every chunk, and what the last chunk needs after s. A step that waits for
+/// its predecessor's sampled token adds its whole path.
+/// Shared by the pipelined SRAM machines (LPU stages, WSE wafers).
+Picos pipeline_roofline(const std::vector<std::vector<Picos>>& roof, const std::vector<bool>& host_input);
+
 /// One LPU chip as the netlist sees it: the TSP, whose node-mate and global C2C ports are its
 /// two outgoing links ("peer", "global") and whose receive socket takes every incoming one.
 class LpuNode : public Chip {

@@ -7,6 +7,7 @@
 #include "system/lpu_system.h"
 #include "system/hbm_arch.h"
 #include "system/netlist.h"
+#include "system/wse_system.h"
 
 namespace decodesim::system {
 
@@ -73,6 +74,7 @@ RunResult simulate_arch(const RunRequest& req) {
     case Arch::Lpu: return run_netlist(req.cfg, *make_lpu_arch(req), req.trace);
     case Arch::Gpu: return run_netlist(req.cfg, *make_gpu_arch(req), req.trace);
     case Arch::Rdu: return run_netlist(req.cfg, *make_rdu_arch(req), req.trace);
+    case Arch::Wse: return run_netlist(req.cfg, *make_wse_arch(req), req.trace);
   }
   throw SimulationError(std::string("unhandled architecture ") + arch_name(req.cfg.system.arch));
 }

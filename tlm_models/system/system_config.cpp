@@ -12,6 +12,7 @@ const char* arch_name(Arch a) {
     case Arch::Lpu: return "lpu";
     case Arch::Gpu: return "gpu";
     case Arch::Rdu: return "rdu";
+    case Arch::Wse: return "wse";
   }
   return "?";
 }
@@ -21,7 +22,7 @@ const config::Schema<SystemSection>& SystemSection::schema() {
   static const S s =
       S("the system: architecture, chip count and how chips are connected")
           .text("name", &SystemSection::name, "", "display name (defaults to the file name)")
-          .choice("arch", &SystemSection::arch, {{"tpu", Arch::Tpu}, {"lpu", Arch::Lpu}, {"gpu", Arch::Gpu}, {"rdu", Arch::Rdu}}, Arch::Tpu,
+          .choice("arch", &SystemSection::arch, {{"tpu", Arch::Tpu}, {"lpu", Arch::Lpu}, {"gpu", Arch::Gpu}, {"rdu", Arch::Rdu}, {"wse", Arch::Wse}}, Arch::Tpu,
                   "which tile every chip holds")
           .num("chips", &SystemSection::chips, "count", 1u, 1u, 4096u, "chips; >1 shards the model tensor-parallel")
           .choice("topology", &SystemSection::topology, {{"ring", Topology::Ring}, {"torus2d", Topology::Torus2d}},
@@ -75,6 +76,7 @@ const config::Schema<SystemConfig>& SystemConfig::schema() {
                          .section("lpu", &SystemConfig::lpu)
                          .section("gpu", &SystemConfig::gpu)
                          .section("tiers", &SystemConfig::tiers)
+                         .section("wse", &SystemConfig::wse)
                          .section("energy", &SystemConfig::energy)
                          .section("sim", &SystemConfig::sim);
   return s;
@@ -88,6 +90,7 @@ std::vector<std::string> applicable_sections(Arch a) {
     case Arch::Gpu: return {"system", "hbm", "memory", "link", "gpu", "energy", "sim"};  // SMs load through L2
     // The TPU tile's sections plus the DDR tier and its model-switch engine.
     case Arch::Rdu: return {"system", "hbm", "memory", "dma", "link", "tpu", "tiers", "energy", "sim"};
+    case Arch::Wse: return {"system", "link", "wse", "energy", "sim"};  // PE SRAM only; link: between wafers
   }
   return {};
 }

@@ -18,12 +18,14 @@
 #include "gpu/gpu_config.h"
 #include "tiers/tiers_config.h"
 #include "tpu/tpu_config.h"
+#include "wse/wse_config.h"
 
 namespace decodesim::system {
 
 /// Rdu: a reconfigurable-dataflow chip with three memory tiers (SambaNova SN40L-like): its
 /// compute is the TPU tile (PCUs in systolic mode), its memory HBM plus a DDR tier (`tiers:`).
-enum class Arch { Tpu, Lpu, Gpu, Rdu };
+/// Wse: a wafer-scale engine (Cerebras WSE-like): a PE mesh per wafer, layers on regions of it.
+enum class Arch { Tpu, Lpu, Gpu, Rdu, Wse };
 enum class Topology { Ring, Torus2d };
 const char* arch_name(Arch a);
 
@@ -60,6 +62,7 @@ struct SystemConfig {
   lpu::LpuConfig lpu;
   gpu::GpuConfig gpu;
   tiers::TiersConfig tiers;
+  wse::WseConfig wse;
   EnergyConfig energy;
   SimConfig sim;
 

@@ -30,6 +30,7 @@ const char* time_part_name(TimePart p) {
     case TimePart::Mxm: return "mxm";
     case TimePart::C2c: return "c2c";
     case TimePart::PipelineFill: return "pipeline_fill";
+    case TimePart::Fabric: return "fabric";
   }
   return "?";
 }

@@ -45,6 +45,8 @@ enum class TimePart : std::uint8_t {
   Mxm,
   C2c,
   PipelineFill,
+  // WSE: activations crossing the on-wafer PE mesh (broadcasts, reductions, region hand-offs).
+  Fabric,
 };
 
 /// The report name: "hbm_stream", "mxu_weight_load", ...

@@ -36,9 +36,9 @@ const config::Schema<EnergyConfig>& EnergyConfig::schema() {
           .num("node_nm", &EnergyConfig::node_nm, "nm", 45.0, 3.0, 45.0,
                "process node the on-chip energies scale to; 45 = Horowitz table exactly, 7 = Jouppi et al. "
                "ISCA 2021 Table 2, log-linear in feature size elsewhere")
-          .num("static_w", &EnergyConfig::static_w, "W", 0.0, 0.0, 2000.0,
+          .num("static_w", &EnergyConfig::static_w, "W", 0.0, 0.0, 50000.0,
                "idle power per chip at the nominal clock (leakage and always-on); scales with supply voltage")
-          .num("tdp_w", &EnergyConfig::tdp_w, "W", 0.0, 0.0, 5000.0,
+          .num("tdp_w", &EnergyConfig::tdp_w, "W", 0.0, 0.0, 50000.0,
                "published TDP per chip, for the report's power check (0 = none published)")
           .num("nominal_clock_ghz", &EnergyConfig::nominal_clock_ghz, "GHz", 0.0, 0.0, 10.0,
                "clock that static_w and nominal_voltage_v refer to; 0 = the chip's configured clock")
