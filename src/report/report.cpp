@@ -160,8 +160,9 @@ std::vector<LayerRow> layer_rows(const system::RunResult& res) {
       if (r.parts.count(key)) wl += r.parts.at(key);
     if (r.time > 0 && dma_wait > 0) r.stalls += "waiting on DMA " + fmt("%.0f%%", 100 * dma_wait / r.time) + ", ";
     if (r.time > 0 && wl > 0) r.stalls += "loading weights " + fmt("%.0f%%", 100 * wl / r.time);
-    // GPU rows: the exclusive-time partition, largest losses named.
-    for (TimePart key : {TimePart::LowMlp, TimePart::Refresh, TimePart::Tail, TimePart::Launch, TimePart::Compute}) {
+    // GPU rows: the exclusive-time partition, largest losses named (WSE rows: the fabric's share).
+    for (TimePart key : {TimePart::LowMlp, TimePart::Refresh, TimePart::Tail, TimePart::Launch, TimePart::Fabric,
+                         TimePart::Compute}) {
       const auto it = r.parts.find(key);
       if (r.time > 0 && it != r.parts.end() && it->second >= 0.01 * r.time)
         r.stalls += (r.stalls.empty() ? "" : ", ") + std::string(time_part_name(key)) + " " +
