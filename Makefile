@@ -150,4 +150,4 @@ PORTFOLIO_BATCHES ?= 1,2,4,8,16,32,64,128,256
 DEMO_SYSTEMS ?= tpu_v4 tpu_v5e lpu_llama2_7b gpu_a100 gpu_h100
 DEMO_ALL_SYSTEMS ?= tpu_v4 tpu_v5e tpu_v5e_x8 tpu_v6e tpu_v6e_x8 trn2 trn2_x16 lpu_llama2_70b \
                     gpu_a100 gpu_h100 gpu_h100_x8 gpu_b200 gpu_b200_x8 sn40l_x16 \
-                    ascend_910b ascend_910b_x8
+                    ascend_910b ascend_910b_x8 wse3 wse3_x4
