@@ -62,10 +62,10 @@ int cmd_gemm(const GemmOptions& o, std::ostream& out, std::ostream& err) {
     for (const char* s : {"system.chips=1", "system.topology=ring", "sim.reuse=false"}) sets.push_back(s);
     system::RunRequest req;
     req.cfg = system::load_system(o.system, Paths::from_env().configs_dir, sets);
-    if (req.cfg.system.arch == system::Arch::Lpu)
+    if (req.cfg.system.arch == system::Arch::Lpu || req.cfg.system.arch == system::Arch::Wse)
       throw config::InputError(config::SourceLoc{"--system", 1, 1}, "", "gemm runs on one TPU or GPU chip",
-                               "'" + o.system + "' (lpu)",
-                               "a tpu or gpu system; an LPU runs only whole-model schedules compiled across its chips");
+                               "'" + o.system + "' (" + system::arch_name(req.cfg.system.arch) + ")",
+                               "a tpu or gpu system; an LPU or a wafer runs only whole-model placements");
     ScenarioFlags flags;
     flags.weight_dtype = o.dtype;
     flags.act_dtype = o.dtype;

@@ -7,13 +7,14 @@
 #include "workload/scenario.h"
 
 namespace decodesim::lpu {
-namespace {
-
 std::string gigabytes(double b) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
   return buf;
 }
+
+namespace {
+
 std::string megabytes(double b) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%.1f MB", b / 1e6);

@@ -68,6 +68,9 @@ Footprint footprint(const workload::ModelSpec& model, const workload::Scenario& 
 /// number of units or the best cut still exceeds `capacity`.
 bool cut_stages(const Footprint& f, std::uint32_t stages, Bytes capacity, std::vector<StagePlan>* out);
 
+/// "12.34 GB": the refusals' size (the WSE placement's too).
+std::string gigabytes(double bytes);
+
 /// The placement pass. Throws config::InputError located at `chips_loc` (system.chips) or
 /// `lpu_loc` when: tensor_parallel does not divide the chip count or the model; there are more
 /// stages than layers to give them; or the model does not fit — naming the bytes needed and

@@ -1,7 +1,6 @@
 #include "wse/wse_placement.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <limits>
 #include <stdexcept>
 
@@ -10,11 +9,7 @@
 namespace decodesim::wse {
 namespace {
 
-std::string gigabytes(double b) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
-  return buf;
-}
+using lpu::gigabytes;
 
 std::uint64_t absdiff(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : b - a; }
 
