@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "cli_harness.h"
 
@@ -40,4 +41,17 @@ TEST(WseCli, RefusesWhatDoesNotFitAndGemmInOneLine) {
   const CliRun r = run_cli({"run", "--system", "wse3", "--model", "llama2_70b"}, d);
   EXPECT_NE(r.err.find("model does not fit in SRAM: llama2_70b needs 139.30 GB"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("at least 4 wafers (system.chips)"), std::string::npos) << r.err;
+}
+
+TEST(WseCli, TraceHasEachWafersKernelsFabricAndLink) {
+  ScratchDir d("wse-trace");
+  const CliRun r = run_cli({"run", "--quiet", "--system", "wse3_x4", "--model", "llama2_7b", "--context", "256",
+                            "--trace", d.path("t.json")},
+                           d);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json t = json::parse(slurp(d.path("t.json")));
+  std::set<std::string> tracks;
+  for (const auto& e : t["traceEvents"])
+    if (e.value("ph", "") == "M" && e.value("name", "") == "thread_name") tracks.insert(e["args"]["name"].get<std::string>());
+  for (const char* want : {"kernels", "fabric", "link"}) EXPECT_TRUE(tracks.count(want)) << want;
 }

@@ -81,6 +81,14 @@ std::vector<LinkSpec> WseArch::links(std::uint32_t chip) const {
   return {{"next", m_req.cfg.link, {(chip + 1) % wafers}}};
 }
 
+void WseArch::connected(SystemTop& top) {
+  if (TraceWriter* trace = top.trace())
+    for (std::uint32_t w = 0; w < top.chips(); ++w) {
+      static_cast<WseNode&>(top.chip(w)).wafer.set_trace(trace);
+      if (m_compiled.placement.wafers > 1) top.link(w, "next").set_trace(trace, static_cast<int>(w), "link");
+    }
+}
+
 RunResult WseArch::collect(SystemTop& top) {
   const RunRequest& req = m_req;
   const SystemConfig& cfg = req.cfg;

@@ -34,6 +34,7 @@ class WseArch : public ArchBuilder {
   std::uint32_t elaborated_chips() const override;
   std::unique_ptr<Chip> make_chip(std::uint32_t index) override;
   std::vector<LinkSpec> links(std::uint32_t chip) const override;
+  void connected(SystemTop& top) override;
   RunResult collect(SystemTop& top) override;
   const WseCompiled& compiled() const { return m_compiled; }
 

@@ -27,6 +27,13 @@ WseWafer::WseWafer(sc_core::sc_module_name name, std::uint32_t index, const WseC
   progress::add_total(m_program->steps.size());
 }
 
+void WseWafer::set_trace(TraceWriter* t) {
+  m_trace = t;
+  if (!t) return;
+  m_kernel_track = t->track(static_cast<int>(m_index), "kernels");
+  m_fabric_track = t->track(static_cast<int>(m_index), "fabric");
+}
+
 void WseWafer::b_transport(int, tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
   m_arrivals.push_back(sc_now_picos() + to_picos(delay));
   m_arrived.notify(sc_core::SC_ZERO_TIME);
@@ -65,6 +72,10 @@ void WseWafer::execute(std::uint32_t step, Picos input, StepRun& out) const {
     out.vector_ops += static_cast<double>(k.vector_ops);
     out.roofline += r.roofline;
     now = r.end;
+    if (m_trace) {
+      m_trace->slice(m_kernel_track, r.name, r.start, r.end, trace_args(k, r));
+      if (fabric > 0) m_trace->slice(m_fabric_track, r.name, r.end - fabric, r.end);
+    }
     out.records.push_back(std::move(r));
   }
   out.end = now;

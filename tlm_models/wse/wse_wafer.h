@@ -16,6 +16,7 @@
 
 #include "common/base/kernel_record.h"
 #include "common/base/time_breakdown.h"
+#include "common/base/trace.h"
 #include "memory/link/link_module.h"
 #include "wse/wse_config.h"
 #include "wse/wse_placement.h"
@@ -57,6 +58,9 @@ class WseWafer : public sc_core::sc_module {
   WseWafer(sc_core::sc_module_name name, std::uint32_t index, const WseConfig& cfg,
            std::shared_ptr<const WaferProgram> program);
 
+  /// Every kernel becomes a slice on this wafer's "kernels" track, its fabric part on "fabric".
+  void set_trace(TraceWriter* t);
+
   const std::vector<StepRun>& runs() const { return m_runs; }
   bool finished() const { return m_finished; }
 
@@ -73,6 +77,8 @@ class WseWafer : public sc_core::sc_module {
   sc_core::sc_event m_arrived;
   std::vector<StepRun> m_runs;
   bool m_finished = false;
+  TraceWriter* m_trace = nullptr;
+  int m_kernel_track = -1, m_fabric_track = -1;
 };
 
 }  // namespace decodesim::wse
