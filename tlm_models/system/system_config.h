@@ -26,7 +26,7 @@ namespace decodesim::system {
 /// compute is the TPU tile (PCUs in systolic mode), its memory HBM plus a DDR tier (`tiers:`).
 /// Wse: a wafer-scale engine (Cerebras WSE-like): a PE mesh per wafer, layers on regions of it.
 enum class Arch { Tpu, Lpu, Gpu, Rdu, Wse };
-enum class Topology { Ring, Torus2d };
+enum class Topology { Ring, Torus2d, Mesh };
 const char* arch_name(Arch a);
 
 /// `system:` section.
