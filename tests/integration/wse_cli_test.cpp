@@ -38,7 +38,7 @@ TEST(WseCli, RefusesWhatDoesNotFitAndGemmInOneLine) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_FALSE(std::filesystem::exists(args[0] == "run" ? d.path("o1") : d.path("o2")));
   }
-  const CliRun r = run_cli({"run", "--system", "wse3", "--model", "llama2_70b"}, d);
+  const CliRun r = run_cli({"run", "--system", "wse3", "--model", "llama2_70b", "--context", "4096"}, d);
   EXPECT_NE(r.err.find("model does not fit in SRAM: llama2_70b needs 139.30 GB"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("at least 4 wafers (system.chips)"), std::string::npos) << r.err;
 }
