@@ -62,7 +62,11 @@ TEST(WseDecode, TwoTokensChainOnOneWaferAndRecordsCarryTheBreakdown) {
   for (const auto& r : res.records) {
     EXPECT_FALSE(r.breakdown.partitions()) << "compute and SRAM overlap";
     EXPECT_LE(r.part(TimePart::Fabric), r.duration());
-    if (r.kind == KernelKind::Gemm) EXPECT_GT(r.part(TimePart::Fabric), 0u) << r.name;
-    if (r.kind == KernelKind::Residual) EXPECT_EQ(r.part(TimePart::Fabric), 0u) << r.name;
+    if (r.kind == KernelKind::Gemm) {
+      EXPECT_GT(r.part(TimePart::Fabric), 0u) << r.name;
+    }
+    if (r.kind == KernelKind::Residual) {
+      EXPECT_EQ(r.part(TimePart::Fabric), 0u) << r.name;
+    }
   }
 }
