@@ -67,7 +67,7 @@ TEST(RtlScCli, GpuTinyAgreesWithRtlAndTlm) {
 TEST(RtlScCli, SizeWithoutASystemCLibraryIsRefusedAtTheConfigLine) {
   ScratchDir d("rtlsc-bad");
   expect_rejected(d,
-                  {"run", "--system", "tpu_v5e", "--model", "tiny", "--set", "tpu.mxu.rows=24", "--set",
-                   "tpu.mxu.cols=24", "--set", "tpu.matmul.impl=rtl_sc"},
-                  {"tpu.matmul.impl", "24x24", "16x16", "rtl_sc"});
+                  {"run", "--system", "tpu_v5e", "--model", "tiny", "--set", "tpu.mxu.rows=64", "--set",
+                   "tpu.mxu.cols=64", "--set", "tpu.matmul.impl=rtl_sc"},
+                  {"tpu.matmul.impl", "64x64", "16x16", "rtl_sc"});
 }

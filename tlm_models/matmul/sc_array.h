@@ -18,6 +18,7 @@
 
 #include <cmath>
 #include <deque>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -26,6 +27,7 @@
 #include "matmul/rtl_sc_core.h"
 #include "matmul/sc_pins.h"
 #include "matmul/systolic_transactor.h"
+#include "verilated.h"
 
 namespace decodesim::matmul {
 
@@ -33,12 +35,13 @@ template <class Model, unsigned Size>
 class ScArrayModule final : public sc_core::sc_module, public ScArray {
  public:
   ScArrayModule(const sc_core::sc_module_name& name, double clock_ghz)
-      : sc_core::sc_module(name), m_dut("rtl"), m_pins(m_sig), m_xact(Size, Size) {
+      : sc_core::sc_module(name), m_dut((m_ctx.adopt(), "rtl")), m_pins(m_sig), m_xact(Size, Size) {
     // Picosecond resolution (system::run_netlist): the period is the tile's, rounded to 1 ps.
+    // The sc_times are made when the clock first runs: the LPU builds its cores before the
+    // run sets the time resolution, which no sc_time may precede.
     const double period_ps = std::max(2.0, std::round(1000.0 / clock_ghz));
-    const double low = std::floor(period_ps / 2);
-    m_low = sc_core::sc_time(low, sc_core::SC_PS);
-    m_high = sc_core::sc_time(period_ps - low, sc_core::SC_PS);
+    m_low_ps = std::floor(period_ps / 2);
+    m_high_ps = period_ps - m_low_ps;
     m_sig.bind(m_dut, m_clk);
     // sc_spawn, not SC_THREAD: SC_THREAD in a constructor with arguments needs the deprecated
     // SC_HAS_PROCESS in SystemC 2.3.4 (the including file defines SC_INCLUDE_DYNAMIC_PROCESSES).
@@ -85,12 +88,13 @@ class ScArrayModule final : public sc_core::sc_module, public ScArray {
   // Rises `m_low` after being enabled and falls `m_high` later; checks the gate before each
   // rising edge, so a stream that ended on the previous edge gets no extra one.
   void clock_thread() {
+    const sc_core::sc_time low(m_low_ps, sc_core::SC_PS), high(m_high_ps, sc_core::SC_PS);
     for (;;) {
       while (!m_clock_on) wait(m_clock_start);
-      wait(m_low);
+      wait(low);
       if (!m_clock_on) continue;
       m_clk.write(true);
-      wait(m_high);
+      wait(high);
       m_clk.write(false);
     }
   }
@@ -164,12 +168,20 @@ class ScArrayModule final : public sc_core::sc_module, public ScArray {
     return s;
   }
 
+  // A SystemC-mode model binds the thread's VerilatedContext when it is constructed; the
+  // C++-mode cores own theirs and delete them with the core, which can leave the thread's
+  // pointer dangling. So each twin owns one and makes it the thread's before its model.
+  struct OwnContext {
+    std::unique_ptr<VerilatedContext> ctx = std::make_unique<VerilatedContext>();
+    void adopt() { Verilated::threadContextp(ctx.get()); }
+  };
+  OwnContext m_ctx;
   sc_core::sc_signal<bool> m_clk{"clk"};
   ScSystolicSignals<Size, Size> m_sig;
   Model m_dut;
   ScPins<Size, Size> m_pins;
   SystolicTransactor<ScPins<Size, Size>> m_xact;
-  sc_core::sc_time m_low, m_high;
+  double m_low_ps = 1, m_high_ps = 1;
   bool m_clock_on = false;
   sc_core::sc_event m_clock_start{"clock_start"}, m_submitted{"submitted"};
   std::deque<Job> m_jobs;
