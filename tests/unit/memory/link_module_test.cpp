@@ -107,6 +107,24 @@ TEST(LinkModule, RingAllReduceTakesItsClosedFormFromTheModulesConfig) {
   EXPECT_EQ(rig.link_y.messages(), 0u);
 }
 
+TEST(LinkModule, MeshAllReduceIsTwoStepsOfOnePiecePerPeerLink) {
+  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+  LinkRig rig("rig");
+  const LinkConfig c = rig.link_x.config();
+  const Bytes bytes = 8 << 20;
+  const std::uint32_t p = 8;
+  Picos mesh = 0, ring = 0;
+  run([&] {
+    mesh = mesh_all_reduce(rig.port_x, bytes, p, 0);
+    ring = ring_all_reduce(rig.port_y, bytes, p, 0);
+  });
+  const Bytes piece = (bytes + p - 1) / p;
+  const Picos step = c.serialization(piece) + ns_to_picos(c.latency_ns) + ns_to_picos(c.per_hop_ns);
+  EXPECT_EQ(mesh, 2 * step) << "reduce-scatter and all-gather, each one message per peer link at once";
+  EXPECT_EQ(rig.link_x.bytes(), 2 * piece) << "the module stands for one of the p-1 parallel links";
+  EXPECT_EQ(ring, (p - 1) * mesh) << "the ring takes p-1 times the mesh's steps";
+}
+
 TEST(LinkModule, TorusAllReduceIsReduceScatterXThenAllReduceYThenAllGatherX) {
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
   LinkRig rig("rig");

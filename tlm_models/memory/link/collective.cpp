@@ -18,6 +18,14 @@ Picos ring_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, P
   return ring_half(link, bytes, participants, t);               // all-gather
 }
 
+Picos mesh_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, Picos start) {
+  if (participants <= 1 || bytes == 0) return start;
+  const Bytes piece = ceil_div<Bytes>(bytes, participants);
+  // The all-gather sends the reduced piece, which exists only once every peer's share has arrived.
+  const Picos t = link.send(piece, start, 1);  // reduce-scatter
+  return link.send(piece, t, 1);               // all-gather
+}
+
 Picos torus_all_reduce(LinkPort& x, LinkPort* y, Bytes bytes, const std::vector<std::uint32_t>& dims, Picos start) {
   if (dims.size() == 1) return ring_all_reduce(x, bytes, dims[0], start);
   if (dims.size() != 2 || !y) throw std::invalid_argument("torus_all_reduce: dims must be {x} or {x, y} with a y link");

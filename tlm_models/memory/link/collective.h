@@ -26,6 +26,14 @@ Picos ring_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, P
 /// std::invalid_argument for other dim counts or a missing y link.
 Picos torus_all_reduce(LinkPort& x, LinkPort* y, Bytes bytes, const std::vector<std::uint32_t>& dims, Picos start);
 
+/// All-reduce on a full mesh (every chip linked directly to every other, e.g. HCCS between the
+/// eight NPUs of a server): reduce-scatter, then all-gather, each one step in which a chip sends
+/// ceil(bytes/p) to each of its p-1 peers at once, over p-1 distinct links. `link` stands for
+/// each of those identical parallel links (it carries one of the p-1 pieces); the chip puts
+/// p-1 times its bytes on the wires.
+///   T = 2 × (ser(ceil(bytes/p)) + latency + per_hop)
+Picos mesh_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, Picos start);
+
 /// The reduce-scatter or all-gather half of a ring: p-1 steps of ceil(bytes/p).
 Picos ring_half(LinkPort& link, Bytes bytes, std::uint32_t participants, Picos start);
 
