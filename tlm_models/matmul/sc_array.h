@@ -61,19 +61,14 @@ class ScArrayModule final : public sc_core::sc_module, public ScArray {
   std::uint64_t streams_pending() const override { return m_jobs.size(); }
   void trace(sc_core::sc_trace_file* tf) override {
     const std::string p = std::string(name()) + ".";
-    sc_core::sc_trace(tf, m_clk, p + "clk_i");
-    sc_core::sc_trace(tf, m_sig.rst_n, p + "rst_ni");
-    sc_core::sc_trace(tf, m_sig.wload_valid, p + "wload_valid_i");
-    sc_core::sc_trace(tf, m_sig.wload_ready, p + "wload_ready_o");
-    sc_core::sc_trace(tf, m_sig.wload_last, p + "wload_last_i");
+    const std::pair<const sc_core::sc_signal<bool>*, const char*> bits[] = {
+        {&m_clk, "clk_i"},           {&m_sig.rst_n, "rst_ni"},       {&m_sig.wload_valid, "wload_valid_i"},
+        {&m_sig.wload_ready, "wload_ready_o"}, {&m_sig.wload_last, "wload_last_i"}, {&m_sig.act_valid, "act_valid_i"},
+        {&m_sig.act_ready, "act_ready_o"}, {&m_sig.act_last, "act_last_i"},   {&m_sig.res_valid, "res_valid_o"},
+        {&m_sig.res_ready, "res_ready_i"}, {&m_sig.res_last, "res_last_o"}};
+    for (const auto& [signal, port] : bits) sc_core::sc_trace(tf, *signal, p + port);
     sc_core::sc_trace(tf, m_sig.wload_data, p + "wload_data_i");
-    sc_core::sc_trace(tf, m_sig.act_valid, p + "act_valid_i");
-    sc_core::sc_trace(tf, m_sig.act_ready, p + "act_ready_o");
-    sc_core::sc_trace(tf, m_sig.act_last, p + "act_last_i");
     sc_core::sc_trace(tf, m_sig.act_data, p + "act_data_i");
-    sc_core::sc_trace(tf, m_sig.res_valid, p + "res_valid_o");
-    sc_core::sc_trace(tf, m_sig.res_ready, p + "res_ready_i");
-    sc_core::sc_trace(tf, m_sig.res_last, p + "res_last_o");
     sc_core::sc_trace(tf, m_sig.res_data, p + "res_data_o");
   }
 

@@ -19,6 +19,7 @@
 #include "common/config/error.h"
 #include "matmul/rtl_sc_core.h"
 #include "matmul/tlm_systolic_core.h"
+#include "random_stream.h"
 
 namespace dm = decodesim::matmul;
 
@@ -28,17 +29,6 @@ dm::MatmulConfig rtl_sc() {
   dm::MatmulConfig cfg;
   cfg.impl = dm::MatmulImpl::RtlSc;
   return cfg;
-}
-
-// 1-4 runs of random shapes, 1-6 tiles each, as the tiles' mixed streams are.
-std::vector<dm::TileRun> random_stream(const dm::ArrayGeometry& g, std::mt19937_64& rng) {
-  std::vector<dm::TileRun> runs(1 + rng() % 4);
-  for (auto& r : runs) {
-    const std::uint32_t m = rng() % 3 == 0 ? 1 : 1 + static_cast<std::uint32_t>(rng() % (2 * g.rows + 3));
-    r.shape = {m, 1 + static_cast<std::uint32_t>(rng() % g.rows), 1 + static_cast<std::uint32_t>(rng() % g.cols)};
-    r.count = 1 + rng() % 6;
-  }
-  return runs;
 }
 
 }  // namespace
@@ -61,7 +51,7 @@ TEST(RtlScCore, InKernelArrayCountsTheMeasuredCyclesAndAdvancesKernelTimeWithIts
   std::mt19937_64 rng(7);
   std::uint64_t cycles = 0, tiles = 0, streams = 0;
   auto one = [&] {
-    const auto runs = random_stream(g, rng);
+    const auto runs = dm::test::random_stream(g, rng, 6);
     const auto marks = core->run_stream(runs);
     EXPECT_EQ(marks, tlm.run_stream(runs));
     cycles += marks.back();
