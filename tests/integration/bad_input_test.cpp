@@ -134,6 +134,13 @@ TEST(BadInput, MeshNeedsALinkToEveryPeer) {
                          "link.links_per_chip >= system.chips - 1"});
 }
 
+TEST(BadInput, TorusNeedsFourLinksPerChip) {
+  ScratchDir d("bad15t");
+  auto a = run_args("tpu_v5e_x8");
+  a.insert(a.end(), {"--set", "link.links_per_chip=2"});
+  expect_rejected(d, a, {"system.topology: a 2D torus needs 4 links per chip", "torus2d"});
+}
+
 TEST(BadInput, UnknownArchitecture) {
   ScratchDir d("bad16");
   auto a = run_args("tpu_v5e");

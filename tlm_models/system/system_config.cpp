@@ -116,6 +116,14 @@ void SystemConfig::validate(const config::Node* n, const std::string&) const {
                                "keys of the sections " + allowed);
     }
   }
+  if (system.topology == Topology::Torus2d && link.links_per_chip < 4) {
+    // The torus all-reduce sends on +x, -x, +y and -y at once.
+    const config::Node* sys = n ? n->find("system") : nullptr;
+    config::fail_at(sys, "system", "topology",
+                    "a 2D torus needs 4 links per chip (+x, -x, +y, -y), link.links_per_chip is " +
+                        std::to_string(link.links_per_chip),
+                    "torus2d", "ring, or link.links_per_chip >= 4");
+  }
   if (system.topology == Topology::Mesh && system.chips > link.links_per_chip + 1) {
     // A full mesh needs a port to every peer; fewer ports would need hops the mesh collective
     // does not take.

@@ -34,7 +34,8 @@ Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::LinkPor
   switch (cfg.system.topology) {
     case Topology::Torus2d: {
       const Picos end = memory::torus_all_reduce(link_x, link_y, k.collective_bytes, cfg.system.torus_dims, start);
-      *sent = sent_so_far() - before;
+      // Each module stands for its dimension's two directions, which carry the same traffic.
+      *sent = 2 * (sent_so_far() - before);
       return end;
     }
     case Topology::Mesh: {
@@ -53,9 +54,9 @@ Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::LinkPor
 Picos all_reduce_bound(const SystemConfig& cfg, Bytes bytes) {
   const double p = cfg.system.chips;
   if (p <= 1) return 0;
-  // The links a chip sends on at once: one around a ring, one per torus dimension, every peer's
-  // in a mesh.
-  const double links = cfg.system.topology == Topology::Torus2d ? 2.0
+  // The links a chip sends on at once: one around a ring, both directions of both torus
+  // dimensions, every peer's in a mesh.
+  const double links = cfg.system.topology == Topology::Torus2d ? 4.0
                        : cfg.system.topology == Topology::Mesh  ? p - 1
                                                                 : 1.0;
   const double s = 2.0 * (p - 1) / p * static_cast<double>(bytes) / (cfg.link.bandwidth_gbytes_per_s * 1e9 * links);
