@@ -4,9 +4,12 @@
 //   C++ mode   : the --cc model clocked from C++ by RtlMatmulCore (the default style);
 //   SystemC    : the --sc model, its pins bound to sc_signals, clocked by an sc_clock, driven
 //                by the same SystolicTransactor from an SC_THREAD.
+//   rtl_sc     : the in-kernel twin of impl: rtl_sc (tlm_models/matmul/sc_array.h): the same
+//                --sc model behind its gated clock, checking every edge count it is handed.
+//                An rtl_sc run pays this and the C++ mode for every cycle.
 //
 // SystemC elaborates once per process, so each SystemC measurement runs in a child process
-// (this binary with --sc N). Usage: matmul_bench [--cycles N]. The 64x64 C++-mode model is
+// (this binary with --sc N or --twin N). Usage: matmul_bench [--cycles N]. The 64x64 C++-mode model is
 // built on demand; the 64x64 SystemC figure needs the matmul_bench_64 build of this file.
 #ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
 #define SC_INCLUDE_DYNAMIC_PROCESSES
@@ -31,6 +34,7 @@
 #include "Vrtl_systolic_64x64_sc.h"
 #endif
 #include "matmul/rtl_matmul_core.h"
+#include "matmul/sc_array.h"
 #include "matmul/sc_pins.h"
 #include "matmul/systolic_transactor.h"
 #include "matmul/tlm_systolic_core.h"
@@ -114,6 +118,22 @@ void bench_sc(std::uint64_t target) {
   report("rtl SystemC pin-level", Size, b.cycles, std::chrono::duration<double>(Clock::now() - t0).count());
 }
 
+// The rtl_sc twin on a timing-only stream of full tiles (what the tiles hand it), checked
+// against the TLM formula's marks (identical to the C++-mode RTL's: matmul_stream_test).
+template <class Model, unsigned Size>
+void bench_twin(std::uint64_t target) {
+  const dm::ArrayGeometry g{Size, Size, 2};
+  dm::ScArrayModule<Model, Size> twin("twin", 1.0);
+  const std::vector<dm::TileRun> runs = {{{2 * Size, Size, Size}, tiles_for(Size, target)}};
+  const auto marks = dm::TlmSystolicCore(g).run_stream(runs);
+  twin.submit(runs, {}, marks, true);
+  const auto t0 = Clock::now();
+  sc_core::sc_start();
+  const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (twin.streams_checked() != 1) std::printf("rtl_sc twin did not check its stream\n");
+  report("rtl_sc in-kernel twin", Size, marks.back(), s);
+}
+
 void bench_tlm() {
   const dm::ArrayGeometry g{128, 128, 2};
   std::uint64_t sink = 0, tiles = 0;
@@ -131,9 +151,9 @@ void bench_tlm() {
               static_cast<unsigned long long>(sink));
 }
 
-int spawn_self(const char* self, std::uint32_t size, std::uint64_t cycles) {
+int spawn_self(const char* self, std::uint32_t size, std::uint64_t cycles, const char* mode = "--sc") {
   const std::string n = std::to_string(size), c = std::to_string(cycles);
-  std::vector<char*> argv = {const_cast<char*>(self), const_cast<char*>("--sc"), const_cast<char*>(n.c_str()),
+  std::vector<char*> argv = {const_cast<char*>(self), const_cast<char*>(mode), const_cast<char*>(n.c_str()),
                              const_cast<char*>("--cycles"), const_cast<char*>(c.c_str()), nullptr};
   pid_t pid;
   if (posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), environ) != 0) return 1;
@@ -146,25 +166,32 @@ int spawn_self(const char* self, std::uint32_t size, std::uint64_t cycles) {
 
 int sc_main(int argc, char** argv) {
   std::uint64_t cycles = 2000000;
-  std::uint32_t sc_size = 0;
+  std::uint32_t sc_size = 0, twin_size = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--cycles")) cycles = std::strtoull(argv[i + 1], nullptr, 10);
     else if (!std::strcmp(argv[i], "--sc")) sc_size = static_cast<std::uint32_t>(std::strtoul(argv[i + 1], nullptr, 10));
+    else if (!std::strcmp(argv[i], "--twin")) twin_size = static_cast<std::uint32_t>(std::strtoul(argv[i + 1], nullptr, 10));
   }
   if (sc_size == 16) return bench_sc<Vrtl_systolic_16x16_sc, 16>(cycles), 0;
   if (sc_size == 32) return bench_sc<Vrtl_systolic_32x32_sc, 32>(cycles / 4), 0;
+  if (twin_size == 16) return bench_twin<Vrtl_systolic_16x16_sc, 16>(cycles), 0;
+  if (twin_size == 32) return bench_twin<Vrtl_systolic_32x32_sc, 32>(cycles / 4), 0;
 #ifdef DECODESIM_BENCH_SC64
   if (sc_size == 64) return bench_sc<Vrtl_systolic_64x64_sc, 64>(cycles / 16), 0;
+  if (twin_size == 64) return bench_twin<Vrtl_systolic_64x64_sc, 64>(cycles / 16), 0;
 #endif
 
   std::printf("matmul co-simulation speed (target: >= 1e6 array-cycles/s at 16x16)\n");
   bench_cc(16, cycles);
   int rc = spawn_self(argv[0], 16, cycles);
+  rc |= spawn_self(argv[0], 16, cycles, "--twin");
   bench_cc(32, cycles / 4);
   rc |= spawn_self(argv[0], 32, cycles);
+  rc |= spawn_self(argv[0], 32, cycles, "--twin");
   bench_cc(64, cycles / 16);  // not prebuilt: Verilated on first use into the cache
 #ifdef DECODESIM_BENCH_SC64
   rc |= spawn_self(argv[0], 64, cycles);
+  rc |= spawn_self(argv[0], 64, cycles, "--twin");
 #endif
   bench_tlm();
   return rc;

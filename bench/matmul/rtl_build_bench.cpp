@@ -5,6 +5,7 @@
 // array-cycles/s on a compute-heavy stream. Printed, never asserted.
 //
 //   rtl_build_bench [--sizes 12,24,64] [--cycles N]
+#include <systemc>  // declares sc_main extern "C"
 #include <unistd.h>
 
 #include <chrono>
@@ -31,7 +32,7 @@ double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int sc_main(int argc, char** argv) {
   std::string sizes = "12,24,64";
   std::uint64_t cycles = 200000;
   for (int i = 1; i + 1 < argc; i += 2) {

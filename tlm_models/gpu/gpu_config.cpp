@@ -198,12 +198,12 @@ void check_cta_fits(const GpuConfig& g, const config::Node* gpu_node, const std:
 
 void GpuConfig::validate(const config::Node* n, const std::string& path) const {
   // Checked here, not when the tile is built, so the error can point at the config line.
-  if (matmul.impl == matmul::MatmulImpl::Rtl && !matmul::rtl_can_build(matmul, geometry()))
+  if (matmul.impl != matmul::MatmulImpl::Tlm && !matmul::rtl_can_build(matmul, geometry()))
     config::fail_at(n ? n->find("matmul") : nullptr, path + ".matmul", "impl",
                     "our RTL core (rtl/) has no such size for this tensor-core array",
                     std::to_string(tensor_core.rows) + "x" + std::to_string(tensor_core.cols) + " with weight_buffers " +
                         std::to_string(tensor_core.weight_buffers),
-                    matmul::rtl_buildable_sizes());
+                    matmul::rtl_buildable_sizes(matmul));
   check_cta_fits(*this, n, path, "gemv_threads", kernels.gemv_threads, kernels.gemv_regs_per_thread);
   check_cta_fits(*this, n, path, "attn_threads", kernels.attn_threads, kernels.attn_regs_per_thread);
   check_cta_fits(*this, n, path, "elementwise_threads", kernels.elementwise_threads, 32);

@@ -87,7 +87,7 @@ GpuTile::GpuTile(sc_core::sc_module_name name, const GpuConfig& cfg, const memor
       m_cfg(cfg),
       m_clock(cfg.clock_ghz),
       m_chip(chip),
-      m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), "gpu.matmul.impl")),
+      m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), "gpu.matmul.impl", cfg.clock_ghz)),
       m_stats("sm_cluster") {
   // A process of a constructor with arguments: sc_spawn, since SC_THREAD there needs the
   // deprecated SC_HAS_PROCESS (IEEE 1666-2023) in SystemC 2.3.4.

@@ -114,12 +114,12 @@ const config::Node* sub(const config::Node* n, const char* key) {
 
 void LpuConfig::validate(const config::Node* n, const std::string& path) const {
   // Checked here, not when a chip is built, so the error can point at the config line.
-  if (matmul.impl == matmul::MatmulImpl::Rtl && !matmul::rtl_can_build(matmul, geometry()))
+  if (matmul.impl != matmul::MatmulImpl::Tlm && !matmul::rtl_can_build(matmul, geometry()))
     config::fail_at(n ? n->find("matmul") : nullptr, config::detail::join_path(path, "matmul"), "impl",
                     "our RTL core (rtl/) has no such size for this MXM slot",
                     std::to_string(geometry().rows) + "x" + std::to_string(geometry().cols) + " with weight_buffers " +
                         std::to_string(mxm.weight_buffers) + " (mxm.rows / mxm.install_streams x mxm.cols)",
-                    matmul::rtl_buildable_sizes());
+                    matmul::rtl_buildable_sizes(matmul));
   const Bytes slice_set = Bytes{mem.slices} * vector_bytes();
   if (mem.capacity_bytes % slice_set != 0)
     config::fail_at(sub(n, "mem"), config::detail::join_path(path, "mem"), "capacity_bytes",

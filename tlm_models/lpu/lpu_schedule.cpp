@@ -76,7 +76,7 @@ ChipScheduler::ChipScheduler(const LpuConfig& cfg, const memory::LinkConfig& lin
       m_clock(cfg.clock_ghz),
       m_chip(chip),
       m_group(group),
-      m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), where)),
+      m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), where, cfg.clock_ghz)),
       m_peer("peer", link),
       m_global("global", link),
       m_transit(m_clock.to_picos(cfg.hemisphere_transit_cycles())) {}

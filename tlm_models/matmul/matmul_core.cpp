@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "matmul/rtl_matmul_core.h"
+#include "matmul/rtl_sc_core.h"
 #include "matmul/tlm_systolic_core.h"
 
 namespace decodesim::matmul {
@@ -10,8 +11,11 @@ namespace decodesim::matmul {
 const config::Schema<MatmulConfig>& MatmulConfig::schema() {
   static const config::Schema<MatmulConfig> s =
       config::Schema<MatmulConfig>("matmul-core implementation in this tile's slot")
-          .choice("impl", &MatmulConfig::impl, {{"tlm", MatmulImpl::Tlm}, {"rtl", MatmulImpl::Rtl}}, MatmulImpl::Tlm,
-                  "tlm: closed-form timing model; rtl: Verilated SystemVerilog array (cycles counted)")
+          .choice("impl", &MatmulConfig::impl,
+                  {{"tlm", MatmulImpl::Tlm}, {"rtl", MatmulImpl::Rtl}, {"rtl_sc", MatmulImpl::RtlSc}}, MatmulImpl::Tlm,
+                  "tlm: closed-form timing model; rtl: Verilated SystemVerilog array (cycles counted); rtl_sc: rtl, "
+                  "with every stream also clocked by a SystemC-mode twin in the simulation kernel at the tile's clock "
+                  "(tlm_models/matmul/README.md)")
           .section("rtl", &MatmulConfig::rtl);
   return s;
 }
@@ -114,11 +118,14 @@ class SampledMatmulCore final : public MatmulCore {
 }  // namespace
 
 bool rtl_can_build(const MatmulConfig& cfg, const ArrayGeometry& g) {
+  if (cfg.impl == MatmulImpl::RtlSc) return cfg.rtl.sources.empty() && rtl_sc_build_exists(g);
   if (!cfg.rtl.sources.empty()) return true;
   return g.rows >= 1 && g.rows <= 256 && g.cols >= 2 && g.cols <= 256 && (g.weight_buffers == 1 || g.weight_buffers == 2);
 }
 
-std::string rtl_buildable_sizes() {
+std::string rtl_buildable_sizes(const MatmulConfig& cfg) {
+  if (cfg.impl == MatmulImpl::RtlSc)
+    return rtl_sc_built_sizes() + " for rtl_sc (SystemC libraries linked in, no matmul.rtl.sources); impl rtl takes any size";
   return "rows 1-256 x cols 2-256 with weight_buffers 1 or 2 (rtl/README.md; prebuilt: " + rtl_built_sizes(false) +
          "; others are Verilated on first use), or any size with matmul.rtl.sources";
 }
@@ -149,9 +156,16 @@ void reference_tile(const TileShape& s, TileData& t) {
 }
 
 std::unique_ptr<MatmulCore> make_matmul_core(const MatmulConfig& cfg, const ArrayGeometry& g,
-                                             const std::string& where) {
+                                             const std::string& where, double clock_ghz) {
   switch (cfg.impl) {
     case MatmulImpl::Tlm: return std::make_unique<TlmSystolicCore>(g);
+    case MatmulImpl::RtlSc: {
+      std::unique_ptr<MatmulCore> core = make_rtl_sc_matmul_core(cfg, g, clock_ghz, where);
+      core_tally().rtl = true;
+      if (cfg.rtl.sample == 0) return core;
+      core_tally().sample = cfg.rtl.sample;
+      return std::make_unique<SampledMatmulCore>(std::move(core), cfg.rtl.sample);
+    }
     case MatmulImpl::Rtl: {
       RtlCoreOptions opts;
       if (!cfg.rtl.sources.empty()) {

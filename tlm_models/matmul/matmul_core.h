@@ -39,6 +39,9 @@ struct CoreTally {
   std::uint64_t extrapolated = 0;  ///< tiles the sampled mode did not run, timed from sampled ones
   std::uint32_t sample = 0;        ///< matmul.rtl.sample in force (0: off)
   bool rtl = false;                ///< an RTL core ran
+  bool rtl_sc = false;             ///< an rtl_sc core ran: its in-kernel twins clocked every stream too
+  std::uint64_t sc_tiles = 0;      ///< tiles the in-kernel SystemC arrays clocked to their last result
+  std::uint64_t sc_streams = 0;    ///< streams they clocked and found identical to the cycles used
 };
 CoreTally& core_tally();
 
@@ -88,7 +91,7 @@ class MatmulCore {
 /// `tiles` is given, unless every tile carries k×n weights and m×k activations.
 void check_tile_args(const ArrayGeometry& g, const TileShape& shape, const std::vector<TileData>* tiles);
 
-enum class MatmulImpl { Tlm, Rtl };
+enum class MatmulImpl { Tlm, Rtl, RtlSc };
 
 /// `<tile>.matmul.rtl` section: which SystemVerilog design `impl: rtl` runs.
 struct MatmulRtlConfig {
@@ -112,14 +115,17 @@ struct MatmulConfig {
 
 /// Whether `impl: rtl` can build a core for `g`: our own RTL covers rtl/README.md's parameter
 /// range; a user design (matmul.rtl.sources) takes any size and is checked when built.
+/// With `impl: rtl_sc`, only the SystemC libraries linked in (rtl_sc_core.h) and no sources.
 bool rtl_can_build(const MatmulConfig& cfg, const ArrayGeometry& g);
-/// The sizes rtl_can_build accepts, as an error's "allowed" text.
-std::string rtl_buildable_sizes();
+/// The sizes rtl_can_build accepts (for cfg.impl), as an error's "allowed" text.
+std::string rtl_buildable_sizes(const MatmulConfig& cfg = {});
 
 /// Builds the core for `impl`. For Rtl, throws config::InputError naming the built sizes
-/// when no RTL library exists for this geometry (see rtl_matmul_core.h).
+/// when no RTL library exists for this geometry (see rtl_matmul_core.h). For RtlSc (which
+/// instantiates an sc_module: call it during elaboration), the in-kernel array is clocked at
+/// `clock_ghz`, the tile's clock.
 std::unique_ptr<MatmulCore> make_matmul_core(const MatmulConfig& cfg, const ArrayGeometry& geometry,
-                                             const std::string& where = "matmul.impl");
+                                             const std::string& where = "matmul.impl", double clock_ghz = 1.0);
 
 /// Reference int32 GEMM for one tile (what both cores must produce).
 void reference_tile(const TileShape& shape, TileData& tile);

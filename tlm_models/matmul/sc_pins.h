@@ -1,6 +1,6 @@
 // Pins adapter between SystolicTransactor and a SystemC-mode (--sc) Verilated
-// systolic_array bound to sc_signals: the pin-level co-simulation style. Used by
-// bench/matmul to compare against the C++-mode model that RtlMatmulCore clocks directly.
+// systolic_array bound to sc_signals: the pin-level co-simulation style. Used by the
+// in-kernel twin of impl: rtl_sc (sc_array.h) and by bench/matmul.
 #pragma once
 
 #include <systemc>
@@ -22,8 +22,9 @@ struct ScSystolicSignals {
   sc_core::sc_signal<bool> res_valid{"res_valid"}, res_ready{"res_ready"}, res_last{"res_last"};
   sc_core::sc_signal<sc_dt::sc_bv<Cols * 32>> res_data{"res_data"};
 
-  template <class Model>
-  void bind(Model& m, sc_core::sc_clock& clk) {
+  /// `Clock`: an sc_clock (bench/matmul) or the gated clock signal of sc_array.h.
+  template <class Model, class Clock>
+  void bind(Model& m, Clock& clk) {
     m.clk_i(clk);
     m.rst_ni(rst_n);
     m.wload_valid_i(wload_valid);

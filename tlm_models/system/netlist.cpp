@@ -64,7 +64,10 @@ void stop_unfinished_processes() {
 }
 
 RunResult run_netlist(const SystemConfig& cfg, ArchBuilder& arch, bool trace) {
-  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+  // 1 ps is SystemC's default, and setting it once any sc_time exists is an error: the LPU's
+  // compiler builds its matmul cores before this, and with impl rtl_sc those are SystemC models.
+  if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))
+    sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
   TraceWriter writer;
   writer.enable(trace);
   SystemTop top("system", arch, trace ? &writer : nullptr);

@@ -4,6 +4,7 @@
 
 #include "common/base/progress.h"
 #include "matmul/matmul_core.h"
+#include "matmul/rtl_sc_core.h"
 #include "system/lpu_system.h"
 #include "system/hbm_arch.h"
 #include "system/netlist.h"
@@ -88,6 +89,12 @@ void add_rtl_tally(RunResult& res) {
   g.set("rtl_tiles", static_cast<double>(t.rtl_tiles), "count", "tiles whose results came out of the RTL's pins");
   g.set("extrapolated_tiles", static_cast<double>(t.extrapolated), "count",
         "tiles matmul.rtl.sample timed from sampled ones instead of running them");
+  if (t.rtl_sc) {
+    g.set("in_kernel_tiles", static_cast<double>(t.sc_tiles), "count",
+          "tiles the in-kernel SystemC arrays (impl rtl_sc) clocked, with the cycles the tiles used");
+    g.set("in_kernel_streams", static_cast<double>(t.sc_streams), "count",
+          "streams the in-kernel SystemC arrays clocked and found identical");
+  }
   if (t.sample == 0) return;
   char line[400];
   std::snprintf(line, sizeof line,
@@ -110,6 +117,10 @@ RunResult simulate(const RunRequest& req) {
                              std::string("a model switch needs a DDR tier below HBM; system ") + req.cfg.system.name +
                                  " is of arch " + arch_name(req.cfg.system.arch),
                              "true", "false, or a system of arch rdu (e.g. sn40l_x16)");
+  // impl rtl_sc: the in-kernel arrays the LPU's compiler built outside any module go with the run.
+  struct ReleaseTwins {
+    ~ReleaseTwins() { matmul::release_rtl_sc_twins(); }
+  } release;
   RunResult res = simulate_arch(req);
   add_rtl_tally(res);
   return res;

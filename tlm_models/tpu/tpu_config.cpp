@@ -64,21 +64,21 @@ std::unique_ptr<matmul::MatmulCore> TpuConfig::make_core() const {
   if (mxu.kind == MatrixUnit::Cube)
     return std::make_unique<matmul::TlmCubeCore>(
         matmul::CubeGeometry{mxu.depth, mxu.rows, mxu.cols, mxu.latency_cycles});
-  return matmul::make_matmul_core(matmul, geometry(), "tpu.matmul.impl");
+  return matmul::make_matmul_core(matmul, geometry(), "tpu.matmul.impl", clock_ghz);
 }
 
 void TpuConfig::validate(const config::Node* n, const std::string& path) const {
-  if (mxu.kind == MatrixUnit::Cube && matmul.impl == matmul::MatmulImpl::Rtl)
+  if (mxu.kind == MatrixUnit::Cube && matmul.impl != matmul::MatmulImpl::Tlm)
     config::fail_at(n ? n->find("matmul") : nullptr, path + ".matmul", "impl",
                     "there is no RTL of the cube unit (rtl/ is a systolic array)", "rtl",
                     "tlm with tpu.mxu.kind: cube");
   // Checked here, not when the tile is built, so the error can point at the config line.
-  if (matmul.impl == matmul::MatmulImpl::Rtl && !matmul::rtl_can_build(matmul, geometry()))
+  if (matmul.impl != matmul::MatmulImpl::Tlm && !matmul::rtl_can_build(matmul, geometry()))
     config::fail_at(n ? n->find("matmul") : nullptr, path + ".matmul", "impl",
                     "our RTL core (rtl/) has no such size for this array",
                     std::to_string(mxu.rows) + "x" + std::to_string(mxu.cols) + " with weight_buffers " +
                         std::to_string(mxu.weight_buffers),
-                    matmul::rtl_buildable_sizes());
+                    matmul::rtl_buildable_sizes(matmul));
   const std::uint64_t need = dma_block_bytes * vmem_buffers;
   if (need > vmem.capacity_bytes)
     config::fail_at(n, path, "dma_block_bytes", "weight buffers do not fit in VMEM",

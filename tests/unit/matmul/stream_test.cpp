@@ -8,19 +8,14 @@
 #include "matmul/rtl_matmul_core.h"
 #include "matmul/tile_stream.h"
 #include "matmul/tlm_systolic_core.h"
+#include "random_stream.h"
 
 namespace dm = decodesim::matmul;
 
 namespace {
-// 1-4 runs of random shapes, 1-9 tiles each (long enough for the closed form to jump).
+// Long enough (up to 9 tiles a run) for the closed form to jump.
 std::vector<dm::TileRun> random_stream(const dm::ArrayGeometry& g, std::mt19937_64& rng) {
-  std::vector<dm::TileRun> runs(1 + rng() % 4);
-  for (auto& r : runs) {
-    const std::uint32_t m = rng() % 3 == 0 ? 1 : 1 + static_cast<std::uint32_t>(rng() % (2 * g.rows + 3));
-    r.shape = {m, 1 + static_cast<std::uint32_t>(rng() % g.rows), 1 + static_cast<std::uint32_t>(rng() % g.cols)};
-    r.count = 1 + rng() % 9;
-  }
-  return runs;
+  return dm::test::random_stream(g, rng, 9);
 }
 
 void rtl_matches_tlm(const dm::ArrayGeometry& g, std::uint64_t seed, int streams) {
