@@ -25,16 +25,19 @@ bool exclusive(Unit u) { return u == Unit::Mxm || u == Unit::Vxm || u == Unit::S
 }  // namespace
 
 LpuChip::LpuChip(sc_core::sc_module_name name, std::uint32_t chip, std::shared_ptr<const ChipPlan> plan,
-                 ChipRoutes routes)
+                 ChipRoutes routes, const LpuConfig& cfg, const memory::TlmSettings& tlm)
     : sc_core::sc_module(name),
       peer_tx("peer_tx"),
       global_tx("global_tx"),
       rx("rx"),
+      mem("mem", cfg),
+      mem_port("mem_port", tlm, cfg.vector_bytes()),
       m_chip(chip),
       m_label("chip" + std::to_string(chip)),
       m_plan(std::move(plan)),
       m_routes(routes) {
   rx.register_b_transport(this, &LpuChip::b_transport);
+  memory::bind_sram(mem_port, mem, tlm, m_mem_checker);
   // A process of a constructor with arguments: sc_spawn, since SC_THREAD there needs the
   // deprecated SC_HAS_PROCESS (IEEE 1666-2023) in SystemC 2.3.4.
   sc_core::sc_spawn([this] { run(); }, "run");
@@ -86,8 +89,11 @@ Picos LpuChip::receive(std::uint64_t tag) {
   }
   const Picos at = it->second;
   m_mailbox.erase(it);
-  if (at > sc_now_picos()) wait(to_sc_time(at - sc_now_picos()));
   return at;
+}
+
+void LpuChip::sync_to(Picos t) {
+  if (t > sc_now_picos()) wait(to_sc_time(t - sc_now_picos()));
 }
 
 void LpuChip::diverged(std::uint32_t token, const std::string& where, Picos want_start, Picos want_end,
@@ -104,7 +110,15 @@ void LpuChip::execute(std::uint32_t token, Picos input, StageRun& got) {
   got.input_at = input;
   if (input != want.input_at) diverged(token, "RECV (stage input)", want.input_at, want.input_at, input, input);
   got.events.reserve(want.events.size());
+  // Earliest compiled start of events i.. (the sync points must not pass it).
+  std::vector<Picos> earliest(want.events.size() + 1, ~Picos{0});
+  for (std::size_t i = want.events.size(); i-- > 0;) earliest[i] = std::min(earliest[i + 1], want.events[i].start);
   Picos want_anchor = want.input_at, got_anchor = input;
+  const auto sync_before = [&](std::size_t next) {
+    sync_to(next < want.events.size() ? std::min(got_anchor, anchored(earliest[next], want_anchor, got_anchor))
+                                      : got_anchor);
+  };
+  sync_before(0);
   got.send_done = 0;
   bool sent = false;
   for (std::size_t i = 0; i < want.events.size(); ++i) {
@@ -114,6 +128,7 @@ void LpuChip::execute(std::uint32_t token, Picos input, StageRun& got) {
     g.end = anchored(e.end, want_anchor, got_anchor);
     switch (e.port) {
       case Port::None:
+        if (e.unit == Unit::Mem) g.end = mem_port.access(0, e.bytes, false, g.start);
         if (exclusive(e.unit)) {
           Picos& free = m_unit_free[static_cast<int>(e.unit)];
           if (g.start < free && m_violation.empty()) {
@@ -135,6 +150,7 @@ void LpuChip::execute(std::uint32_t token, Picos input, StageRun& got) {
         g.end = receive(to.tag());
         want_anchor = e.end;
         got_anchor = g.end;
+        sync_before(i + 1);
         break;
       }
       case Port::Next: {
@@ -199,10 +215,9 @@ void LpuChip::run() {
     execute(t, input, m_runs.back());
     const StageRun& done = m_runs.back();
     if (m_trace) trace(done, t);
-    // A prompt's next chunk may reach a later stage before the stage is done with this one
-    // (chunks overlap in the pipeline): the receive, not this step's end, is the next sync point.
-    const bool next_received = t + 1 < m_plan->expected.size() && received(t + 1);
-    if (!next_received && done.end > sc_now_picos()) wait(to_sc_time(done.end - sc_now_picos()));
+    // The next step's execute() syncs to its own start (a prompt's next chunk may reach a later
+    // stage before the stage is done with this one); after the last step, time runs to its end.
+    if (t + 1 == m_plan->expected.size()) sync_to(done.end);
     input = done.end;
     progress::advance();
   }
