@@ -13,8 +13,7 @@
 namespace decodesim::lpu {
 namespace {
 
-/// `t` moved by the run's offset from the compiled anchor (never before time zero, as the
-/// compiler clamps an early weight install).
+/// `t` moved by the run's offset from the compiled anchor (never before time zero).
 Picos anchored(Picos t, Picos want_anchor, Picos got_anchor) {
   const std::int64_t v = static_cast<std::int64_t>(got_anchor) + (static_cast<std::int64_t>(t) - static_cast<std::int64_t>(want_anchor));
   return v > 0 ? static_cast<Picos>(v) : 0;
@@ -110,15 +109,7 @@ void LpuChip::execute(std::uint32_t token, Picos input, StageRun& got) {
   got.input_at = input;
   if (input != want.input_at) diverged(token, "RECV (stage input)", want.input_at, want.input_at, input, input);
   got.events.reserve(want.events.size());
-  // Earliest compiled start of events i.. (the sync points must not pass it).
-  std::vector<Picos> earliest(want.events.size() + 1, ~Picos{0});
-  for (std::size_t i = want.events.size(); i-- > 0;) earliest[i] = std::min(earliest[i + 1], want.events[i].start);
   Picos want_anchor = want.input_at, got_anchor = input;
-  const auto sync_before = [&](std::size_t next) {
-    sync_to(next < want.events.size() ? std::min(got_anchor, anchored(earliest[next], want_anchor, got_anchor))
-                                      : got_anchor);
-  };
-  sync_before(0);
   got.send_done = 0;
   bool sent = false;
   for (std::size_t i = 0; i < want.events.size(); ++i) {
@@ -150,7 +141,6 @@ void LpuChip::execute(std::uint32_t token, Picos input, StageRun& got) {
         g.end = receive(to.tag());
         want_anchor = e.end;
         got_anchor = g.end;
-        sync_before(i + 1);
         break;
       }
       case Port::Next: {
@@ -215,8 +205,9 @@ void LpuChip::run() {
     execute(t, input, m_runs.back());
     const StageRun& done = m_runs.back();
     if (m_trace) trace(done, t);
-    // The next step's execute() syncs to its own start (a prompt's next chunk may reach a later
-    // stage before the stage is done with this one); after the last step, time runs to its end.
+    // Only after its last step does the chip advance SystemC time (to that step's end): before,
+    // another step's resident weights may still stream earlier than this one's end (a prompt's
+    // next chunk reaches a later stage before the stage is done with this one).
     if (t + 1 == m_plan->expected.size()) sync_to(done.end);
     input = done.end;
     progress::advance();

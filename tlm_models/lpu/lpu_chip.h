@@ -18,10 +18,12 @@
 // MEM instructions are transactions on the chip's MEM slices (MemSlices, through mem_port, with
 // a ProtocolChecker between them when sim.check_protocol), which time them. The schedule does not
 // say which MEM streams are writes (KV appends): they are issued as reads, timed the same.
-// Temporal decoupling: resident weights stream out of MEM before the activations that they meet
-// have arrived, so a receive does not advance SystemC time to the message's arrival; the chip
-// syncs to the earlier of that arrival and its next instruction's start, and no transaction is
-// ever sent before SystemC time.
+// Temporal decoupling: resident weights stream out of MEM before the activations they meet have
+// arrived, and a prompt's chunks overlap in the pipeline, so a chip's instructions are not in
+// time order across receives and steps. The chip therefore keeps its time in the messages and
+// transactions it sends (their annotations) and advances SystemC time only after its last step:
+// a receive waits for the message to be posted, not for its arrival time. SystemC time stays
+// below every transaction's arrival, and the chips synchronise through their mailboxes alone.
 #pragma once
 
 #include <systemc>

@@ -124,3 +124,33 @@ TEST(LpuSchedule, AllReduceAcrossNodesAddsOneGlobalRoundTripOfTheNodesShare) {
   EXPECT_EQ(four.records[0].link_bytes, one.records[0].link_bytes + 2 * 3 * (8192 * 2 / 8 / 4));
   EXPECT_GE(four.end, four.roofline);
 }
+
+TEST(LpuSchedule, FirstGemmWaitsForItsWeightsToCrossFromMem) {
+  // A GEMM at time zero: its weights leave MEM at zero at the earliest and need a hemisphere
+  // transit to reach the MXM, so the MXM cannot start installing before that transit (the
+  // schedule used to start it sooner and clamp the MEM read to zero, which no run can execute).
+  const auto cfg = load_sys("lpu_groq");
+  ChipScheduler chip(cfg.lpu, cfg.link, 0, 1);
+  Kernel k;
+  k.name = "gemm";
+  k.kind = KernelKind::Gemm;
+  k.m = 1;
+  k.k = 320;
+  k.n = 320;
+  k.weight_bytes = k.k * k.n;
+  k.flops = 2 * k.k * k.n;
+  k.weight_dtype = k.act_dtype = k.kv_dtype = DType::INT8;
+  const StageRun run = chip.run_stage({k}, 0, 0, 0, "send");
+  const MemTiming mem(cfg.lpu);
+  const UnitEvent* read = nullptr;
+  const UnitEvent* mxm = nullptr;
+  for (const auto& e : run.events) {
+    if (e.unit == Unit::Mem) read = &e;
+    if (e.unit == Unit::Mxm) mxm = &e;
+  }
+  ASSERT_TRUE(read && mxm);
+  EXPECT_GE(mxm->start, mem.transit);
+  // The MEM instruction is what the chip's MEM module times: request to last byte delivered.
+  EXPECT_EQ(read->bytes, k.weight_bytes);
+  EXPECT_EQ(read->end - read->start, mem.deliver(read->bytes));
+}
