@@ -85,7 +85,7 @@ int cmd_gemm(const GemmOptions& o, std::ostream& out, std::ostream& err) {
     return req;
   };
   const json extra = {{"gemm", {{"m", o.m}, {"k", o.k}, {"n", o.n}, {"dtype", o.dtype}}}};
-  return simulate_and_report(build, {o.out_dir, o.trace_file, o.html_file, o.quiet}, "gemm", report::print_gemm, extra,
+  return simulate_and_report(build, {o.out_dir, o.trace_file, o.html_file, o.quiet, {}}, "gemm", report::print_gemm, extra,
                              out, err);
 }
 

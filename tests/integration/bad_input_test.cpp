@@ -126,6 +126,21 @@ TEST(BadInput, TorusDimsMustMultiplyToChips) {
   expect_rejected(d, a, {"system.torus_dims: x*y must equal system.chips", "2x2"});
 }
 
+TEST(BadInput, MeshNeedsALinkToEveryPeer) {
+  ScratchDir d("bad15m");
+  auto a = run_args("tpu_v5e_x8");
+  a.insert(a.end(), {"--set", "system.topology=mesh", "--set", "link.links_per_chip=4"});
+  expect_rejected(d, a, {"system.topology: a full mesh of 8 chips needs 7 links per chip", "mesh",
+                         "link.links_per_chip >= system.chips - 1"});
+}
+
+TEST(BadInput, TorusNeedsFourLinksPerChip) {
+  ScratchDir d("bad15t");
+  auto a = run_args("tpu_v5e_x8");
+  a.insert(a.end(), {"--set", "link.links_per_chip=2"});
+  expect_rejected(d, a, {"system.topology: a 2D torus needs 4 links per chip", "torus2d"});
+}
+
 TEST(BadInput, UnknownArchitecture) {
   ScratchDir d("bad16");
   auto a = run_args("tpu_v5e");

@@ -11,16 +11,14 @@
 
 #include "common/base/sc_time_conv.h"
 #include "memory/hbm/hbm.h"
-#include "system/hbm_arch.h"
-#include "system/memory_edge.h"
+#include "system/tpu_chip.h"
 #include "tiers/model_switch.h"
 #include "tiers/tier_mux.h"
-#include "tpu/tpu_tile.h"
 
 namespace decodesim::system {
 namespace {
 
-class RduChip : public TileChip<tpu::TpuTile> {
+class RduChip : public TpuChip {
  public:
   memory::Hbm ddr;          ///< the capacity tier
   tiers::TierMux hbm_mux;   ///< the tile and the model switch share the HBM
@@ -29,7 +27,7 @@ class RduChip : public TileChip<tpu::TpuTile> {
   /// `switch_bytes` > 0: copy that many weight bytes DDR → HBM before the first step.
   RduChip(sc_core::sc_module_name name, const SystemConfig& cfg, std::uint32_t chip, Bytes switch_bytes,
           Bytes ddr_addr)
-      : TileChip(name, cfg, "tile", cfg.tpu, cfg.dma, tlm_settings(cfg.sim), chip),
+      : TpuChip(name, cfg, chip, Unbound{}),
         ddr("ddr", cfg.tiers.ddr),
         hbm_mux("hbm_mux", *hbm),
         mover("model_switch", cfg.tiers.mover, tlm_settings(cfg.sim)) {
@@ -52,18 +50,11 @@ class RduChip : public TileChip<tpu::TpuTile> {
   /// HBM bytes the model switch served (all of HBM's traffic before the first step).
   Bytes switch_hbm_bytes() const { return m_switch_hbm_bytes; }
 
-  void add_energy_counts(ChipTotals& totals) const override {
-    totals.sram_bits += tile.sram_bits();
-    totals.macs += tile.macs();
-    totals.vector_ops += tile.vector_ops();
-  }
+  /// The TPU chip's groups, then the tiers it adds.
   void fill_stats(StatGroup& g, SystemTop& top, std::uint32_t chip) const override {
-    g.group("hbm") = hbm->stats();
+    TpuChip::fill_stats(g, top, chip);
     g.group("ddr") = ddr.stats();
-    g.group("dma") = tile.dma.stats();
     g.group("model_switch") = mover.stats();
-    g.group("link_x") = top.link(chip, "link_x").stats();
-    if (link_y) g.group("link_y") = top.link(chip, "link_y").stats();
   }
 
  private:

@@ -24,8 +24,10 @@ const config::Schema<SystemSection>& SystemSection::schema() {
           .choice("arch", &SystemSection::arch, {{"tpu", Arch::Tpu}, {"lpu", Arch::Lpu}, {"gpu", Arch::Gpu}, {"rdu", Arch::Rdu}}, Arch::Tpu,
                   "which tile every chip holds")
           .num("chips", &SystemSection::chips, "count", 1u, 1u, 4096u, "chips; >1 shards the model tensor-parallel")
-          .choice("topology", &SystemSection::topology, {{"ring", Topology::Ring}, {"torus2d", Topology::Torus2d}},
-                  Topology::Ring, "chip-to-chip topology used by collectives")
+          .choice("topology", &SystemSection::topology, {{"ring", Topology::Ring}, {"torus2d", Topology::Torus2d}, {"mesh", Topology::Mesh}},
+                  Topology::Ring,
+                  "chip-to-chip topology used by collectives (mesh: a direct link from every chip to every other, "
+                  "as HCCS in an 8-NPU server)")
           .list("torus_dims", &SystemSection::torus_dims, "chips", std::vector<std::uint32_t>{}, 1u, 4096u, 2,
                 "torus2d: chips along x and y (x*y = chips)");
   return s;
@@ -114,11 +116,30 @@ void SystemConfig::validate(const config::Node* n, const std::string&) const {
                                "keys of the sections " + allowed);
     }
   }
+  if (system.topology == Topology::Torus2d && link.links_per_chip < 4) {
+    // The torus all-reduce sends on +x, -x, +y and -y at once.
+    const config::Node* sys = n ? n->find("system") : nullptr;
+    config::fail_at(sys, "system", "topology",
+                    "a 2D torus needs 4 links per chip (+x, -x, +y, -y), link.links_per_chip is " +
+                        std::to_string(link.links_per_chip),
+                    "torus2d", "ring, or link.links_per_chip >= 4");
+  }
+  if (system.topology == Topology::Mesh && system.chips > link.links_per_chip + 1) {
+    // A full mesh needs a port to every peer; fewer ports would need hops the mesh collective
+    // does not take.
+    const config::Node* sys = n ? n->find("system") : nullptr;
+    config::fail_at(sys, "system", "topology",
+                    "a full mesh of " + std::to_string(system.chips) + " chips needs " +
+                        std::to_string(system.chips - 1) + " links per chip, link.links_per_chip is " +
+                        std::to_string(link.links_per_chip),
+                    "mesh", "ring, or link.links_per_chip >= system.chips - 1");
+  }
   if (system.arch == Arch::Lpu) {
     // The LPU's network is its own (lpu.c2c): nodes of directly linked chips, global ports between.
     const config::Node* sys = n ? n->find("system") : nullptr;
     if (system.topology != Topology::Ring)
-      config::fail_at(sys, "system", "topology", "the LPU is wired by lpu.c2c, not a torus", "torus2d", "ring");
+      config::fail_at(sys, "system", "topology", "the LPU is wired by lpu.c2c, not a torus or mesh",
+                      system.topology == Topology::Torus2d ? "torus2d" : "mesh", "ring");
     // Every port the wiring needs must exist on the chip.
     const std::uint32_t need = (lpu.c2c.node_chips - 1) * lpu.c2c.links_per_peer + lpu.c2c.global_links;
     if (need > link.links_per_chip) {

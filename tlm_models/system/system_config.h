@@ -24,7 +24,7 @@ namespace decodesim::system {
 /// Rdu: a reconfigurable-dataflow chip with three memory tiers (SambaNova SN40L-like): its
 /// compute is the TPU tile (PCUs in systolic mode), its memory HBM plus a DDR tier (`tiers:`).
 enum class Arch { Tpu, Lpu, Gpu, Rdu };
-enum class Topology { Ring, Torus2d };
+enum class Topology { Ring, Torus2d, Mesh };
 const char* arch_name(Arch a);
 
 /// `system:` section.

@@ -30,9 +30,23 @@ Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::LinkPor
   const Picos start = std::max(barrier.arrive_and_wait(ready), sc_now_picos());
   const auto sent_so_far = [&] { return link_x.bytes_sent() + (link_y ? link_y->bytes_sent() : 0); };
   const Bytes before = sent_so_far();
-  const Picos end = cfg.system.topology == Topology::Torus2d
-                        ? memory::torus_all_reduce(link_x, link_y, k.collective_bytes, cfg.system.torus_dims, start)
-                        : memory::ring_all_reduce(link_x, k.collective_bytes, cfg.system.chips, start);
+  const std::uint32_t p = cfg.system.chips;
+  switch (cfg.system.topology) {
+    case Topology::Torus2d: {
+      const Picos end = memory::torus_all_reduce(link_x, link_y, k.collective_bytes, cfg.system.torus_dims, start);
+      // Each module stands for its dimension's two directions, which carry the same traffic.
+      *sent = 2 * (sent_so_far() - before);
+      return end;
+    }
+    case Topology::Mesh: {
+      const Picos end = memory::mesh_all_reduce(link_x, k.collective_bytes, p, start);
+      // link_x is one of the p-1 identical links the chip sends on at once.
+      *sent = (sent_so_far() - before) * (p > 1 ? p - 1 : 1);
+      return end;
+    }
+    case Topology::Ring: break;
+  }
+  const Picos end = memory::ring_all_reduce(link_x, k.collective_bytes, p, start);
   *sent = sent_so_far() - before;
   return end;
 }
@@ -40,7 +54,11 @@ Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::LinkPor
 Picos all_reduce_bound(const SystemConfig& cfg, Bytes bytes) {
   const double p = cfg.system.chips;
   if (p <= 1) return 0;
-  const double links = cfg.system.topology == Topology::Torus2d ? 2.0 : 1.0;
+  // The links a chip sends on at once: one around a ring, both directions of both torus
+  // dimensions, every peer's in a mesh.
+  const double links = cfg.system.topology == Topology::Torus2d ? 4.0
+                       : cfg.system.topology == Topology::Mesh  ? p - 1
+                                                                : 1.0;
   const double s = 2.0 * (p - 1) / p * static_cast<double>(bytes) / (cfg.link.bandwidth_gbytes_per_s * 1e9 * links);
   return static_cast<Picos>(s * kPicosPerSecond);
 }

@@ -32,7 +32,7 @@ class Barrier {
 };
 
 /// One chip's part of the tensor-parallel all-reduce of `k`: synchronises to `ready`, meets the
-/// other simulated chips, then runs the ring (or 2D-torus) algorithm as messages through this
+/// other simulated chips, then runs the ring (2D-torus, full-mesh) algorithm as messages through this
 /// chip's link ports (`link_y`: torus2d only). Returns the completion time; `sent` gets the bytes
 /// this chip put on its links.
 Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::LinkPort& link_x, memory::LinkPort* link_y,

@@ -1,35 +1,12 @@
-// The TPU's part of the netlist: a chip is a TPU tile whose DMA issues to the chip's memory.
+// The TPU's part of the netlist: its chip (system/tpu_chip.h) and its fit check.
 #include <systemc>
 
 #include <memory>
 
-#include "system/hbm_arch.h"
-#include "system/memory_edge.h"
-#include "tpu/tpu_tile.h"
+#include "system/tpu_chip.h"
 
 namespace decodesim::system {
 namespace {
-
-class TpuChip : public TileChip<tpu::TpuTile> {
- public:
-  TpuChip(sc_core::sc_module_name name, const SystemConfig& cfg, std::uint32_t chip)
-      : TileChip(name, cfg, "tile", cfg.tpu, cfg.dma, tlm_settings(cfg.sim), chip) {
-    // Connect
-    connect_memory(tile.dma, *hbm, cfg, checker, "dma_checker");
-  }
-
-  void add_energy_counts(ChipTotals& totals) const override {
-    totals.sram_bits += tile.sram_bits();
-    totals.macs += tile.macs();
-    totals.vector_ops += tile.vector_ops();
-  }
-  void fill_stats(StatGroup& g, SystemTop& top, std::uint32_t chip) const override {
-    g.group("hbm") = hbm->stats();
-    g.group("dma") = tile.dma.stats();
-    g.group("link_x") = top.link(chip, "link_x").stats();
-    if (link_y) g.group("link_y") = top.link(chip, "link_y").stats();
-  }
-};
 
 class TpuArch : public HbmArch {
  public:

@@ -20,11 +20,28 @@ namespace decodesim::memory {
 ///   T = 2(p-1) × (ser(ceil(bytes/p)) + latency + per_hop)
 Picos ring_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, Picos start);
 
-/// All-reduce on a 2D torus (dims = {x} or {x, y}): reduce-scatter along x, all-reduce of the
-/// x-th share along y, all-gather along x. Each phase is a ring over that dimension's link.
-/// dims = {x} is a ring all-reduce on `x` (`y` unused, may be null). Throws
-/// std::invalid_argument for other dim counts or a missing y link.
+/// All-reduce on a torus of full-duplex links (dims = {x} or {x, y}; TPU ICI, NeuronLink), run
+/// as XLA runs it so that every port of the chip carries traffic at once:
+/// - each ring along a dimension is bidirectional: half of every piece goes round each way,
+///   on the +d and -d links at once (`x`, `y` each stand for their two identical directions);
+/// - the payload is split in two halves that run the dimension-ordered algorithm in opposite
+///   orders at the same time: one reduce-scatters along x, all-reduces its x-share along y and
+///   all-gathers along x; the other does the same with y and x swapped.
+/// Messages of the two halves share the links in the order they become ready. dims = {x} is a
+/// bidirectional ring all-reduce on `x` (`y` unused, may be null). The chip sends twice what
+/// each module carries (both directions). Throws std::invalid_argument for other dim counts or
+/// a missing y link.
+/// (Austin et al., "How to Scale Your Model", Google DeepMind 2025, part 3: collectives over
+/// bidirectional ICI rings, and over several torus axes at once, use all their links.)
 Picos torus_all_reduce(LinkPort& x, LinkPort* y, Bytes bytes, const std::vector<std::uint32_t>& dims, Picos start);
+
+/// All-reduce on a full mesh (every chip linked directly to every other, e.g. HCCS between the
+/// eight NPUs of a server): reduce-scatter, then all-gather, each one step in which a chip sends
+/// ceil(bytes/p) to each of its p-1 peers at once, over p-1 distinct links. `link` stands for
+/// each of those identical parallel links (it carries one of the p-1 pieces); the chip puts
+/// p-1 times its bytes on the wires.
+///   T = 2 × (ser(ceil(bytes/p)) + latency + per_hop)
+Picos mesh_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, Picos start);
 
 /// The reduce-scatter or all-gather half of a ring: p-1 steps of ceil(bytes/p).
 Picos ring_half(LinkPort& link, Bytes bytes, std::uint32_t participants, Picos start);
