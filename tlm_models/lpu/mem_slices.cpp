@@ -1,6 +1,7 @@
 #include "lpu/mem_slices.h"
 
 #include "common/base/sc_time_conv.h"
+#include "memory/sram/sram_target.h"
 
 namespace decodesim::lpu {
 
@@ -16,19 +17,8 @@ MemSlices::MemSlices(sc_core::sc_module_name name, const LpuConfig& cfg)
 }
 
 void MemSlices::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
-  const Bytes addr = p.get_address(), len = p.get_data_length();
-  if (p.get_byte_enable_ptr()) {
-    p.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    return;
-  }
-  if (p.is_read() == p.is_write()) {
-    p.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-    return;
-  }
-  if (addr >= m_capacity || len > m_capacity - addr) {
-    p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
+  if (!memory::accept_access(p, m_capacity)) return;
+  const Bytes len = p.get_data_length();
   delay += to_sc_time(m_timing.deliver(len));
   (p.is_write() ? m_written : m_read) += len;
   p.set_response_status(tlm::TLM_OK_RESPONSE);

@@ -28,6 +28,20 @@ std::vector<StageRun> schedule_token(const system::SystemConfig& cfg, const std:
   return runs;
 }
 
+/// y[1 x n] = x[1 x k] . W[k x n], int8 weights.
+Kernel int8_gemm(std::uint64_t k, std::uint64_t n) {
+  Kernel g;
+  g.name = "gemm";
+  g.kind = KernelKind::Gemm;
+  g.m = 1;
+  g.k = k;
+  g.n = n;
+  g.weight_bytes = k * n;
+  g.flops = 2 * k * n;
+  g.weight_dtype = g.act_dtype = g.kv_dtype = DType::INT8;
+  return g;
+}
+
 }  // namespace
 
 TEST(LpuSchedule, SameScheduleTwiceGivesIdenticalCycleExactTimelines) {
@@ -84,15 +98,7 @@ TEST(LpuSchedule, GemmAtBatchOneIsBoundByWeightInstallAndTheSlotCountsIt) {
   // One 320x320 tile per plane: what the slot says one tile from an idle array costs.
   const auto cfg = load_sys("lpu_groq");
   ChipScheduler chip(cfg.lpu, cfg.link, 0, 1);
-  Kernel k;
-  k.name = "gemm";
-  k.kind = KernelKind::Gemm;
-  k.m = 1;
-  k.k = 320;
-  k.n = 4 * 320;
-  k.weight_bytes = k.k * k.n;
-  k.flops = 2 * k.k * k.n;
-  k.weight_dtype = k.act_dtype = k.kv_dtype = DType::INT8;
+  const Kernel k = int8_gemm(320, 4 * 320);
   const StageRun run = chip.run_stage({k}, 0, chip.cycles(10000), 0, "send");
   ASSERT_EQ(run.records.size(), 1u);
   const auto& r = run.records[0];
@@ -131,15 +137,7 @@ TEST(LpuSchedule, FirstGemmWaitsForItsWeightsToCrossFromMem) {
   // schedule used to start it sooner and clamp the MEM read to zero, which no run can execute).
   const auto cfg = load_sys("lpu_groq");
   ChipScheduler chip(cfg.lpu, cfg.link, 0, 1);
-  Kernel k;
-  k.name = "gemm";
-  k.kind = KernelKind::Gemm;
-  k.m = 1;
-  k.k = 320;
-  k.n = 320;
-  k.weight_bytes = k.k * k.n;
-  k.flops = 2 * k.k * k.n;
-  k.weight_dtype = k.act_dtype = k.kv_dtype = DType::INT8;
+  const Kernel k = int8_gemm(320, 320);
   const StageRun run = chip.run_stage({k}, 0, 0, 0, "send");
   const MemTiming mem(cfg.lpu);
   const UnitEvent* read = nullptr;

@@ -13,21 +13,18 @@ SramTarget::SramTarget(sc_core::sc_module_name name, const SramConfig& cfg)
   socket.register_nb_transport_fw(this, &SramTarget::nb_transport_fw);
 }
 
-void SramTarget::serve(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+bool accept_access(tlm::tlm_generic_payload& p, Bytes capacity) {
   const Bytes addr = p.get_address(), len = p.get_data_length();
-  const SramConfig& c = m_sram.config();
-  if (p.get_byte_enable_ptr()) {
-    p.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    return;
-  }
-  if (p.is_read() == p.is_write()) {
-    p.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-    return;
-  }
-  if (addr >= c.capacity_bytes || len > c.capacity_bytes - addr) {
-    p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
+  if (p.get_byte_enable_ptr()) p.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+  else if (p.is_read() == p.is_write()) p.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+  else if (addr >= capacity || len > capacity - addr) p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  else return true;
+  return false;
+}
+
+void SramTarget::serve(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+  if (!accept_access(p, m_sram.config().capacity_bytes)) return;
+  const Bytes addr = p.get_address(), len = p.get_data_length();
   const Picos now = sc_now_picos(), arrival = now + to_picos(delay);
   delay = to_sc_time(m_sram.access(addr, len, p.is_write(), arrival) - now);
   p.set_response_status(tlm::TLM_OK_RESPONSE);

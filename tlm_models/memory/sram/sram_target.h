@@ -73,6 +73,10 @@ class SramPort : public sc_core::sc_module {
   MemoryPort m_port;
 };
 
+/// What a plain memory of `capacity` bytes refuses: byte enables, IGNORE, a range past capacity.
+/// Sets the error response and returns false; true for a request to serve.
+bool accept_access(tlm::tlm_generic_payload& p, Bytes capacity);
+
 /// Binds `port` to `target`, through a ProtocolChecker (kept in `checker`) when `tlm.check_protocol`.
 void bind_sram(SramPort& port, MemoryTarget& target, const TlmSettings& tlm, std::unique_ptr<ProtocolChecker>& checker);
 
