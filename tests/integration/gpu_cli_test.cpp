@@ -39,7 +39,7 @@ void expect_gpu_rejected(const ScratchDir& d, const std::vector<std::string>& se
 }  // namespace
 
 TEST(GpuCli, MicrobenchmarksLandOnTheH100Reference) {
-  // REFERENCE.md gpu-benches (H100 PCIe): L1 34, L2 near ~265, far ~470, HBM ~655 cycles; the
+  // gpu-benches (github.com/te42kyfo/gpu-benches, H100 PCIe): L1 34, L2 near ~265, far ~470, HBM ~655 cycles; the
   // issue allows +-15%. Streaming 90-97% of spec (the model gives 97.7%, see docs/gpu.md);
   // L2 bandwidth roughly twice HBM's.
   ScratchDir d("gputb");

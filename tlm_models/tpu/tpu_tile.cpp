@@ -336,8 +336,17 @@ Picos TpuTile::stream_attention(const Kernel& k, std::size_t index, Picos ready,
       const std::uint64_t npos = std::min(span, ctx - pos);
       if (!block.empty() && used + rows * npos * row > m_cfg.dma_block_bytes) break;
       const Bytes kb = m_plan->kv_base[index] + (first_group + pair) * m_plan->kv_group_stride + pos * row;
-      descs.push_back({kb, npos * row, false});
-      if (!k.kv_shared) descs.push_back({kb + m_plan->kv_v_offset, npos * row, false});
+      // A pair's positions are contiguous in its K (and V) rows, so the chunks of one pair in one
+      // buffer are one descriptor each for K and V, as a DMA engine moves a block: cutting the
+      // context by array width (16 positions on a cube) must not cut the transfers with it.
+      const std::size_t per_chunk = k.kv_shared ? 1 : 2;
+      if (!block.empty() && block.back().pair == pair) {
+        descs[descs.size() - per_chunk].len += npos * row;
+        if (!k.kv_shared) descs.back().len += npos * row;
+      } else {
+        descs.push_back({kb, npos * row, false});
+        if (!k.kv_shared) descs.push_back({kb + m_plan->kv_v_offset, npos * row, false});
+      }
       block.push_back({pair, pos, npos, slot, 0});
       used += rows * npos * row;
       pos += npos;

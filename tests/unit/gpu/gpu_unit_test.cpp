@@ -34,9 +34,12 @@ const Kernel& find(const KernelGraph& g, const std::string& name) {
 }  // namespace
 
 TEST(GpuConfig, TensorPeaksMatchReference) {
-  // REFERENCE.md: A100 312 TFLOPS bf16 (1024 FMA/clk/SM), H100 989.4 TFLOPS (4096 FLOP/clk/SM).
+  // Dense bf16: A100 312 TFLOPS (NVIDIA A100 Tensor Core GPU Architecture whitepaper, 1024
+  // FMA/clk/SM), H100 SXM 989.4 TFLOPS (NVIDIA H100 Tensor Core GPU Architecture whitepaper,
+  // 4096 FLOP/clk/SM), B200 2.25 PFLOPS (HGX B200 page: 36 PFLOPS sparse for 8 GPUs, halved).
   EXPECT_NEAR(load("gpu_a100").gpu.peak_flops() / 1e12, 311.9, 0.1);
   EXPECT_NEAR(load("gpu_h100").gpu.peak_flops() / 1e12, 989.4, 0.1);
+  EXPECT_NEAR(load("gpu_b200").gpu.peak_flops() / 1e12, 2255.1, 0.1);
   // Narrow operands pack twice as many k-elements per tile: int8 = 2x bf16.
   const auto a = load("gpu_a100").gpu;
   EXPECT_DOUBLE_EQ(a.peak_flops(DType::INT8), 2 * a.peak_flops(DType::BF16));

@@ -34,7 +34,7 @@ SramConfig sram_cfg() {
 
 LinkConfig link_cfg() {
   LinkConfig c;
-  c.bandwidth_gbytes_per_s = 50.0;  // TPU v5e ICI, one way per link (REFERENCE.md)
+  c.bandwidth_gbytes_per_s = 50.0;  // TPU v5e ICI, one way per link (Google Cloud TPU v5e docs)
   c.latency_ns = 1000.0;
   c.per_hop_ns = 100.0;
   c.links_per_chip = 4;

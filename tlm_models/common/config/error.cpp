@@ -1,13 +1,30 @@
 #include "common/config/error.h"
 
 #include <cstdio>
+#include <filesystem>
 
 namespace decodesim::config {
 
+namespace {
+/// `file` as the user would type it from where they are: relative to the working directory when
+/// it lies below it (a shipped config resolves to an absolute path under the install), as given
+/// otherwise.
+std::string shown_path(const std::string& file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path p(file);
+  if (!p.is_absolute()) return file;
+  const fs::path rel = p.lexically_relative(fs::current_path(ec));
+  if (ec || rel.empty() || *rel.begin() == "..") return file;
+  return rel.string();
+}
+}  // namespace
+
 std::string SourceLoc::str() const {
   if (file.empty()) return "<input>";
-  if (line == 0) return file;
-  return file + ":" + std::to_string(line) + ":" + std::to_string(col);
+  const std::string f = shown_path(file);
+  if (line == 0) return f;
+  return f + ":" + std::to_string(line) + ":" + std::to_string(col);
 }
 
 /// What an error echoes from the input: printable, and short. A hostile file (an include of
