@@ -54,8 +54,10 @@ inline std::string target_text(double target_s) {
 /// Runs the decodesim binary of this build in a scratch folder removed on destruction.
 class DecodeRunner {
  public:
-  explicit DecodeRunner(const std::string& tag)
-      : m_exe(std::string(DECODESIM_BINARY_DIR) + "/apps/decodesim/decodesim"),
+  /// `exe`: another decodesim binary to time (a baseline build), default this build's.
+  explicit DecodeRunner(const std::string& tag,
+                        std::string exe = std::string(DECODESIM_BINARY_DIR) + "/apps/decodesim/decodesim")
+      : m_exe(std::move(exe)),
         m_scratch(std::filesystem::temp_directory_path() / ("decodesim-" + tag + "-" + std::to_string(::getpid()))) {
     std::filesystem::create_directories(m_scratch);
   }

@@ -1,5 +1,6 @@
-// The LPU's console lines under the summary (per-user latency, pipelined throughput, critical
-// path, SRAM bandwidth use), formatted from the `lpu` section of result.json alone.
+// The LPU's part of the report: result.json's `lpu` section, formatted from the run's figures
+// (system::LpuSummary), and the console lines under the summary (per-user latency, pipelined
+// throughput, critical path, SRAM bandwidth use), formatted from that section alone.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -7,7 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "system/lpu_summary.h"
+
 namespace decodesim::report {
+
+/// The `lpu` section of result.json.
+nlohmann::json lpu_summary_json(const system::LpuSummary& s);
 
 std::vector<std::string> lpu_summary_lines(const nlohmann::json& lpu);
 

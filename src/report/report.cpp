@@ -226,8 +226,8 @@ void print_console(std::ostream& os, const system::RunRequest& req, const system
     os << "\n";
   }
   os << "bottleneck          " << s.bottleneck << "\n";
-  if (req.cfg.system.arch == system::Arch::Lpu && !res.arch_summary.is_null())
-    for (const auto& l : lpu_summary_lines(res.arch_summary)) os << l << "\n";
+  if (req.cfg.system.arch == system::Arch::Lpu && res.lpu)
+    for (const auto& l : lpu_summary_lines(lpu_summary_json(*res.lpu))) os << l << "\n";
   if (req.scenario.turn) print_turn(os, turn_metrics(req, res, req.speculative_ref.draft_step_s, req.speculative_ref.decode_step_s));
   for (const auto& n : res.notes) os << "note: " << n << "\n";
 }
@@ -370,7 +370,8 @@ nlohmann::json result_json(const system::RunRequest& req, const system::RunResul
                 {"chips", res.chips - res.simulated_chips}};
   j["conservation"] = {{"workload_bytes", res.workload_memory_bytes},
                        {"memory_served_bytes", res.memory_served_bytes}};
-  if (!res.arch_summary.is_null()) j[system::arch_name(req.cfg.system.arch)] = res.arch_summary;
+  if (res.lpu) j[system::arch_name(req.cfg.system.arch)] = lpu_summary_json(*res.lpu);
+  else if (!res.arch_summary.is_null()) j[system::arch_name(req.cfg.system.arch)] = res.arch_summary;
   j["notes"] = res.notes;
   if (req.scenario.turn) j["turn"] = turn_json(turn_metrics(req, res, req.speculative_ref.draft_step_s, req.speculative_ref.decode_step_s));
   j["kernels"] = kernels;

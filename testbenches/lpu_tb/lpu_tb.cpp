@@ -50,10 +50,11 @@ struct Chip {
   std::unique_ptr<memory::LinkModule> peer, global;
 };
 
-Chip make_chip(std::uint32_t id, std::shared_ptr<const ChipPlan> plan, ChipRoutes routes, const memory::LinkConfig& link) {
+Chip make_chip(std::uint32_t id, std::shared_ptr<const ChipPlan> plan, ChipRoutes routes, const LpuConfig& cfg,
+               const memory::LinkConfig& link) {
   const std::string n = "chip" + std::to_string(id);
   Chip c;
-  c.chip = std::make_unique<LpuChip>(n.c_str(), id, std::move(plan), routes);
+  c.chip = std::make_unique<LpuChip>(n.c_str(), id, std::move(plan), routes, cfg);
   c.peer = std::make_unique<memory::LinkModule>((n + "_peer").c_str(), link, n + "_peer");
   c.global = std::make_unique<memory::LinkModule>((n + "_global").c_str(), link, n + "_global");
   c.chip->peer_tx.bind(c.peer->target);
@@ -128,7 +129,7 @@ int sc_main(int argc, char* argv[]) {
   for (std::uint32_t c = 0; c < plans.size(); ++c) {
     ChipRoutes r;
     r.feeds_itself = !pair;
-    chips.push_back(make_chip(c, std::make_shared<const ChipPlan>(plans[c]), r, run_link));
+    chips.push_back(make_chip(c, std::make_shared<const ChipPlan>(plans[c]), r, cfg.lpu, run_link));
   }
   for (std::uint32_t c = 0; c < chips.size(); ++c) {
     chips[c].peer->far.bind(chips[c].chip->rx);

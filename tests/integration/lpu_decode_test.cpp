@@ -1,6 +1,7 @@
 // End-to-end LPU decode invariants, in-process: one simulation per TEST (one process each).
 #include <gtest/gtest.h>
 
+#include "report/lpu_summary.h"
 #include "report/report.h"
 #include "sim_harness.h"
 #include "system/run.h"
@@ -16,7 +17,7 @@ TEST(LpuDecode, Llama70bIsLatencyBoundWithUnderOnePercentSramPerChip) {
   const auto s = report::summarize(req, res);
   // No chip's SRAM, MXM or link is busy half the token: the token waits on a serial chain.
   EXPECT_EQ(s.bottleneck, "latency");
-  const auto& lpu = res.arch_summary;
+  const auto lpu = report::lpu_summary_json(*res.lpu);
   EXPECT_LE(lpu["sram_bw_utilisation_max"].get<double>(), 0.01);
   for (const auto& st : lpu["stage"]) EXPECT_LE(st["sram_bw_utilisation"].get<double>(), 0.01);
   // The critical path accounts for the whole token, to the picosecond (rounding aside).
@@ -38,7 +39,7 @@ TEST(LpuDecode, SramBytesServedEqualProgramBytesAndWeightsAreReadOnce) {
   // Weight reads, per token, over the whole system: every matrix once, norm gains on every chip
   // of their group, one embedding row. Independent of the compiler's programs.
   const auto b = req.model.parameter_breakdown();
-  const Bytes group = res.arch_summary["chips_per_stage"].get<Bytes>();
+  const Bytes group = Bytes{res.lpu->chips_per_stage};
   // Plus one bf16 scale per int8 output channel (docs/workloads.md): column-sharded qkv, gate_up
   // and LM head split their channels over the group; row-sharded o and down repeat theirs.
   const Bytes col_channels = (12288 + 22016) * 32 + 32000, row_channels = (4096 + 4096) * 32;

@@ -13,8 +13,7 @@
 namespace decodesim::lpu {
 namespace {
 
-/// `t` moved by the run's offset from the compiled anchor (never before time zero, as the
-/// compiler clamps an early weight install).
+/// `t` moved by the run's offset from the compiled anchor (never before time zero).
 Picos anchored(Picos t, Picos want_anchor, Picos got_anchor) {
   const std::int64_t v = static_cast<std::int64_t>(got_anchor) + (static_cast<std::int64_t>(t) - static_cast<std::int64_t>(want_anchor));
   return v > 0 ? static_cast<Picos>(v) : 0;
@@ -25,16 +24,19 @@ bool exclusive(Unit u) { return u == Unit::Mxm || u == Unit::Vxm || u == Unit::S
 }  // namespace
 
 LpuChip::LpuChip(sc_core::sc_module_name name, std::uint32_t chip, std::shared_ptr<const ChipPlan> plan,
-                 ChipRoutes routes)
+                 ChipRoutes routes, const LpuConfig& cfg, const memory::TlmSettings& tlm)
     : sc_core::sc_module(name),
       peer_tx("peer_tx"),
       global_tx("global_tx"),
       rx("rx"),
+      mem("mem", cfg),
+      mem_port("mem_port", tlm, cfg.vector_bytes()),
       m_chip(chip),
       m_label("chip" + std::to_string(chip)),
       m_plan(std::move(plan)),
       m_routes(routes) {
   rx.register_b_transport(this, &LpuChip::b_transport);
+  memory::bind_sram(mem_port, mem, tlm, m_mem_checker);
   // A process of a constructor with arguments: sc_spawn, since SC_THREAD there needs the
   // deprecated SC_HAS_PROCESS (IEEE 1666-2023) in SystemC 2.3.4.
   sc_core::sc_spawn([this] { run(); }, "run");
@@ -86,8 +88,11 @@ Picos LpuChip::receive(std::uint64_t tag) {
   }
   const Picos at = it->second;
   m_mailbox.erase(it);
-  if (at > sc_now_picos()) wait(to_sc_time(at - sc_now_picos()));
   return at;
+}
+
+void LpuChip::sync_to(Picos t) {
+  if (t > sc_now_picos()) wait(to_sc_time(t - sc_now_picos()));
 }
 
 void LpuChip::diverged(std::uint32_t token, const std::string& where, Picos want_start, Picos want_end,
@@ -114,6 +119,7 @@ void LpuChip::execute(std::uint32_t token, Picos input, StageRun& got) {
     g.end = anchored(e.end, want_anchor, got_anchor);
     switch (e.port) {
       case Port::None:
+        if (e.unit == Unit::Mem) g.end = mem_port.access(0, e.bytes, false, g.start);
         if (exclusive(e.unit)) {
           Picos& free = m_unit_free[static_cast<int>(e.unit)];
           if (g.start < free && m_violation.empty()) {
@@ -199,10 +205,10 @@ void LpuChip::run() {
     execute(t, input, m_runs.back());
     const StageRun& done = m_runs.back();
     if (m_trace) trace(done, t);
-    // A prompt's next chunk may reach a later stage before the stage is done with this one
-    // (chunks overlap in the pipeline): the receive, not this step's end, is the next sync point.
-    const bool next_received = t + 1 < m_plan->expected.size() && received(t + 1);
-    if (!next_received && done.end > sc_now_picos()) wait(to_sc_time(done.end - sc_now_picos()));
+    // Only after its last step does the chip advance SystemC time (to that step's end): before,
+    // another step's resident weights may still stream earlier than this one's end (a prompt's
+    // next chunk reaches a later stage before the stage is done with this one).
+    if (t + 1 == m_plan->expected.size()) sync_to(done.end);
     input = done.end;
     progress::advance();
   }

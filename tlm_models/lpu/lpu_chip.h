@@ -15,6 +15,15 @@
 // instruction index, opcode, expected vs got); the system turns it into a SimulationError.
 // It also checks the structural hazards a static machine cannot resolve at run time: an MXM,
 // VXM or SXM instruction issued while its unit is still busy.
+// MEM instructions are transactions on the chip's MEM slices (MemSlices, through mem_port, with
+// a ProtocolChecker between them when sim.check_protocol), which time them. The schedule does not
+// say which MEM streams are writes (KV appends): they are issued as reads, timed the same.
+// Temporal decoupling: resident weights stream out of MEM before the activations they meet have
+// arrived, and a prompt's chunks overlap in the pipeline, so a chip's instructions are not in
+// time order across receives and steps. The chip therefore keeps its time in the messages and
+// transactions it sends (their annotations) and advances SystemC time only after its last step:
+// a receive waits for the message to be posted, not for its arrival time. SystemC time stays
+// below every transaction's arrival, and the chips synchronise through their mailboxes alone.
 #pragma once
 
 #include <systemc>
@@ -33,6 +42,10 @@
 #include "common/base/trace.h"
 #include "memory/link/link_module.h"
 #include "lpu/lpu_schedule.h"
+#include "lpu/mem_slices.h"
+#include "memory/sram/sram_target.h"
+#include "memory/tlm/protocol_checker.h"
+#include "memory/tlm/tlm_settings.h"
 
 namespace decodesim::lpu {
 
@@ -79,9 +92,12 @@ class LpuChip : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<LpuChip> peer_tx;    ///< to this chip's node-mate link module
   tlm_utils::simple_initiator_socket<LpuChip> global_tx;  ///< to this chip's global link module
   tlm_utils::multi_passthrough_target_socket<LpuChip> rx; ///< every link that delivers to this chip
+  MemSlices mem;               ///< the chip's SRAM
+  memory::SramPort mem_port;   ///< MEM instructions, bound to mem in the constructor
 
-  /// `plan` is shared by the chips of a stage (they run one program).
-  LpuChip(sc_core::sc_module_name name, std::uint32_t chip, std::shared_ptr<const ChipPlan> plan, ChipRoutes routes);
+  /// `plan` is shared by the chips of a stage (they run one program); `cfg` is the chip's.
+  LpuChip(sc_core::sc_module_name name, std::uint32_t chip, std::shared_ptr<const ChipPlan> plan, ChipRoutes routes,
+          const LpuConfig& cfg, const memory::TlmSettings& tlm = {});
 
   void set_trace(TraceWriter* t);
 
@@ -100,7 +116,10 @@ class LpuChip : public sc_core::sc_module {
   void run();
   void execute(std::uint32_t token, Picos input, StageRun& got);
   Picos transmit(tlm_utils::simple_initiator_socket<LpuChip>& tx, const C2cAddress& to, Bytes bytes, Picos at);
+  /// The message's arrival (absolute ps), once it is in the mailbox; SystemC time stays where it is.
   Picos receive(std::uint64_t tag);
+  /// Advances SystemC time to `t` if it is behind.
+  void sync_to(Picos t);
   void b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
   void diverged(std::uint32_t token, const std::string& where, Picos want_start, Picos want_end, Picos got_start,
                 Picos got_end);
@@ -108,6 +127,7 @@ class LpuChip : public sc_core::sc_module {
 
   std::uint32_t m_chip;
   std::string m_label;  ///< "chip<N>": names the chip in violations, whatever module holds it
+  std::unique_ptr<memory::ProtocolChecker> m_mem_checker;
   std::shared_ptr<const ChipPlan> m_plan;
   ChipRoutes m_routes;
   TraceWriter* m_trace = nullptr;

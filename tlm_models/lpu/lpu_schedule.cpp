@@ -79,7 +79,8 @@ ChipScheduler::ChipScheduler(const LpuConfig& cfg, const memory::LinkConfig& lin
       m_core(matmul::make_matmul_core(cfg.matmul, cfg.geometry(), where, cfg.clock_ghz)),
       m_peer("peer", link),
       m_global("global", link),
-      m_transit(m_clock.to_picos(cfg.hemisphere_transit_cycles())) {}
+      m_transit(m_clock.to_picos(cfg.hemisphere_transit_cycles())),
+      m_mem(cfg) {}
 
 Picos ChipScheduler::matmul(const std::string& name, std::uint64_t m, std::uint64_t k, std::uint64_t n,
                             std::uint64_t groups, Bytes bytes, Picos ready, Acc& acc) {
@@ -102,14 +103,14 @@ Picos ChipScheduler::matmul(const std::string& name, std::uint64_t m, std::uint6
     }
   }
   const Picos act_at = ready + m_transit;  // activations cross the hemisphere to the MXM
-  // Weights are resident: the first tile installs while the activations are still on their way.
+  // Weights are resident: the first tile installs while the activations are still on their way,
+  // but no sooner than its weights can have crossed from MEM (a transit after time zero).
   const Picos lead = m_clock.to_picos(m_cfg.geometry().rows);
-  const Picos start = std::max(m_mxm_free, act_at > lead ? act_at - lead : 0);
+  const Picos start = std::max({m_mxm_free, act_at > lead ? act_at - lead : 0, m_transit});
   const Picos slot_end = start + m_clock.to_picos(cyc);
-  const Picos stream_end =
-      start + m_clock.to_picos(ceil_div<std::uint64_t>(bytes, m_cfg.stream_bytes_per_cycle()));
+  const Picos stream_end = start + m_mem.stream(bytes);
   const Picos end = std::max({slot_end, stream_end, act_at});
-  acc.active(start > m_transit ? start - m_transit : 0);  // the first weight vectors leave MEM a transit earlier
+  acc.active(start - m_transit);  // the first weight vectors leave MEM a transit earlier
   acc.mxm_busy += end - start;
   acc.install += m_clock.to_picos(install);
   acc.stream += m_clock.to_picos(stream);
@@ -122,7 +123,8 @@ Picos ChipScheduler::matmul(const std::string& name, std::uint64_t m, std::uint6
   acc.path.weight_stream += std::min(waited, end - act_at);
   acc.path.mxm += (end - act_at) - std::min(waited, end - act_at);
   if (m_events) {
-    m_events->push_back({Unit::Mem, name, start > m_transit ? start - m_transit : 0, stream_end});
+    // No MEM instruction when nothing streams (an MLA P·V reuses the latent rows QKᵀ brought).
+    if (bytes > 0) m_events->push_back({Unit::Mem, name, start - m_transit, stream_end, Port::None, bytes});
     m_events->push_back({Unit::Mxm, name, start, end});
   }
   m_mxm_free = end;
@@ -162,13 +164,12 @@ Picos ChipScheduler::permute(const std::string& name, Bytes bytes, Picos ready, 
 Picos ChipScheduler::mem_stream(const std::string& name, Bytes bytes, Picos ready, Acc& acc) {
   if (bytes == 0) return ready;
   // The vectors cross from (or to) the farthest slice: one transit, then one stream-width per cycle.
-  const Picos end =
-      ready + m_transit + m_clock.to_picos(ceil_div<std::uint64_t>(bytes, m_cfg.stream_bytes_per_cycle()));
+  const Picos end = ready + m_mem.deliver(bytes);
   acc.active(ready);
   acc.mem += end - ready;
   acc.sram += bytes;
   acc.path.mem += end - ready;
-  if (m_events) m_events->push_back({Unit::Mem, name, ready, end});
+  if (m_events) m_events->push_back({Unit::Mem, name, ready, end, Port::None, bytes});
   return end;
 }
 

@@ -27,6 +27,7 @@
 
 #include "common/base/kernel_record.h"
 #include "lpu/lpu_config.h"
+#include "lpu/mem_slices.h"
 #include "matmul/matmul_core.h"
 #include "memory/link/link.h"
 
@@ -46,7 +47,7 @@ struct UnitEvent {
   std::string name;
   Picos start = 0, end = 0;
   Port port = Port::None;  ///< C2C only
-  Bytes bytes = 0;         ///< C2C only: the message on one link
+  Bytes bytes = 0;         ///< C2C: the message on one link; MEM: the bytes streamed
   bool operator==(const UnitEvent& o) const {
     return unit == o.unit && name == o.name && start == o.start && end == o.end && port == o.port && bytes == o.bytes;
   }
@@ -125,6 +126,7 @@ class ChipScheduler {
   memory::Link m_global;  ///< stands for each global port (stage hand-offs striped evenly; cross-node reduction)
   Picos m_mxm_free = 0, m_vxm_free = 0, m_sxm_free = 0;
   Picos m_transit = 0;    ///< hemisphere crossing, ps
+  MemTiming m_mem;        ///< MEM streams, timed as the chip's MEM module times them
   std::vector<UnitEvent>* m_events = nullptr;
 };
 

@@ -9,6 +9,7 @@
 #include "common/base/sc_time_conv.h"
 #include "lpu/lpu_chip.h"
 #include "lpu/lpu_compiler.h"
+#include "system/memory_edge.h"
 #include "system/tensor_parallel.h"
 #include "workload/scenario.h"
 
@@ -73,8 +74,8 @@ LpuCompiled compile_lpu(const RunRequest& req) {
 }
 
 LpuNode::LpuNode(sc_core::sc_module_name name, std::uint32_t chip, std::shared_ptr<const lpu::ChipPlan> plan,
-                 lpu::ChipRoutes routes)
-    : Chip(name), tsp("tsp", chip, std::move(plan), routes) {}
+                 lpu::ChipRoutes routes, const SystemConfig& cfg)
+    : Chip(name), tsp("tsp", chip, std::move(plan), routes, cfg.lpu, tlm_settings(cfg.sim)) {}
 
 tlm::tlm_initiator_socket<>& LpuNode::link_out(const std::string& port) {
   if (port == "peer") return tsp.peer_tx;
@@ -103,7 +104,7 @@ std::unique_ptr<Chip> LpuArch::make_chip(std::uint32_t index) {
   routes.next = 0;
   routes.peer = 0;
   routes.across = 1;
-  return std::make_unique<LpuNode>(("chip" + std::to_string(chip)).c_str(), chip, m_compiled.plans[s], routes);
+  return std::make_unique<LpuNode>(("chip" + std::to_string(chip)).c_str(), chip, m_compiled.plans[s], routes, m_req.cfg);
 }
 
 std::vector<LinkSpec> LpuArch::links(std::uint32_t chip) const {
@@ -239,14 +240,16 @@ EnergyCounts energy_of(const RunRequest& req, const LpuTally& n, Picos total) {
   return e;
 }
 
-/// The `lpu` section of result.json: placement per stage, the critical path, and two figures,
-/// one user's token latency and throughput with a micro-batch in every stage.
-nlohmann::json summary_of(const RunRequest& req, const LpuCompiled& compiled, const LpuTally& n, Picos total,
-                          std::size_t records) {
+/// The LPU's figures: placement per stage, the critical path, and two throughputs, one user's
+/// token latency and throughput with a micro-batch in every stage (report/ formats them).
+LpuSummary summary_of(const RunRequest& req, const LpuCompiled& compiled, const LpuTally& n, Picos total,
+                      std::size_t records) {
   const lpu::LpuConfig& lc = req.cfg.lpu;
   const lpu::Placement& pl = compiled.placement;
-  const std::uint32_t group = pl.group, stages = pl.stages;
-  const double tokens = static_cast<double>(compiled.plans.front()->expected.size());
+  const std::uint32_t stages = pl.stages;
+  LpuSummary out;
+  out.tokens = static_cast<double>(compiled.plans.front()->expected.size());
+  const double tokens = out.tokens;
   const double latency_s = picos_to_seconds(total) / tokens;
   const double occ_max_s = picos_to_seconds(*std::max_element(n.stage_occupancy.begin(), n.stage_occupancy.end()));
   std::uint64_t users_fit = std::uint64_t{stages} * req.scenario.batch;
@@ -255,49 +258,28 @@ nlohmann::json summary_of(const RunRequest& req, const LpuCompiled& compiled, co
     const Bytes per_user = st.kv_bytes / req.scenario.batch;
     users_fit = std::min<std::uint64_t>(users_fit, req.scenario.batch + (pl.capacity - st.resident()) / per_user);
   }
-  const double pipelined = std::min(static_cast<double>(users_fit) / latency_s, req.scenario.batch / occ_max_s);
-
-  nlohmann::json js;
-  js["partition"] = lpu::partition_name(lc.partition);
-  js["chips_per_stage"] = group;
-  js["stages"] = stages;
-  js["token_latency_s"] = latency_s;
-  js["tokens_per_s_per_user"] = 1.0 / latency_s;
-  js["pipelined_tokens_per_s"] = pipelined;
-  js["users_in_flight"] = users_fit;
-  js["max_stage_occupancy_s"] = occ_max_s;
-  js["sram_peak_bytes_per_s"] = lc.sram_peak_bytes_per_s();
-  nlohmann::json parts = nlohmann::json::object();
-  for (const auto& [part, v] : n.path.items())
-    parts[std::string(time_part_name(part)) + "_s"] = picos_to_seconds(v) / tokens;
-  js["critical_path"] = {{"per_token_s", picos_to_seconds(n.path.total()) / tokens},
-                         {"parts", parts},
-                         {"kernels", records / compiled.per_stage() / static_cast<std::size_t>(tokens)},
-                         {"stage_hops", stages > 1 ? stages : 0}};
-  double util_max = 0;
-  nlohmann::json st_json = nlohmann::json::array();
+  out.partition = lc.partition;
+  out.chips_per_stage = pl.group;
+  out.stages = stages;
+  out.token_latency_s = latency_s;
+  out.pipelined_tokens_per_s = std::min(static_cast<double>(users_fit) / latency_s, req.scenario.batch / occ_max_s);
+  out.users_in_flight = users_fit;
+  out.max_stage_occupancy_s = occ_max_s;
+  out.sram_peak_bytes_per_s = lc.sram_peak_bytes_per_s();
+  out.path = n.path.items();
+  out.kernels_per_token = records / compiled.per_stage() / static_cast<std::size_t>(tokens);
+  out.capacity = pl.capacity;
   for (std::uint32_t s = 0; s < stages; ++s) {
-    const auto& p = pl.stage[s];
-    const double util = static_cast<double>(n.stage_sram[s]) / tokens / (latency_s * lc.sram_peak_bytes_per_s());
-    util_max = std::max(util_max, util);
-    nlohmann::json sp = nlohmann::json::object();
-    for (const auto& [part, v] : n.stage_path[s].items())
-      sp[std::string(time_part_name(part)) + "_s"] = picos_to_seconds(v) / tokens;
-    st_json.push_back({{"stage", s},
-                       {"chips", {p.first_chip, p.first_chip + group - 1}},
-                       {"layers", {p.first_layer, p.end_layer}},
-                       {"embedding", p.embedding},
-                       {"head", p.head},
-                       {"resident_bytes_per_chip", p.resident()},
-                       {"sram_occupancy", static_cast<double>(p.resident()) / static_cast<double>(pl.capacity)},
-                       {"sram_bytes_per_token_per_chip", static_cast<double>(n.stage_sram[s]) / tokens},
-                       {"sram_bw_utilisation", util},
-                       {"span_per_token_s", picos_to_seconds(n.stage_span[s]) / tokens},
-                       {"path", sp}});
+    LpuStageSummary st;
+    st.plan = pl.stage[s];
+    st.sram_bytes = n.stage_sram[s];
+    st.span = n.stage_span[s];
+    st.path = n.stage_path[s].items();
+    st.sram_bw_utilisation = static_cast<double>(n.stage_sram[s]) / tokens / (latency_s * lc.sram_peak_bytes_per_s());
+    out.sram_bw_utilisation_max = std::max(out.sram_bw_utilisation_max, st.sram_bw_utilisation);
+    out.stage.push_back(std::move(st));
   }
-  js["sram_bw_utilisation_max"] = util_max;
-  js["stage"] = st_json;
-  return js;
+  return out;
 }
 
 }  // namespace
@@ -339,7 +321,7 @@ RunResult LpuArch::collect(SystemTop& top) {
                                                    {"mxm", busiest(n.busy_mxm)},
                                                    {"vector", busiest(n.busy_vxm)},
                                                    {"link", busiest(n.busy_link)}});
-  res.arch_summary = summary_of(req, compiled, n, res.total_time, res.records.size());
+  res.lpu = summary_of(req, compiled, n, res.total_time, res.records.size());
   StatGroup& sg = res.stats.group("lpu");
   sg.set("stages", stages, "count", "pipeline stages");
   sg.set("chips_per_stage", group, "count", "chips sharing each layer");

@@ -49,7 +49,7 @@ class LpuNode : public Chip {
   lpu::LpuChip tsp;
 
   LpuNode(sc_core::sc_module_name name, std::uint32_t chip, std::shared_ptr<const lpu::ChipPlan> plan,
-          lpu::ChipRoutes routes);
+          lpu::ChipRoutes routes, const SystemConfig& cfg);
   tlm::tlm_initiator_socket<>& link_out(const std::string& port) override;
   tlm::tlm_base_target_socket_b<>& link_in(const std::string&) override { return tsp.rx; }
 };

@@ -18,7 +18,7 @@ std::unique_ptr<memory::MemoryTarget> make_memory(const char* name, const System
 }
 
 memory::TlmSettings tlm_settings(const SimConfig& sim) {
-  return memory::TlmSettings{sim.tlm_mode, static_cast<Picos>(sim.quantum_ns * kPicosPerNs)};
+  return memory::TlmSettings{sim.tlm_mode, static_cast<Picos>(sim.quantum_ns * kPicosPerNs), sim.check_protocol};
 }
 
 }  // namespace decodesim::system

@@ -4,12 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/base/kernel_record.h"
 #include "common/base/stats.h"
 #include "common/energy/energy.h"
+#include "system/lpu_summary.h"
 #include "system/system_config.h"
 #include "workload/lowering.h"
 
@@ -60,6 +62,7 @@ struct RunResult {
   std::vector<std::uint32_t> path_chips;  ///< chips a token passes through, one per stage (empty: chip 0)
   std::string bottleneck;                 ///< the run's bound when the architecture decides it (LPU)
   nlohmann::json arch_summary;            ///< extra result.json section, under the arch's name
+  std::optional<LpuSummary> lpu;          ///< the LPU's figures (report/ formats them as its section)
 };
 
 /// The decode steps of `req` as one chip of `tensor_parallel` sees them: req.graphs when set,

@@ -27,11 +27,13 @@ TpuTile::TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, const memor
                  const memory::TlmSettings& tlm, std::uint32_t chip)
     : sc_core::sc_module(name),
       dma("dma", dma_cfg, tlm),
+      vmem("vmem", cfg.vmem),
+      vmem_port("vmem_port", tlm, cfg.dma_block_bytes),
       m_cfg(cfg),
       m_clock(cfg.clock_ghz),
       m_chip(chip),
-      m_vmem(std::string(name) + ".vmem", cfg.vmem),
       m_stats("tile") {
+  memory::bind_sram(vmem_port, vmem, tlm, m_vmem_checker);
   m_slot_free.assign(cfg.vmem_buffers, 0);
   for (std::uint32_t x = 0; x < cfg.mxu_total(); ++x)
     m_cores.push_back(cfg.make_core());
@@ -96,114 +98,138 @@ void TpuTile::trace_vector(const char* what, Picos start, Picos end, std::uint64
   m_trace->slice(m_track_vpu, m_running->name + " " + what, start, end, std::move(a));
 }
 
-Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType dtype,
-                             Picos compute_ready, Accum& acc) {
-  const std::uint32_t R = m_cfg.mxu.rows, C = m_cfg.mxu.cols;
-  const std::uint64_t bits = dtype_bits(dtype);
-  const matmul::TileSplit split = matmul::split_tiles(m_cfg.geometry(), m, k, n);
-  const std::uint64_t tiles = split.tiles_k * split.tiles_n;
-  const std::uint64_t full_tile_bytes = std::uint64_t{R} * C * bits / 8;
-  const std::uint64_t tiles_per_block = std::max<std::uint64_t>(1, m_cfg.dma_block_bytes / full_tile_bytes);
-  const std::uint32_t mxus = m_cfg.mxu_total();
-  const auto& shapes = split.shape;
-  std::vector<matmul::TileSplit> per_mxu(mxus, split);
-
-  // Where each block's bytes start: block b is [cut[b], cut[b+1]).
-  const std::uint64_t blocks = ceil_div<std::uint64_t>(tiles, tiles_per_block);
-  std::vector<Bytes> cut(blocks + 1, 0);
-  std::uint64_t bits_done = 0;
-  // Quantisation scales sit in front of the matrix's elements and arrive with its first block.
-  const Bytes scales = scale_bytes_before(k, k, n, dtype);
-  for (std::uint64_t t = 0; t < tiles; ++t) {
-    const int s = split.shape_of(t);
-    bits_done += std::uint64_t{shapes[s].k} * shapes[s].n * bits;
-    if ((t + 1) % tiles_per_block == 0 || t + 1 == tiles) cut[t / tiles_per_block + 1] = scales + bits_done / 8;
-  }
-
-  // DMA into the next VMEM buffer of the ring, once that buffer has been consumed. A block is
-  // queued on the DMA engine as soon as its buffer's release is known (up to vmem_buffers
-  // ahead), before the tile waits for the current block's data: in AT the engine then keeps
-  // streaming while the tile waits, as a descriptor queue does.
+/// The weight stream of one matmul: its tiles cut into DMA blocks, each block's bytes, and the
+/// blocks queued on the DMA engine so far.
+struct TpuTile::BlockStream {
+  Bytes addr = 0;
+  std::uint64_t m = 0;
+  matmul::TileSplit split;
+  std::uint64_t tiles = 0, tiles_per_block = 0, blocks = 0;
+  std::vector<Bytes> cut;  ///< block b is [cut[b], cut[b+1]) from addr
   struct Queued {
     memory::DmaEngine::Handle h = 0;
     Picos start = 0;
     std::size_t slot = 0;
   };
-  std::vector<Queued> queued(blocks);
+  std::vector<Queued> queued;
   std::uint64_t submitted = 0;
-  const auto queue_blocks = [&](std::uint64_t upto) {
-    for (; submitted < std::min(upto, blocks); ++submitted) {
-      Queued& q = queued[submitted];
-      q.slot = m_block_seq++ % m_slot_free.size();
-      q.start = m_slot_free[q.slot];
-      if (!m_cfg.prefetch_across_kernels) q.start = std::max(q.start, compute_ready);
-      q.start = std::max(q.start, now_ps());
-      acc.first_activity = std::min(acc.first_activity, q.start);
-      // No later DMA start is earlier than the oldest buffer's release (KV and embedding
-      // transfers start after this kernel): LT may sync SystemC time up to there, no further.
-      dma.set_start_floor(*std::min_element(m_slot_free.begin(), m_slot_free.end()));
-      q.h = dma.start_transfer(addr + cut[submitted], cut[submitted + 1] - cut[submitted], false, q.start);
-    }
-  };
+  std::vector<matmul::TileSplit> per_mxu;  ///< scratch: one block's tiles on each MXU
+  Bytes bytes(std::uint64_t b) const { return cut[b + 1] - cut[b]; }
+};
 
+TpuTile::BlockStream TpuTile::cut_blocks(Bytes addr, std::uint64_t m, std::uint64_t k, std::uint64_t n,
+                                         DType dtype) const {
+  BlockStream bs;
+  bs.addr = addr;
+  bs.m = m;
+  bs.split = matmul::split_tiles(m_cfg.geometry(), m, k, n);
+  const std::uint64_t bits = dtype_bits(dtype);
+  const std::uint64_t full_tile_bytes = std::uint64_t{m_cfg.mxu.rows} * m_cfg.mxu.cols * bits / 8;
+  bs.tiles = bs.split.tiles_k * bs.split.tiles_n;
+  bs.tiles_per_block = std::max<std::uint64_t>(1, m_cfg.dma_block_bytes / full_tile_bytes);
+  bs.blocks = ceil_div<std::uint64_t>(bs.tiles, bs.tiles_per_block);
+  bs.cut.assign(bs.blocks + 1, 0);
+  bs.queued.resize(bs.blocks);
+  bs.per_mxu.assign(m_cfg.mxu_total(), bs.split);
+  std::uint64_t bits_done = 0;
+  // Quantisation scales sit in front of the matrix's elements and arrive with its first block.
+  const Bytes scales = scale_bytes_before(k, k, n, dtype);
+  for (std::uint64_t t = 0; t < bs.tiles; ++t) {
+    const int s = bs.split.shape_of(t);
+    bits_done += std::uint64_t{bs.split.shape[s].k} * bs.split.shape[s].n * bits;
+    if ((t + 1) % bs.tiles_per_block == 0 || t + 1 == bs.tiles)
+      bs.cut[t / bs.tiles_per_block + 1] = scales + bits_done / 8;
+  }
+  return bs;
+}
+
+void TpuTile::queue_blocks(BlockStream& bs, std::uint64_t upto, Picos compute_ready, Accum& acc) {
+  // DMA into the next VMEM buffer of the ring, once that buffer has been consumed. A block is
+  // queued on the DMA engine as soon as its buffer's release is known (up to vmem_buffers
+  // ahead), before the tile waits for the current block's data: in AT the engine then keeps
+  // streaming while the tile waits, as a descriptor queue does.
+  for (; bs.submitted < std::min(upto, bs.blocks); ++bs.submitted) {
+    BlockStream::Queued& q = bs.queued[bs.submitted];
+    q.slot = m_block_seq++ % m_slot_free.size();
+    q.start = m_slot_free[q.slot];
+    if (!m_cfg.prefetch_across_kernels) q.start = std::max(q.start, compute_ready);
+    q.start = std::max(q.start, now_ps());
+    acc.first_activity = std::min(acc.first_activity, q.start);
+    // No later DMA start is earlier than the oldest buffer's release (KV and embedding
+    // transfers start after this kernel): LT may sync SystemC time up to there, no further.
+    dma.set_start_floor(*std::min_element(m_slot_free.begin(), m_slot_free.end()));
+    q.h = dma.start_transfer(bs.addr + bs.cut[bs.submitted], bs.bytes(bs.submitted), false, q.start);
+  }
+}
+
+Picos TpuTile::mxu_block(BlockStream& bs, std::uint64_t b, Picos dma_done, Picos compute_ready, Accum& acc) {
+  const std::uint32_t R = m_cfg.mxu.rows, C = m_cfg.mxu.cols, mxus = m_cfg.mxu_total();
+  const std::uint64_t m = bs.m, first = b * bs.tiles_per_block, last = std::min(bs.tiles, first + bs.tiles_per_block);
+  const auto& shapes = bs.split.shape;
+  // The block's tiles are dealt to the MXUs in turn.
+  std::vector<matmul::TileSplit>& per_mxu = bs.per_mxu;
+  for (auto& c : per_mxu) c.clear_counts();
+  std::uint64_t block_macs = 0;
+  for (std::uint64_t t = first; t < last; ++t) {
+    const int s = bs.split.shape_of(t);
+    ++per_mxu[(t - first) % mxus].count[s];
+    block_macs += std::uint64_t{shapes[s].k} * shapes[s].n * m;
+  }
+  const Bytes bytes = bs.bytes(b);
+  const std::size_t slot = bs.queued[b].slot;
+
+  // A block whose data is already in VMEM while the arrays are still busy continues their
+  // tile stream (weight double-buffering hides the next load); otherwise the arrays went
+  // idle and the stream restarts, paying the first-tile load and the fill/drain again.
+  const bool continues = dma_done <= m_mxu_free && m_mxu_free > compute_ready;
+  matmul::StreamCost cost;
+  Cycles load_cycles = 0, stream_cycles = 0;
+  for (std::uint32_t x = 0; x < mxus; ++x) {
+    const matmul::StreamCost c = m_streams[x].run(per_mxu[x], continues);
+    if (c.accept > cost.accept) {
+      cost = c;
+      // A cube reads each weight fractal from L0B as it multiplies: no separate load phase.
+      load_cycles = m_cfg.mxu.kind == MatrixUnit::Cube ? 0 : per_mxu[x].tiles() * R;
+      stream_cycles = per_mxu[x].tiles() * ceil_div<std::uint64_t>(m, m_cfg.mxu.rows_per_cycle());
+    }
+  }
+  // The array can take the next tile's activations once this block's last activation has
+  // entered; its results leave after the drain the core reports.
+  const Picos start = continues ? m_mxu_free : std::max({dma_done, m_mxu_free, compute_ready});
+  // Weights leave VMEM toward the arrays at VMEM bandwidth; the block can't be taken in sooner.
+  const Picos vmem_done = vmem_port.access(slot * m_cfg.dma_block_bytes, bytes, false, start);
+  const Picos accept = std::max(start + cycles_to_ps(cost.accept), vmem_done);
+  const Picos results = accept + cycles_to_ps(cost.drain);
+  const Picos mxu_wait_from = std::max(m_mxu_free, compute_ready);
+  if (!continues && dma_done > mxu_wait_from) acc.dma_wait += dma_done - mxu_wait_from;
+  acc.mxu_busy += accept - start;
+  acc.weight_load += cycles_to_ps(load_cycles);
+  acc.stream += cycles_to_ps(stream_cycles);
+  m_macs += static_cast<double>(block_macs);
+  m_sram_bits += 2.0 * 8.0 * static_cast<double>(bytes);  // written by DMA, read by the MXUs
+  if (m_trace) {
+    SliceArgs a;
+    a.layer = m_running->layer;
+    a.flops = 2 * block_macs;
+    a.bytes = bytes;
+    a.shape = std::to_string(last - first) + " tiles of m=" + std::to_string(m) + " k<=" + std::to_string(R) +
+              " n<=" + std::to_string(C) + (continues ? ", stream continues" : ", stream restarts");
+    m_trace->slice(m_track_mxu, m_running->name + " mxu", start, results, std::move(a));
+  }
+  m_mxu_free = accept;
+  m_slot_free[slot] = accept;  // every weight of the block is inside the arrays now
+  return results;
+}
+
+Picos TpuTile::stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType dtype,
+                             Picos compute_ready, Accum& acc) {
+  BlockStream bs = cut_blocks(addr, m, k, n, dtype);
   Picos end = compute_ready;
-  for (std::uint64_t b = 0; b < blocks; ++b) {
-    const std::uint64_t first = b * tiles_per_block;
-    const std::uint64_t last = std::min(tiles, first + tiles_per_block);
-    for (auto& c : per_mxu) c.clear_counts();
-    std::uint64_t block_macs = 0;
-    for (std::uint64_t t = first; t < last; ++t) {
-      const int s = split.shape_of(t);
-      ++per_mxu[(t - first) % mxus].count[s];
-      block_macs += std::uint64_t{shapes[s].k} * shapes[s].n * m;
-    }
-    const Bytes bytes = cut[b + 1] - cut[b];
-    queue_blocks(b + m_slot_free.size());
-    const std::size_t slot = queued[b].slot;
-    const Picos dma_done = dma.wait_transfer(queued[b].h);
-    trace_dma("weights", queued[b].start, dma_done, bytes);
-
-    // A block whose data is already in VMEM while the arrays are still busy continues their
-    // tile stream (weight double-buffering hides the next load); otherwise the arrays went
-    // idle and the stream restarts, paying the first-tile load and the fill/drain again.
-    const bool continues = dma_done <= m_mxu_free && m_mxu_free > compute_ready;
-    matmul::StreamCost cost;
-    Cycles load_cycles = 0, stream_cycles = 0;
-    for (std::uint32_t x = 0; x < mxus; ++x) {
-      const matmul::StreamCost c = m_streams[x].run(per_mxu[x], continues);
-      if (c.accept > cost.accept) {
-        cost = c;
-        // A cube reads each weight fractal from L0B as it multiplies: no separate load phase.
-        load_cycles = m_cfg.mxu.kind == MatrixUnit::Cube ? 0 : per_mxu[x].tiles() * R;
-        stream_cycles = per_mxu[x].tiles() * ceil_div<std::uint64_t>(m, m_cfg.mxu.rows_per_cycle());
-      }
-    }
-    // The array can take the next tile's activations once this block's last activation has
-    // entered; its results leave after the drain the core reports.
-    const Picos start = continues ? m_mxu_free : std::max({dma_done, m_mxu_free, compute_ready});
-    // Weights leave VMEM toward the arrays at VMEM bandwidth; the block can't be taken in sooner.
-    const Picos vmem_done = m_vmem.access(slot * m_cfg.dma_block_bytes, bytes, false, start);
-    const Picos accept = std::max(start + cycles_to_ps(cost.accept), vmem_done);
-    const Picos results = accept + cycles_to_ps(cost.drain);
-    const Picos mxu_wait_from = std::max(m_mxu_free, compute_ready);
-    if (!continues && dma_done > mxu_wait_from) acc.dma_wait += dma_done - mxu_wait_from;
-    acc.mxu_busy += accept - start;
-    acc.weight_load += cycles_to_ps(load_cycles);
-    acc.stream += cycles_to_ps(stream_cycles);
-    m_macs += static_cast<double>(block_macs);
-    m_sram_bits += 2.0 * 8.0 * static_cast<double>(bytes);  // written by DMA, read by the MXUs
-    if (m_trace) {
-      SliceArgs a;
-      a.layer = m_running->layer;
-      a.flops = 2 * block_macs;
-      a.bytes = bytes;
-      a.shape = std::to_string(last - first) + " tiles of m=" + std::to_string(m) + " k<=" + std::to_string(R) +
-                " n<=" + std::to_string(C) + (continues ? ", stream continues" : ", stream restarts");
-      m_trace->slice(m_track_mxu, m_running->name + " mxu", start, results, std::move(a));
-    }
-    m_mxu_free = accept;
-    m_slot_free[slot] = accept;  // every weight of the block is inside the arrays now
-    end = results;
+  for (std::uint64_t b = 0; b < bs.blocks; ++b) {
+    queue_blocks(bs, b + m_slot_free.size(), compute_ready, acc);
+    const Picos dma_done = dma.wait_transfer(bs.queued[b].h);
+    trace_dma("weights", bs.queued[b].start, dma_done, bs.bytes(b));
+    end = mxu_block(bs, b, dma_done, compute_ready, acc);
   }
   return end;
 }

@@ -23,7 +23,7 @@
 #include "common/base/stats.h"
 #include "common/base/trace.h"
 #include "memory/dma/dma_engine.h"
-#include "memory/sram/sram.h"
+#include "memory/sram/sram_target.h"
 #include "common/base/memory_plan.h"
 #include "matmul/tile_stream.h"
 #include "tpu/tpu_config.h"
@@ -38,6 +38,8 @@ using CollectiveFn = std::function<Picos(const Kernel&, Picos ready, Bytes* link
 class TpuTile : public sc_core::sc_module {
  public:
   memory::DmaEngine dma;  ///< its `socket` and `target_info` are the tile's memory port; the parent binds them
+  memory::SramTarget vmem;     ///< VMEM: the DMA's destination, read by the MXUs through vmem_port
+  memory::SramPort vmem_port;  ///< bound to vmem in the constructor (through a checker with tlm.check_protocol)
 
   TpuTile(sc_core::sc_module_name name, const TpuConfig& cfg, const memory::DmaConfig& dma_cfg,
           const memory::TlmSettings& tlm, std::uint32_t chip);
@@ -80,6 +82,13 @@ class TpuTile : public sc_core::sc_module {
   /// (groups back to back), `m` activation rows per tile. Returns the compute end time.
   Picos stream_matmul(Bytes addr, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType dtype,
                       Picos compute_ready, Accum& acc);
+  struct BlockStream;
+  /// The matmul's tiles cut into DMA blocks of at most dma_block_bytes (whole tiles).
+  BlockStream cut_blocks(Bytes addr, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType dtype) const;
+  /// Queues blocks [bs.submitted, upto) on the DMA engine, each into the next VMEM buffer.
+  void queue_blocks(BlockStream& bs, std::uint64_t upto, Picos compute_ready, Accum& acc);
+  /// Block b through the MXUs once its data is in VMEM (`dma_done`); returns when its results leave.
+  Picos mxu_block(BlockStream& bs, std::uint64_t b, Picos dma_done, Picos compute_ready, Accum& acc);
   Picos vector_phase(std::uint64_t ops, Picos ready, Accum& acc);
   /// A DMA transfer of the running kernel, traced on the DMA track ("<kernel> <what>").
   Picos traced_dma(Bytes addr, Bytes bytes, bool write, Picos start, const char* what);
@@ -112,7 +121,7 @@ class TpuTile : public sc_core::sc_module {
   /// One matmul core per MXU, each with its own tile stream (a continuing stream is that array's).
   std::vector<std::unique_ptr<matmul::MatmulCore>> m_cores;
   std::vector<matmul::TileStream> m_streams;
-  memory::Sram m_vmem;
+  std::unique_ptr<memory::ProtocolChecker> m_vmem_checker;
 
   std::vector<KernelGraph> m_tokens;
   std::vector<MemoryPlan> m_plans;

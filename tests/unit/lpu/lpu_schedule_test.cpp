@@ -28,6 +28,20 @@ std::vector<StageRun> schedule_token(const system::SystemConfig& cfg, const std:
   return runs;
 }
 
+/// y[1 x n] = x[1 x k] . W[k x n], int8 weights.
+Kernel int8_gemm(std::uint64_t k, std::uint64_t n) {
+  Kernel g;
+  g.name = "gemm";
+  g.kind = KernelKind::Gemm;
+  g.m = 1;
+  g.k = k;
+  g.n = n;
+  g.weight_bytes = k * n;
+  g.flops = 2 * k * n;
+  g.weight_dtype = g.act_dtype = g.kv_dtype = DType::INT8;
+  return g;
+}
+
 }  // namespace
 
 TEST(LpuSchedule, SameScheduleTwiceGivesIdenticalCycleExactTimelines) {
@@ -84,15 +98,7 @@ TEST(LpuSchedule, GemmAtBatchOneIsBoundByWeightInstallAndTheSlotCountsIt) {
   // One 320x320 tile per plane: what the slot says one tile from an idle array costs.
   const auto cfg = load_sys("lpu_groq");
   ChipScheduler chip(cfg.lpu, cfg.link, 0, 1);
-  Kernel k;
-  k.name = "gemm";
-  k.kind = KernelKind::Gemm;
-  k.m = 1;
-  k.k = 320;
-  k.n = 4 * 320;
-  k.weight_bytes = k.k * k.n;
-  k.flops = 2 * k.k * k.n;
-  k.weight_dtype = k.act_dtype = k.kv_dtype = DType::INT8;
+  const Kernel k = int8_gemm(320, 4 * 320);
   const StageRun run = chip.run_stage({k}, 0, chip.cycles(10000), 0, "send");
   ASSERT_EQ(run.records.size(), 1u);
   const auto& r = run.records[0];
@@ -123,4 +129,26 @@ TEST(LpuSchedule, AllReduceAcrossNodesAddsOneGlobalRoundTripOfTheNodesShare) {
   EXPECT_EQ(four.end - one.end, 2 * msg_far + vxm) << "one reduce-scatter, one add, one all-gather across nodes";
   EXPECT_EQ(four.records[0].link_bytes, one.records[0].link_bytes + 2 * 3 * (8192 * 2 / 8 / 4));
   EXPECT_GE(four.end, four.roofline);
+}
+
+TEST(LpuSchedule, FirstGemmWaitsForItsWeightsToCrossFromMem) {
+  // A GEMM at time zero: its weights leave MEM at zero at the earliest and need a hemisphere
+  // transit to reach the MXM, so the MXM cannot start installing before that transit (the
+  // schedule used to start it sooner and clamp the MEM read to zero, which no run can execute).
+  const auto cfg = load_sys("lpu_groq");
+  ChipScheduler chip(cfg.lpu, cfg.link, 0, 1);
+  const Kernel k = int8_gemm(320, 320);
+  const StageRun run = chip.run_stage({k}, 0, 0, 0, "send");
+  const MemTiming mem(cfg.lpu);
+  const UnitEvent* read = nullptr;
+  const UnitEvent* mxm = nullptr;
+  for (const auto& e : run.events) {
+    if (e.unit == Unit::Mem) read = &e;
+    if (e.unit == Unit::Mxm) mxm = &e;
+  }
+  ASSERT_TRUE(read && mxm);
+  EXPECT_GE(mxm->start, mem.transit);
+  // The MEM instruction is what the chip's MEM module times: request to last byte delivered.
+  EXPECT_EQ(read->bytes, k.weight_bytes);
+  EXPECT_EQ(read->end - read->start, mem.deliver(read->bytes));
 }

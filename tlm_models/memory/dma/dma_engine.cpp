@@ -1,3 +1,8 @@
+#ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#endif
+#include <systemc>
+
 #include "memory/dma/dma_engine.h"
 
 #include <algorithm>
@@ -40,18 +45,58 @@ DmaEngine::DmaEngine(sc_core::sc_module_name name, const DmaConfig& cfg, const T
       m_window(cfg.max_outstanding),
       m_stats(basename()) {
   socket.register_nb_transport_bw(this, &DmaEngine::nb_transport_bw);
+  m_at = tlm.mode == TlmMode::At;
+  if (m_at) {
+    m_port.on_complete([this](MemoryPort::Ticket t, Picos done) { chunk_completed(t, done); });
+    // A process of a constructor with arguments: sc_spawn, since SC_THREAD there needs the
+    // deprecated SC_HAS_PROCESS (IEEE 1666-2023) in SystemC 2.3.4.
+    sc_core::sc_spawn([this] { issuer(); }, "issuer");
+  }
+}
+
+void DmaEngine::record_done(std::size_t i, Picos done) {
+  Slot& w = m_window[i];
+  w.done = done + m_return;
+  w.busy = false;
+  m_latency_sum += w.done - w.issue;
+  m_last_done = std::max(m_last_done, w.done);
+  if (Open* o = open_of(w.transfer)) o->done = std::max(o->done, w.done);
+}
+
+void DmaEngine::chunk_completed(MemoryPort::Ticket t, Picos done) {
+  for (std::size_t i = 0; i < m_window.size(); ++i)
+    if (m_window[i].busy && m_window[i].ticket == t) {
+      record_done(i, done);
+      m_progress.notify();
+      return;
+    }
+  m_early[t] = done;  // completed inside begin(), before issue() filled its slot
 }
 
 Picos DmaEngine::slot_done(std::size_t i) {
   Slot& w = m_window[i];
-  if (w.busy) {
-    w.done = m_port.finish(w.ticket) + m_return;
-    w.busy = false;
-    m_latency_sum += w.done - w.issue;
-    m_last_done = std::max(m_last_done, w.done);
-    if (Open* o = open_of(w.transfer)) o->done = std::max(o->done, w.done);
+  if (!m_at) {
+    if (w.busy) record_done(i, m_port.finish(w.ticket));
+    return w.done;
   }
+  // AT: completions arrive through chunk_completed(); the slot may be refilled meanwhile (by the
+  // issuer, once it has seen this chunk done), which also ends the wait.
+  const MemoryPort::Ticket t = w.ticket;
+  while (w.busy && w.ticket == t) sc_core::wait(m_progress);
   return w.done;
+}
+
+void DmaEngine::issuer() {
+  for (;;) {
+    while (m_jobs.empty()) sc_core::wait(m_queued);
+    const Job j = m_jobs.front();
+    m_jobs.pop_front();
+    issue(j.h, j.d.addr, j.d.len, j.d.write, j.start);
+    if (j.last) {
+      if (Open* o = open_of(j.h)) o->issued = true;
+      m_progress.notify();
+    }
+  }
 }
 
 void DmaEngine::issue(Handle h, Bytes addr, Bytes len, bool write, Picos start) {
@@ -64,6 +109,13 @@ void DmaEngine::issue(Handle h, Bytes addr, Bytes len, bool write, Picos start) 
     if (slot_free > ready) m_window_stall += slot_free - ready;
     const MemoryPort::Ticket t = m_port.begin(write, addr + off, n, at, std::min(at, m_start_floor));
     m_window[m_head] = Slot{t, h, true, at, n, 0};
+    if (m_at) {
+      const auto early = m_early.find(t);
+      if (early != m_early.end()) {
+        record_done(m_head, early->second);
+        m_early.erase(early);
+      }
+    }
     m_head = (m_head + 1) % m_window.size();
     m_next_issue = at + m_interval;
     m_bytes += n;
@@ -79,11 +131,21 @@ DmaEngine::Handle DmaEngine::open_transfer(Picos start) {
 
 DmaEngine::Handle DmaEngine::start_transfer(Bytes addr, Bytes len, bool write, Picos start) {
   const Handle h = open_transfer(start);
-  issue(h, addr, len, write, start);
+  if (m_at) queue(h, {DmaDescriptor{addr, len, write}}, start);
+  else issue(h, addr, len, write, start);
   return h;
 }
 
+void DmaEngine::queue(Handle h, const std::vector<DmaDescriptor>& descriptors, Picos start) {
+  if (descriptors.empty()) return;
+  open_of(h)->issued = false;
+  for (std::size_t i = 0; i < descriptors.size(); ++i)
+    m_jobs.push_back(Job{h, descriptors[i], start, i + 1 == descriptors.size()});
+  m_queued.notify();
+}
+
 Picos DmaEngine::wait_transfer(Handle h) {
+  while (!open_of(h)->issued) sc_core::wait(m_progress);
   for (std::size_t i = 0; i < m_window.size(); ++i)
     if (m_window[i].busy && m_window[i].transfer == h) slot_done(i);
   Open& o = *open_of(h);
@@ -103,7 +165,9 @@ Picos DmaEngine::transfer(Bytes addr, Bytes len, bool write, Picos start) {
 Picos DmaEngine::transfer(const std::vector<DmaDescriptor>& descriptors, Picos start) {
   // One window over all descriptors: in AT nothing waits until the last one is issued.
   const Handle h = open_transfer(start);
-  for (const auto& d : descriptors) issue(h, d.addr, d.len, d.write, start);
+  if (m_at) queue(h, descriptors, start);
+  else
+    for (const auto& d : descriptors) issue(h, d.addr, d.len, d.write, start);
   return wait_transfer(h);
 }
 

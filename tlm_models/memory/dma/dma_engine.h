@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <deque>
+#include <unordered_map>
 #include <vector>
 
 #include "common/base/stats.h"
@@ -59,6 +60,11 @@ class DmaEngine : public sc_core::sc_module {
 
   /// Split phase: transfer() is wait_transfer(start_transfer(...)). Issuing the next transfers
   /// before waiting for this one keeps the window full in AT (in LT the results are the same).
+  /// In AT, start_transfer() only queues the transfer: the engine's own thread issues the queued
+  /// transfers in order, waiting for END_REQ and free window slots there, as a descriptor queue
+  /// does. The caller's thread waits only in wait_transfer(), until that transfer's completion,
+  /// so its SystemC time never runs past the data it has been given (it may still read VMEM at
+  /// a time computed from that data).
   using Handle = std::uint64_t;
   Handle start_transfer(Bytes addr, Bytes len, bool write, Picos start);
   /// Completion of the transfer's last chunk (at least its start); waits for it in AT. Once.
@@ -80,8 +86,16 @@ class DmaEngine : public sc_core::sc_module {
   /// Issues every chunk of [addr, addr + len) as part of transfer `h`.
   void issue(Handle h, Bytes addr, Bytes len, bool write, Picos start);
   Handle open_transfer(Picos start);
+  /// AT: hands the transfer's pieces to the issuer.
+  void queue(Handle h, const std::vector<DmaDescriptor>& descriptors, Picos start);
   /// Completion of the chunk in window slot `i` (waits for it in AT); 0 for an empty slot.
   Picos slot_done(std::size_t i);
+  /// AT: the engine's thread, issuing queued transfers in order.
+  void issuer();
+  /// AT: MemoryPort's completion callback; records the chunk of ticket `t` as done.
+  void chunk_completed(MemoryPort::Ticket t, Picos done);
+  /// Records the chunk in window slot `w` as done at `done` (memory completion).
+  void record_done(std::size_t w, Picos done);
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& p, tlm::tlm_phase& ph, sc_core::sc_time& d) {
     return m_port.nb_transport_bw(p, ph, d);
   }
@@ -105,7 +119,19 @@ class DmaEngine : public sc_core::sc_module {
     Picos start = 0;
     Picos done = 0;  ///< latest completion of its chunks finished so far
     bool waited = false;
+    bool issued = true;  ///< every chunk is in the window (AT: the issuer has reached its end)
   };
+  /// AT: a contiguous piece of a queued transfer, for the issuer.
+  struct Job {
+    Handle h = 0;
+    DmaDescriptor d;
+    Picos start = 0;
+    bool last = false;  ///< the transfer's last piece
+  };
+  bool m_at = false;
+  std::deque<Job> m_jobs;
+  sc_core::sc_event m_queued, m_progress;  ///< a job was queued; a transfer was issued or a chunk completed
+  std::unordered_map<MemoryPort::Ticket, Picos> m_early;  ///< AT: completed before its slot was filled
   std::deque<Open> m_open;  ///< transfers m_open_base, m_open_base + 1, ...; waited ones leave from the front
   Handle m_open_base = 0;
   Open* open_of(Handle h) { return h >= m_open_base && h - m_open_base < m_open.size() ? &m_open[h - m_open_base] : nullptr; }

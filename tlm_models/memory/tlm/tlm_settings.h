@@ -1,4 +1,5 @@
-// How initiators talk to memory: the protocol (sim.tlm_mode) and the LT quantum (sim.quantum_ns).
+// How initiators talk to memory: the protocol (sim.tlm_mode), the LT quantum (sim.quantum_ns), and
+// whether bindings inside a module are checked (sim.check_protocol).
 #pragma once
 
 #include "common/base/units.h"
@@ -13,6 +14,7 @@ enum class TlmMode {
 struct TlmSettings {
   TlmMode mode = TlmMode::Lt;
   Picos quantum = 0;  ///< LT: how far an initiator may run ahead of SystemC time before it syncs
+  bool check_protocol = false;  ///< a ProtocolChecker on the bindings a module makes inside itself (sim.check_protocol)
 };
 
 }  // namespace decodesim::memory
