@@ -43,7 +43,7 @@ struct Top : sc_core::sc_module {
   std::unique_ptr<dm::RtlMatmulCore> rtl;
   int rc = 0;
   Top(sc_core::sc_module_name n, const Options& opt)
-      : sc_module(n), o(opt), g{o.size, o.size, o.weight_buffers}, rtl(dm::make_rtl_matmul_core(g, {o.wave}, "--size")) {
+      : sc_module(n), o(opt), g{o.size, o.size, o.weight_buffers}, rtl(dm::make_rtl_matmul_core(g, {o.wave, {}}, "--size")) {
     sc_core::sc_spawn([this] { run(); }, "run");
   }
 

@@ -101,7 +101,7 @@ const Tools& tools(const std::string& where) {
     throw tool_error(where, "verilator is needed to build this RTL model and was not found on PATH",
                      v && *v ? v : "verilator", "install Verilator 5.006 or newer (Debian/Ubuntu: apt install verilator)");
   const char* cxx = std::getenv("CXX");
-  for (const std::string c : {std::string(cxx && *cxx ? cxx : ""), std::string("c++"), std::string("g++")}) {
+  for (const std::string& c : {std::string(cxx && *cxx ? cxx : ""), std::string("c++"), std::string("g++")}) {
     if (c.empty()) continue;
     t->cxx = find_program(c);
     if (!t->cxx.empty()) break;
