@@ -69,11 +69,15 @@ class SampledMatmulCore final : public MatmulCore {
       : m_inner(std::move(inner)), m_sample(sample) {}
   const ArrayGeometry& geometry() const override { return m_inner->geometry(); }
   const char* impl_name() const override { return m_inner->impl_name(); }
+  // The backpressure the caller installed on this wrapper is the inner core's to apply: the
+  // setter is not virtual, so it is handed on at every call.
   Cycles run_tiles(const TileShape& shape, std::uint64_t count) override {
+    m_inner->set_result_backpressure(result_backpressure());
     if (count <= m_sample) return m_inner->run_tiles(shape, count);
     return run_stream({TileRun{shape, count}}).back();
   }
   Cycles run_tiles(const TileShape& shape, std::vector<TileData>& tiles) override {
+    m_inner->set_result_backpressure(result_backpressure());
     return m_inner->run_tiles(shape, tiles);
   }
   std::vector<Cycles> run_stream(const std::vector<TileRun>& runs) override {

@@ -115,3 +115,20 @@ TEST(SampledCore, RunsAtMostNTilesPerRunAndTimesTheRestFromTheLastOne) {
   // m = 1, k = 16 is a steady 16 cycles per tile, so the sampled timing is exact here.
   EXPECT_EQ(marks, dm::systolic_stream_cycles(g, runs));
 }
+
+TEST(SampledCore, HandsTheResultBackpressureToTheRtl) {
+  dm::MatmulConfig cfg;
+  cfg.impl = dm::MatmulImpl::Rtl;
+  cfg.rtl.sample = 4;
+  const dm::ArrayGeometry g{16, 16, 2};
+  const dm::TileShape s{5, 16, 16};
+  const dm::ResultBackpressure bp{42, 0.5, 4};
+  auto sampled = dm::make_matmul_core(cfg, g);
+  const auto free_run = sampled->run_tiles(s, 3);
+  sampled->set_result_backpressure(bp);
+  dm::TlmSystolicCore formula(g);
+  formula.set_result_backpressure(bp);
+  const auto held = sampled->run_tiles(s, 3);
+  EXPECT_GT(held, free_run);
+  EXPECT_EQ(held, formula.run_tiles(s, 3));
+}
