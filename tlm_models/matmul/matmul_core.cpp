@@ -122,14 +122,19 @@ class SampledMatmulCore final : public MatmulCore {
 }  // namespace
 
 bool rtl_can_build(const MatmulConfig& cfg, const ArrayGeometry& g) {
-  if (cfg.impl == MatmulImpl::RtlSc) return cfg.rtl.sources.empty() && rtl_sc_build_exists(g);
+  if (cfg.impl == MatmulImpl::RtlSc)
+    return cfg.rtl.sources.empty() &&
+           (rtl_sc_build_exists(g) || (g.rows == g.cols && g.rows >= 2 && g.rows <= 256 &&
+                                       (g.weight_buffers == 1 || g.weight_buffers == 2)));
   if (!cfg.rtl.sources.empty()) return true;
   return g.rows >= 1 && g.rows <= 256 && g.cols >= 2 && g.cols <= 256 && (g.weight_buffers == 1 || g.weight_buffers == 2);
 }
 
 std::string rtl_buildable_sizes(const MatmulConfig& cfg) {
   if (cfg.impl == MatmulImpl::RtlSc)
-    return rtl_sc_built_sizes() + " for rtl_sc (SystemC libraries linked in, no matmul.rtl.sources); impl rtl takes any size";
+    return "square arrays 2x2-256x256 with weight_buffers 1 or 2 for rtl_sc, our own RTL only (prebuilt: " +
+           rtl_sc_built_sizes() + "; others are Verilated with --sc on first use); impl rtl also takes rows != cols "
+           "and matmul.rtl.sources";
   return "rows 1-256 x cols 2-256 with weight_buffers 1 or 2 (rtl/README.md; prebuilt: " + rtl_built_sizes(false) +
          "; others are Verilated on first use), or any size with matmul.rtl.sources";
 }

@@ -1,7 +1,12 @@
 #include "matmul/rtl_build.h"
 
 #include <dlfcn.h>
+#include <link.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <chrono>
@@ -18,6 +23,7 @@
 #include "common/config/error.h"
 #include "common/config/node.h"
 #include "driver/spawn.h"
+#include "matmul/rtl_sc_core.h"
 
 namespace fs = std::filesystem;
 
@@ -129,11 +135,45 @@ std::vector<std::string> param_args(const RtlDesign& d, const ArrayGeometry& g) 
   return a;
 }
 
+// ---- stale build folders -----------------------------------------------------------------
+//
+// A build killed midway (Ctrl-C, OOM, a CI timeout) leaves its <stem>.tmp-XXXXXX folder in the
+// cache. Each one holds an owner file naming the host and pid that build runs in; the next
+// process that uses the cache removes the folders whose builder is gone (same host, pid not
+// running) and, whatever the owner file says, the ones untouched for kStaleBuildAge (another
+// host's build, or a folder whose owner file was never written). A running build in another
+// process keeps its folder: its pid is alive, and it is younger than the age limit.
+
+const char* const kBuildOwnerFile = ".decodesim-owner";
+
+std::string this_host() {
+  char h[256] = {0};
+  if (gethostname(h, sizeof h - 1) != 0) return "?";
+  return h;
+}
+
+void write_build_owner(const fs::path& dir) {
+  std::ofstream(dir / kBuildOwnerFile) << this_host() << " " << getpid() << "\n";
+}
+
+// The newest modification time of `dir` and its entries: a long compile writes into obj/
+// without touching the folder itself.
+fs::file_time_type last_touched(const fs::path& dir) {
+  std::error_code ec;
+  fs::file_time_type t = fs::last_write_time(dir, ec);
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const fs::file_time_type et = fs::last_write_time(e.path(), ec);
+    if (!ec && et > t) t = et;
+  }
+  return t;
+}
+
 // A unique scratch folder inside `parent` (mkdtemp), so concurrent builds never share one.
 fs::path scratch_dir(const fs::path& parent, const std::string& stem) {
   fs::create_directories(parent);
   std::string tmpl = (parent / (stem + ".tmp-XXXXXX")).string();
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a build folder in " + parent.string());
+  write_build_owner(tmpl);
   return tmpl;
 }
 
@@ -266,6 +306,45 @@ std::string rtl_cache_dir() {
   return (fs::temp_directory_path() / "decodesim-rtl-cache").string();
 }
 
+std::size_t clean_stale_rtl_builds(const std::string& cache, std::chrono::seconds max_age) {
+  std::error_code ec;
+  if (!fs::is_directory(cache, ec)) return 0;
+  const std::string host = this_host();
+  const auto now = fs::file_time_type::clock::now();
+  std::vector<fs::path> stale;
+  for (const auto& e : fs::directory_iterator(cache, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.find(".tmp-") == std::string::npos || !e.is_directory(ec)) continue;
+    std::string owner_host;
+    long pid = 0;
+    std::ifstream(e.path() / kBuildOwnerFile) >> owner_host >> pid;
+    // kill(pid, 0): ESRCH is "no such process"; EPERM is a live process of another user.
+    const bool builder_gone = owner_host == host && pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+    if (builder_gone || now - last_touched(e.path()) > max_age) stale.push_back(e.path());
+  }
+  std::size_t removed = 0;
+  for (const fs::path& p : stale) {
+    // Another process may be cleaning the same folder: whoever gets there first removes it.
+    std::error_code rec;
+    if (fs::remove_all(p, rec) > 0 && !rec) ++removed;
+  }
+  return removed;
+}
+
+namespace {
+
+// Once per process and cache: a listing of the cache, before the first lookup in it.
+void clean_stale_once(const fs::path& cache) {
+  static std::mutex mu;
+  static std::vector<fs::path> done;
+  std::lock_guard<std::mutex> lock(mu);
+  if (std::find(done.begin(), done.end(), cache) != done.end()) return;
+  done.push_back(cache);
+  clean_stale_rtl_builds(cache.string());
+}
+
+}  // namespace
+
 void check_rtl_contract(const RtlDesign& d, const ArrayGeometry& g) {
   for (const std::string& s : d.sources)
     if (!fs::is_regular_file(s)) throw tool_error(d.where, "RTL source file not found", s, "an existing .sv or .v file");
@@ -359,6 +438,7 @@ std::string ensure_rtl_model(const RtlDesign& d, const ArrayGeometry& g, bool tr
     if (!fs::is_regular_file(s)) throw tool_error(d.where, "RTL source file not found", s, "an existing .sv or .v file");
   const Tools& t = tools(d.where);
   const fs::path cache = rtl_cache_dir();
+  clean_stale_once(cache);
   const fs::path abi_dir = fs::path(home_folder()) / "tlm_models";
 
   Hasher h;
@@ -477,6 +557,177 @@ std::unique_ptr<RtlSim> load_rtl_model(const std::string& so_path, const ArrayGe
   RtlSim* sim = make(g.rows, g.cols, wave_path.c_str(), err, sizeof err);
   if (!sim) throw std::runtime_error(std::string("cannot start RTL model: ") + err);
   return std::unique_ptr<RtlSim>(sim);
+}
+
+
+// ---- SystemC-mode models (impl: rtl_sc) ------------------------------------------------------
+
+namespace {
+
+struct SystemC {
+  std::string include_dir;  ///< holds systemc.h and sysc/
+  std::string library;      ///< the shared libsystemc this process runs
+  std::string version;      ///< sysc/kernel/sc_ver.h, whole (part of the key)
+};
+
+// The headers: $SYSTEMC_INCLUDE (Verilator's variable), $SYSTEMC_HOME/include, else where
+// decodesim was built against. The library: the one already mapped into this process, so the
+// model's kernel calls reach the kernel the tiles run in (a second copy would be a second,
+// empty sc_simcontext).
+SystemC find_systemc(const std::string& where) {
+  SystemC sc;
+  std::string tried;
+  if (const char* i = std::getenv("SYSTEMC_INCLUDE"); i && *i) {
+    sc.include_dir = i;
+    tried = "$SYSTEMC_INCLUDE";
+  } else if (const char* h = std::getenv("SYSTEMC_HOME"); h && *h) {
+    sc.include_dir = (fs::path(h) / "include").string();
+    tried = "$SYSTEMC_HOME/include";
+  } else {
+    sc.include_dir = DECODESIM_SYSTEMC_INCLUDEDIR;
+    tried = "the folder decodesim was built against";
+  }
+  const fs::path ver = fs::path(sc.include_dir) / "sysc" / "kernel" / "sc_ver.h";
+  if (!fs::is_regular_file(fs::path(sc.include_dir) / "systemc") || !fs::is_regular_file(ver))
+    throw tool_error(where, "the SystemC headers are needed to build this rtl_sc model and were not found in " + tried,
+                     sc.include_dir + "/systemc",
+                     "install them (Debian/Ubuntu: apt install libsystemc-dev) or set SYSTEMC_INCLUDE to the folder "
+                     "holding systemc.h");
+  sc.version = read_text(ver);
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* out) {
+        const std::string name = info->dlpi_name ? info->dlpi_name : "";
+        if (fs::path(name).filename().string().rfind("libsystemc", 0) != 0) return 0;
+        *static_cast<std::string*>(out) = name;
+        return 1;
+      },
+      &sc.library);
+  if (sc.library.empty())
+    throw tool_error(where, "this decodesim links SystemC statically, so an rtl_sc model built on demand cannot join "
+                            "its kernel", "no shared libsystemc loaded",
+                     "the prebuilt rtl_sc sizes (" + rtl_sc_built_sizes() + "), impl rtl, or a decodesim built "
+                     "against a shared libsystemc");
+  return sc;
+}
+
+}  // namespace
+
+std::string ensure_rtl_sc_model(const RtlDesign& d, const ArrayGeometry& g, std::ostream& progress) {
+  if (g.rows != g.cols) throw std::invalid_argument("ensure_rtl_sc_model: the twin template is square");
+  for (const std::string& s : d.sources)
+    if (!fs::is_regular_file(s)) throw tool_error(d.where, "RTL source file not found", s, "an existing .sv or .v file");
+  const Tools& t = tools(d.where);
+  const SystemC sc = find_systemc(d.where);
+  const fs::path cache = rtl_cache_dir();
+  clean_stale_once(cache);
+  const fs::path abi_dir = fs::path(home_folder()) / "tlm_models";
+
+  Hasher h;
+  h.add("systemc abi " + std::to_string(kRtlScAbi));
+  for (const char* f : {"matmul/tile.h", "matmul/rtl_sc_twin.h", "matmul/sc_array.h", "matmul/sc_pins.h",
+                        "matmul/systolic_transactor.h", "common/base/units.h"})
+    h.add(read_text(abi_dir / f));
+  for (const std::string& s : d.sources) {
+    h.add(fs::path(s).filename().string());
+    h.add(read_text(s));
+  }
+  h.add(d.top);
+  for (const std::string& a : param_args(d, g)) h.add(a);
+  h.add(t.verilator_version);
+  h.add(t.cxx_version);
+  h.add(sc.version);
+  h.add(sc.library);
+  const std::string stem = d.top + "-" + std::to_string(g.rows) + "x" + std::to_string(g.cols) + "-wb" +
+                           std::to_string(g.weight_buffers) + "-sc-" + h.hex();
+  const fs::path final_dir = cache / stem;
+  const fs::path so = final_dir / "model.so";
+  if (fs::exists(final_dir / "done")) return so.string();
+
+  check_rtl_contract(d, g);
+  const auto t0 = std::chrono::steady_clock::now();
+  progress << "decodesim: building SystemC-mode RTL model " << d.top << " " << geometry_text(g)
+           << " for rtl_sc on first use (cached in " << final_dir.string() << ") ..." << std::endl;
+  const std::vector<std::string> runtime = runtime_objects(t, cache, progress);
+
+  const fs::path tmp = scratch_dir(cache, stem);
+  try {
+    const fs::path mdir = tmp / "obj";
+    // --pins-bv 2: every multi-bit port as sc_bv<N> (as rtl/CMakeLists.txt builds the prebuilt
+    // ones), so sc_pins.h's one signal bundle binds every size.
+    std::vector<std::string> vargs = {t.verilator, "--sc", "--pins-bv", "2", "-Wno-fatal", "--prefix", "Vmodel",
+                                      "--top-module", d.top, "--Mdir", mdir.string(), "-O3"};
+    for (const std::string& a : param_args(d, g)) vargs.push_back(a);
+    for (const std::string& s : d.sources) vargs.push_back(s);
+    progress << "decodesim:   verilating (--sc) ..." << std::endl;
+    run_tool(vargs, tmp / "verilator.out", "verilator --sc");
+
+    const std::string n = std::to_string(g.rows);
+    std::ofstream(mdir / "decodesim_model.cpp")
+        << "// Generated by decodesim (rtl_build.cpp): the C entry points of one on-demand rtl_sc model.\n"
+           "#define SC_INCLUDE_DYNAMIC_PROCESSES\n#include <systemc>\n#include <cstdio>\n#include <string>\n"
+           "#include \"Vmodel.h\"\n#include \"matmul/sc_array.h\"\n"
+           "using namespace decodesim::matmul;\n"
+           "extern \"C\" __attribute__((visibility(\"default\"))) int decodesim_rtl_sc_abi() { return kRtlScAbi; }\n"
+           "extern \"C\" __attribute__((visibility(\"default\"))) ScArray* decodesim_rtl_sc_make(std::uint32_t size, "
+           "const char* name, double clock_ghz, std::uint64_t* tiles, std::uint64_t* streams, char* err, "
+           "std::size_t errlen) {\n"
+           "  try {\n"
+           "    if (size != " << n << ") throw std::runtime_error(\"built for " << n << "x" << n
+        << ", asked for \" + std::to_string(size));\n"
+           "    return new ScArrayModule<Vmodel, " << n << ">(name, clock_ghz, tiles, streams);\n"
+           "  } catch (const std::exception& e) { std::snprintf(err, errlen, \"%s\", e.what()); return nullptr; }\n"
+           "}\n";
+
+    // As ensure_rtl_model: Verilator's once-run code at -O1, the per-cycle code and the entry
+    // point at -O2, one unity file each, compiled at once.
+    std::ostringstream unit_slow, unit_fast;
+    std::vector<fs::path> cpps;
+    for (const auto& e : fs::directory_iterator(mdir))
+      if (e.path().extension() == ".cpp") cpps.push_back(e.path());
+    std::sort(cpps.begin(), cpps.end());
+    for (const fs::path& c : cpps) {
+      const std::string name = c.filename().string();
+      const bool slow = name.find("__Slow") != std::string::npos || name.find("__Syms") != std::string::npos;
+      (slow ? unit_slow : unit_fast) << "#include \"" << name << "\"\n";
+    }
+    std::ofstream(mdir / "unit_slow.cc") << unit_slow.str();
+    std::ofstream(mdir / "unit_fast.cc") << unit_fast.str();
+    const std::vector<std::string> units = {"unit_fast", "unit_slow"};
+    std::vector<std::string> errors(units.size());
+    driver::parallel_for(units.size(), std::max(1u, std::min(2u, std::thread::hardware_concurrency())),
+                         [&](std::size_t i) {
+                           const driver::ChildResult r = driver::run_child(
+                               {t.cxx, "-std=c++17", i == 0 ? "-O2" : "-O1", "-fPIC", "-fvisibility=hidden", "-w",
+                                "-DVM_SC=1", "-DVM_TRACE=0", "-DVM_TRACE_FST=0", "-DVM_TRACE_VCD=0",
+                                "-I" + mdir.string(), "-I" + t.verilator_root + "/include",
+                                "-I" + t.verilator_root + "/include/vltstd", "-isystem", sc.include_dir,
+                                "-I" + abi_dir.string(), "-c", (mdir / (units[i] + ".cc")).string(), "-o",
+                                (mdir / (units[i] + ".o")).string()});
+                           if (r.exit_code != 0) errors[i] = units[i] + ":\n" + r.stderr_text;
+                         });
+    for (const std::string& e : errors)
+      if (!e.empty()) throw std::runtime_error("compiling the Verilated rtl_sc model failed: " + e);
+    progress << "decodesim:   compiled; linking ..." << std::endl;
+
+    std::vector<std::string> link = {t.cxx, "-shared", "-fPIC", "-o", (tmp / "model.so").string()};
+    for (const std::string& u : units) link.push_back((mdir / (u + ".o")).string());
+    for (const std::string& o : runtime) link.push_back(o);
+    link.insert(link.end(), {sc.library, "-lz", "-pthread"});
+    run_tool(link, tmp / "link.out", "linking the rtl_sc model");
+    fs::remove_all(mdir);
+    std::ofstream(tmp / "done") << "ok\n";
+    publish(tmp, final_dir);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  char line[64];
+  std::snprintf(line, sizeof line, "%.1f", s);
+  progress << "decodesim: built SystemC-mode RTL model " << d.top << " " << geometry_text(g) << " in " << line << " s"
+           << std::endl;
+  return so.string();
 }
 
 }  // namespace decodesim::matmul

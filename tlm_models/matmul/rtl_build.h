@@ -14,6 +14,8 @@
 // width is one error naming the port, file and line.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -51,6 +53,23 @@ std::string rtl_cache_dir();
 /// (exit 2) when verilator or a C++ compiler is missing or the design breaks the contract,
 /// std::runtime_error when the build itself fails (with the tool's output).
 std::string ensure_rtl_model(const RtlDesign& d, const ArrayGeometry& g, bool traced, std::ostream& progress);
+
+/// The SystemC-mode shared object of `d` at `g` (rows == cols) for impl: rtl_sc: Verilated with
+/// --sc, compiled with sc_array.h's in-kernel twin behind one C entry point, and linked against
+/// the libsystemc this process has loaded, so the array joins this process's kernel. Cached and
+/// built like ensure_rtl_model, under a key that also holds the mode, the SystemC headers'
+/// version and that library's path. Throws config::InputError (exit 2) when verilator, a C++
+/// compiler or the SystemC headers are missing, or SystemC is not a shared library here.
+/// Load it with load_rtl_sc_twin (rtl_sc_core.h).
+std::string ensure_rtl_sc_model(const RtlDesign& d, const ArrayGeometry& g, std::ostream& progress);
+
+/// Builds killed midway leave a <stem>.tmp-XXXXXX folder in the cache. Removes those of `cache`
+/// whose builder is gone (its owner file names this host and a pid that no longer runs) or that
+/// nothing has touched for `max_age` (another host's, or without an owner file); a build still
+/// running in another process keeps its folder. Returns how many it removed. ensure_rtl_model
+/// and ensure_rtl_sc_model call it once per process before their first lookup.
+inline constexpr std::chrono::hours kStaleBuildAge{24};
+std::size_t clean_stale_rtl_builds(const std::string& cache, std::chrono::seconds max_age = kStaleBuildAge);
 
 /// Loads a shared object made by ensure_rtl_model. It stays loaded for the process's life.
 std::unique_ptr<RtlSim> load_rtl_model(const std::string& so_path, const ArrayGeometry& g,

@@ -1,6 +1,9 @@
 #include "matmul/rtl_sc_core.h"
 
+#include <iostream>
+
 #include "common/config/error.h"
+#include "matmul/rtl_build.h"
 #include "matmul/rtl_matmul_core.h"
 
 namespace decodesim::matmul {
@@ -52,19 +55,26 @@ std::unique_ptr<MatmulCore> make_rtl_sc_matmul_core(const MatmulConfig& cfg, con
                                                     double clock_ghz, const std::string& where) {
   if (!cfg.rtl.sources.empty())
     throw config::InputError(config::SourceLoc{}, where.substr(0, where.rfind('.')) + ".rtl.sources",
-                             "impl rtl_sc runs only decodesim's own RTL, linked in as SystemC libraries",
+                             "impl rtl_sc runs only decodesim's own RTL (rtl/)",
                              std::to_string(cfg.rtl.sources.size()) + " source file(s)",
                              "no sources with rtl_sc, or impl rtl for your own design");
+  std::shared_ptr<ScArray> twin;
   for (const RtlScBuild& b : rtl_sc_builds())
-    if (b.size == g.rows && b.size == g.cols && b.weight_buffers == g.weight_buffers) {
-      auto twin = b.make(clock_ghz);
-      core_tally().rtl_sc = true;
-      return std::make_unique<RtlScMatmulCore>(make_rtl_matmul_core(g, {}, where), std::move(twin));
-    }
-  throw config::InputError(config::SourceLoc{}, where, "impl rtl_sc has no SystemC library of this size",
-                           std::to_string(g.rows) + "x" + std::to_string(g.cols) + " with weight_buffers " +
-                               std::to_string(g.weight_buffers),
-                           rtl_sc_built_sizes() + " (prebuilt in rtl/CMakeLists.txt; impl rtl takes any size)");
+    if (b.size == g.rows && b.size == g.cols && b.weight_buffers == g.weight_buffers) twin = b.make(clock_ghz);
+  if (!twin) {
+    MatmulConfig sc;
+    sc.impl = MatmulImpl::RtlSc;
+    if (!rtl_can_build(sc, g))
+      throw config::InputError(config::SourceLoc{}, where, "impl rtl_sc has no SystemC model of this geometry",
+                               std::to_string(g.rows) + "x" + std::to_string(g.cols) + " with weight_buffers " +
+                                   std::to_string(g.weight_buffers),
+                               rtl_buildable_sizes(sc));
+    RtlDesign design = builtin_rtl_design();
+    design.where = where;
+    twin = load_rtl_sc_twin(ensure_rtl_sc_model(design, g, std::cerr), g, clock_ghz);
+  }
+  core_tally().rtl_sc = true;
+  return std::make_unique<RtlScMatmulCore>(make_rtl_matmul_core(g, {}, where), std::move(twin));
 }
 
 }  // namespace decodesim::matmul

@@ -17,31 +17,9 @@
 #include <vector>
 
 #include "matmul/matmul_core.h"
-
-namespace sc_core {
-class sc_trace_file;
-}
+#include "matmul/rtl_sc_twin.h"
 
 namespace decodesim::matmul {
-
-/// One in-kernel SystemC-mode array (the twin). Built during elaboration; its SC_THREAD
-/// clocks submitted streams one after another from the kernel time they are submitted at
-/// (or from when the previous one finished).
-class ScArray {
- public:
-  virtual ~ScArray() = default;
-  /// Queues one stream; `expect` holds the marks the tile used (a run_stream answer), or
-  /// just the total cycles (a run_tiles answer, when `bp` may stall results).
-  virtual void submit(std::vector<TileRun> runs, const ResultBackpressure& bp, std::vector<Cycles> expect,
-                      bool marks) = 0;
-  /// Tiles whose last result the in-kernel array has delivered, and streams it has checked.
-  virtual std::uint64_t tiles_clocked() const = 0;
-  virtual std::uint64_t streams_checked() const = 0;
-  /// Streams submitted and not yet clocked to their end.
-  virtual std::uint64_t streams_pending() const = 0;
-  /// Adds the array's pins (clock, reset, the three handshakes and their data) to `tf`.
-  virtual void trace(sc_core::sc_trace_file* tf) = 0;
-};
 
 /// One SystemC-mode Verilated library that this binary links (rtl/CMakeLists.txt).
 struct RtlScBuild {
@@ -51,9 +29,14 @@ struct RtlScBuild {
 };
 const std::vector<RtlScBuild>& rtl_sc_builds();
 
-/// "4x4, 8x8, 16x16, 32x32 with weight_buffers 2": what `impl: rtl_sc` accepts.
+/// "4x4, 8x8, 16x16, 32x32 with weight_buffers 2": the sizes `impl: rtl_sc` loads at once.
 std::string rtl_sc_built_sizes();
 bool rtl_sc_build_exists(const ArrayGeometry& g);
+
+/// A twin built on demand: loads `so_path` (made by ensure_rtl_sc_model for `g`) and makes its
+/// array under the current module, as RtlScBuild::make does. Throws std::runtime_error when the
+/// shared object cannot be loaded or was built for another decodesim.
+std::shared_ptr<ScArray> load_rtl_sc_twin(const std::string& so_path, const ArrayGeometry& g, double clock_ghz);
 
 class RtlScMatmulCore final : public MatmulCore {
  public:
@@ -75,9 +58,10 @@ class RtlScMatmulCore final : public MatmulCore {
 /// over (system::simulate does).
 void release_rtl_sc_twins();
 
-/// The rtl_sc core for `g` at `clock_ghz`: throws config::InputError at `where` unless a
-/// SystemC-mode library of our own RTL is linked for `g` (no user sources, no on-demand
-/// build). Must be called during elaboration (it instantiates an sc_module).
+/// The rtl_sc core for `g` at `clock_ghz`: our own RTL (no user sources) at a square size, from
+/// the SystemC-mode library linked in for `g` or else Verilated with --sc on first use into the
+/// per-user cache (rtl_build.h). Throws config::InputError at `where` for another geometry or
+/// a missing tool. Must be called during elaboration (it instantiates an sc_module).
 std::unique_ptr<MatmulCore> make_rtl_sc_matmul_core(const MatmulConfig& cfg, const ArrayGeometry& g,
                                                     double clock_ghz, const std::string& where);
 

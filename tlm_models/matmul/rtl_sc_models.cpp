@@ -1,16 +1,21 @@
 // The SystemC-mode Verilated libraries this binary links for impl: rtl_sc, each one the
-// in-kernel twin of sc_array.h. The list mirrors rtl/CMakeLists.txt (rtl_systolic_sc).
+// in-kernel twin of sc_array.h (the list mirrors rtl/CMakeLists.txt, rtl_systolic_sc), and the
+// loader of the twins built on demand (rtl_build.h, ensure_rtl_sc_model).
 #ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #endif
 #include <systemc>
 
+#include <dlfcn.h>
+
 #include <memory>
+#include <stdexcept>
 
 #include "Vrtl_systolic_16x16_sc.h"
 #include "Vrtl_systolic_32x32_sc.h"
 #include "Vrtl_systolic_4x4_sc.h"
 #include "Vrtl_systolic_8x8_sc.h"
+#include "matmul/rtl_sc_core.h"
 #include "matmul/sc_array.h"
 
 namespace decodesim::matmul {
@@ -24,11 +29,15 @@ std::vector<std::shared_ptr<ScArray>>& top_level_twins() {
   return twins;
 }
 
+std::shared_ptr<ScArray> keep(std::shared_ptr<ScArray> twin) {
+  if (!twin->object()->get_parent_object()) top_level_twins().push_back(twin);
+  return twin;
+}
+
 template <class Model, unsigned Size>
 std::shared_ptr<ScArray> make_twin(double clock_ghz) {
-  auto twin = std::make_shared<ScArrayModule<Model, Size>>(sc_core::sc_gen_unique_name("rtl_sc"), clock_ghz);
-  if (!twin->get_parent_object()) top_level_twins().push_back(twin);
-  return twin;
+  return keep(std::make_shared<ScArrayModule<Model, Size>>(sc_core::sc_gen_unique_name("rtl_sc"), clock_ghz,
+                                                           &core_tally().sc_tiles, &core_tally().sc_streams));
 }
 
 }  // namespace
@@ -43,6 +52,25 @@ const std::vector<RtlScBuild>& rtl_sc_builds() {
       {32, 2, &make_twin<Vrtl_systolic_32x32_sc, 32>},
   };
   return builds;
+}
+
+std::shared_ptr<ScArray> load_rtl_sc_twin(const std::string& so_path, const ArrayGeometry& g, double clock_ghz) {
+  // RTLD_LOCAL: every on-demand model names its class Vmodel. Its SystemC symbols bind to the
+  // libsystemc this process has loaded (the shared object names that very file), so the
+  // array joins this process's sc_simcontext.
+  void* handle = dlopen(so_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) throw std::runtime_error(std::string("cannot load rtl_sc model: ") + dlerror());
+  using AbiFn = int (*)();
+  using MakeFn = ScArray* (*)(std::uint32_t, const char*, double, std::uint64_t*, std::uint64_t*, char*, std::size_t);
+  auto abi = reinterpret_cast<AbiFn>(dlsym(handle, "decodesim_rtl_sc_abi"));
+  auto make = reinterpret_cast<MakeFn>(dlsym(handle, "decodesim_rtl_sc_make"));
+  if (!abi || !make || abi() != kRtlScAbi)
+    throw std::runtime_error("rtl_sc model " + so_path + " was built for another decodesim; delete it to rebuild");
+  char err[512] = {0};
+  ScArray* twin = make(g.rows, sc_core::sc_gen_unique_name("rtl_sc"), clock_ghz, &core_tally().sc_tiles,
+                       &core_tally().sc_streams, err, sizeof err);
+  if (!twin) throw std::runtime_error(std::string("cannot start rtl_sc model: ") + err);
+  return keep(std::shared_ptr<ScArray>(twin));
 }
 
 }  // namespace decodesim::matmul

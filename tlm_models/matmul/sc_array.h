@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "matmul/rtl_sc_core.h"
+#include "matmul/rtl_sc_twin.h"
 #include "matmul/sc_pins.h"
 #include "matmul/systolic_transactor.h"
 #include "verilated.h"
@@ -34,8 +34,17 @@ namespace decodesim::matmul {
 template <class Model, unsigned Size>
 class ScArrayModule final : public sc_core::sc_module, public ScArray {
  public:
-  ScArrayModule(const sc_core::sc_module_name& name, double clock_ghz)
-      : sc_core::sc_module(name), m_dut((m_ctx.adopt(), "rtl")), m_pins(m_sig), m_xact(Size, Size) {
+  /// `tally_tiles`/`tally_streams` (core_tally()'s sc_tiles and sc_streams in decodesim; null
+  /// in a bench) also count what this array clocks and checks: passed in, not looked up, so a
+  /// shared object built on demand needs no symbol of the binary that loads it.
+  ScArrayModule(const sc_core::sc_module_name& name, double clock_ghz, std::uint64_t* tally_tiles = nullptr,
+                std::uint64_t* tally_streams = nullptr)
+      : sc_core::sc_module(name),
+        m_dut((m_ctx.adopt(), "rtl")),
+        m_pins(m_sig),
+        m_xact(Size, Size),
+        m_tally_tiles(tally_tiles),
+        m_tally_streams(tally_streams) {
     // Picosecond resolution (system::run_netlist): the period is the tile's, rounded to 1 ps.
     // The sc_times are made when the clock first runs: the LPU builds its cores before the
     // run sets the time resolution, which no sc_time may precede.
@@ -71,6 +80,7 @@ class ScArrayModule final : public sc_core::sc_module, public ScArray {
     sc_core::sc_trace(tf, m_sig.act_data, p + "act_data_i");
     sc_core::sc_trace(tf, m_sig.res_data, p + "res_data_o");
   }
+  sc_core::sc_object* object() override { return this; }
 
  private:
   struct Job {
@@ -146,8 +156,8 @@ class ScArrayModule final : public sc_core::sc_module, public ScArray {
                                describe(got) + " where the tile used " + describe(job.expect) + " (stream of " +
                                describe(job.runs) + ")");
     ++m_checked;
-    core_tally().sc_tiles += m_xact.tiles_done();
-    ++core_tally().sc_streams;
+    if (m_tally_tiles) *m_tally_tiles += m_xact.tiles_done();
+    if (m_tally_streams) ++*m_tally_streams;
   }
 
   static std::string describe(const std::vector<Cycles>& v) {
@@ -181,6 +191,8 @@ class ScArrayModule final : public sc_core::sc_module, public ScArray {
   sc_core::sc_event m_clock_start{"clock_start"}, m_submitted{"submitted"};
   std::deque<Job> m_jobs;
   std::uint64_t m_tiles = 0, m_checked = 0;
+  std::uint64_t* m_tally_tiles;
+  std::uint64_t* m_tally_streams;
 };
 
 }  // namespace decodesim::matmul

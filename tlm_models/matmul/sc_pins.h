@@ -66,12 +66,15 @@ class ScPins {
   }
 
  private:
+  // Little-endian bytes into 32-bit words; the last word is partial when Bits is not a
+  // multiple of 32 (an array whose side is not a multiple of 4), and reads only its bytes.
   template <unsigned Bits>
   static sc_dt::sc_bv<Bits> pack(const std::uint8_t* b) {
     sc_dt::sc_bv<Bits> v;
-    for (unsigned w = 0; w < Bits / 32; ++w) {
-      std::uint32_t word;
-      std::memcpy(&word, b + 4 * w, 4);
+    constexpr unsigned kBytes = Bits / 8;
+    for (unsigned w = 0; 4 * w < kBytes; ++w) {
+      std::uint32_t word = 0;
+      std::memcpy(&word, b + 4 * w, kBytes - 4 * w < 4 ? kBytes - 4 * w : 4);
       v.set_word(static_cast<int>(w), word);
     }
     return v;

@@ -18,6 +18,7 @@
 
 #include "common/config/error.h"
 #include "matmul/rtl_sc_core.h"
+#include "matmul/sc_pins.h"
 #include "matmul/tlm_systolic_core.h"
 #include "random_stream.h"
 
@@ -106,20 +107,45 @@ TEST(RtlScCore, ADifferentCycleCountStopsTheRun) {
   dm::release_rtl_sc_twins();
 }
 
-// Sizes without a SystemC library, and user sources, are refused with what is supported.
-TEST(RtlScCore, UnbuiltSizeAndUserSourcesAreRefusedNamingWhatIsSupported) {
+// Our RTL's square sizes are all accepted (prebuilt or Verilated with --sc on first use); other
+// geometries, and user sources, are refused naming what is supported.
+TEST(RtlScCore, NonSquareAndUserSourcesAreRefusedNamingWhatIsSupported) {
   try {
-    dm::make_matmul_core(rtl_sc(), {12, 12, 2}, "tpu.matmul.impl", 1.0);
-    FAIL() << "12x12 has no SystemC library";
+    dm::make_matmul_core(rtl_sc(), {12, 8, 2}, "tpu.matmul.impl", 1.0);
+    FAIL() << "12x8 is not square";
   } catch (const decodesim::config::InputError& e) {
     const std::string w = e.what();
     EXPECT_NE(w.find("tpu.matmul.impl"), std::string::npos) << w;
-    EXPECT_NE(w.find("16x16"), std::string::npos) << w;
+    EXPECT_NE(w.find("12x8"), std::string::npos) << w;
+    EXPECT_NE(w.find("square arrays 2x2-256x256"), std::string::npos) << w;
+    EXPECT_NE(w.find("16x16"), std::string::npos) << w;  // the prebuilt ones
   }
   dm::MatmulConfig user = rtl_sc();
   user.rtl.sources = {"my.sv"};
   EXPECT_THROW(dm::make_matmul_core(user, {16, 16, 2}, "tpu.matmul.impl", 1.0), decodesim::config::InputError);
   EXPECT_FALSE(dm::rtl_can_build(user, {16, 16, 2}));
   EXPECT_TRUE(dm::rtl_can_build(rtl_sc(), {32, 32, 2}));
-  EXPECT_FALSE(dm::rtl_can_build(rtl_sc(), {64, 64, 2}));
+  EXPECT_TRUE(dm::rtl_can_build(rtl_sc(), {64, 64, 2}));
+  EXPECT_TRUE(dm::rtl_can_build(rtl_sc(), {6, 6, 1}));
+  EXPECT_FALSE(dm::rtl_can_build(rtl_sc(), {12, 8, 2}));
+  EXPECT_FALSE(dm::rtl_can_build(rtl_sc(), {300, 300, 2}));
+  EXPECT_FALSE(dm::rtl_can_build(rtl_sc(), {1, 1, 2}));
+  EXPECT_FALSE(dm::rtl_can_build(rtl_sc(), {8, 8, 3}));
+}
+
+// A side that is not a multiple of 4 (6x6, built on demand) packs into a partial last 32-bit
+// word: all six bytes must reach the signal (the pack once wrote whole words only, so bytes 4
+// and 5 were lost, and read past the end of the row).
+TEST(ScPins, PacksARowWhoseWidthIsNotAMultipleOf32Bits) {
+  dm::ScSystolicSignals<6, 6> sig;
+  dm::ScPins<6, 6> pins(sig);
+  const std::uint8_t row[6] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66};
+  sc_core::sc_spawn([&] {
+    pins.set_wload_data(row);
+    pins.set_act_data(row);
+    sc_core::wait(sc_core::SC_ZERO_TIME);
+  });
+  sc_core::sc_start();
+  EXPECT_EQ(sig.wload_data.read().to_string(sc_dt::SC_HEX_US, false), "665544332211");
+  EXPECT_EQ(sig.act_data.read().to_string(sc_dt::SC_HEX_US, false), "665544332211");
 }
