@@ -4,7 +4,10 @@
 // own line), the time to load the cached model on a second use, and the model's speed in
 // array-cycles/s on a compute-heavy stream. Printed, never asserted.
 //
-//   rtl_build_bench [--sizes 12,24,64] [--cycles N]
+// --sc times the SystemC-mode builds of impl: rtl_sc instead (ensure_rtl_sc_model; their
+// speed: matmul_bench --twin-so). --keep leaves the cache in place and prints each model's path.
+//
+//   rtl_build_bench [--sizes 12,24,64] [--cycles N] [--sc] [--keep]
 #include <systemc>  // declares sc_main extern "C"
 #include <unistd.h>
 
@@ -35,9 +38,12 @@ double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 int sc_main(int argc, char** argv) {
   std::string sizes = "12,24,64";
   std::uint64_t cycles = 200000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--sizes")) sizes = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--cycles")) cycles = std::strtoull(argv[i + 1], nullptr, 10);
+  bool sc = false, keep = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--sc")) sc = true;
+    else if (!std::strcmp(argv[i], "--keep")) keep = true;
+    else if (i + 1 < argc && !std::strcmp(argv[i], "--sizes")) sizes = argv[++i];
+    else if (i + 1 < argc && !std::strcmp(argv[i], "--cycles")) cycles = std::strtoull(argv[++i], nullptr, 10);
   }
   // A fresh cache, so every build is cold; removed at the end.
   const fs::path cache = fs::temp_directory_path() / ("decodesim-rtl-build-bench-" + std::to_string(::getpid()));
@@ -58,6 +64,15 @@ int sc_main(int argc, char** argv) {
     const std::uint32_t n = static_cast<std::uint32_t>(std::stoul(part));
     const dm::ArrayGeometry g{n, n, 2};
     auto t0 = Clock::now();
+    if (sc) {
+      const std::string so = dm::ensure_rtl_sc_model(design, g, quiet);
+      const double build_s = since(t0);
+      t0 = Clock::now();
+      dm::ensure_rtl_sc_model(design, g, quiet);  // second use: found in the cache
+      std::printf("%3ux%-3u SystemC-mode build %7.1f s  lookup %6.3f s  (%s)\n", n, n, build_s, since(t0),
+                  keep ? so.c_str() : fs::path(so).parent_path().filename().c_str());
+      continue;
+    }
     const std::string so = dm::ensure_rtl_model(design, g, false, quiet);
     const double build_s = since(t0);
     t0 = Clock::now();
@@ -74,6 +89,6 @@ int sc_main(int argc, char** argv) {
                 fs::path(so).parent_path().filename().c_str());
   }
   std::error_code ec;
-  fs::remove_all(cache, ec);
+  if (!keep) fs::remove_all(cache, ec);
   return 0;
 }

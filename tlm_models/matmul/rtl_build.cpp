@@ -694,15 +694,20 @@ std::string ensure_rtl_sc_model(const RtlDesign& d, const ArrayGeometry& g, std:
     std::ofstream(mdir / "unit_fast.cc") << unit_fast.str();
     const std::vector<std::string> units = {"unit_fast", "unit_slow"};
     std::vector<std::string> errors(units.size());
+    // A compiler's own include folder must not be named again: -I/usr/include would break its
+    // #include_next chain (cmath -> math.h).
+    const bool default_include = sc.include_dir == "/usr/include" || sc.include_dir == "/usr/local/include";
     driver::parallel_for(units.size(), std::max(1u, std::min(2u, std::thread::hardware_concurrency())),
                          [&](std::size_t i) {
-                           const driver::ChildResult r = driver::run_child(
-                               {t.cxx, "-std=c++17", i == 0 ? "-O2" : "-O1", "-fPIC", "-fvisibility=hidden", "-w",
-                                "-DVM_SC=1", "-DVM_TRACE=0", "-DVM_TRACE_FST=0", "-DVM_TRACE_VCD=0",
-                                "-I" + mdir.string(), "-I" + t.verilator_root + "/include",
-                                "-I" + t.verilator_root + "/include/vltstd", "-isystem", sc.include_dir,
-                                "-I" + abi_dir.string(), "-c", (mdir / (units[i] + ".cc")).string(), "-o",
-                                (mdir / (units[i] + ".o")).string()});
+                           std::vector<std::string> cc = {
+                               t.cxx, "-std=c++17", i == 0 ? "-O2" : "-O1", "-fPIC", "-fvisibility=hidden", "-w",
+                               "-DVM_SC=1", "-DVM_TRACE=0", "-DVM_TRACE_FST=0", "-DVM_TRACE_VCD=0",
+                               "-I" + mdir.string(), "-I" + t.verilator_root + "/include",
+                               "-I" + t.verilator_root + "/include/vltstd", "-I" + abi_dir.string()};
+                           if (!default_include) cc.push_back("-I" + sc.include_dir);
+                           cc.insert(cc.end(), {"-c", (mdir / (units[i] + ".cc")).string(), "-o",
+                                                (mdir / (units[i] + ".o")).string()});
+                           const driver::ChildResult r = driver::run_child(cc);
                            if (r.exit_code != 0) errors[i] = units[i] + ":\n" + r.stderr_text;
                          });
     for (const std::string& e : errors)
