@@ -45,6 +45,8 @@ int sc_main(int argc, char** argv) {
   run_cmd->add_option("--out", run.out_dir, "write result.json and kernels.csv into this folder");
   run_cmd->add_option("--trace", run.trace_file, "write a Perfetto/Chrome trace (JSON) to this file");
   run_cmd->add_option("--html", run.html_file, "write a self-contained HTML report to this file");
+  run_cmd->add_option("--rtl-wave", run.rtl_wave_file,
+                      "write the pins of every in-kernel RTL array (matmul.impl rtl_sc) to this VCD file");
   run_cmd->add_flag("--no-reuse", run.no_reuse, "simulate every layer and every chip");
   run_cmd->add_flag("--quiet", run.quiet, "no console table and no progress line");
 

@@ -9,7 +9,8 @@
 //                An rtl_sc run pays this and the C++ mode for every cycle.
 //
 // SystemC elaborates once per process, so each SystemC measurement runs in a child process
-// (this binary with --sc N or --twin N). Usage: matmul_bench [--cycles N]. The 64x64 C++-mode model is
+// (this binary with --sc N or --twin N). Usage: matmul_bench [--cycles N] [--twin N --twin-so FILE]
+// (a twin built on demand: rtl_build_bench --sc --keep --sizes N prints FILE). The 64x64 C++-mode model is
 // built on demand; the 64x64 SystemC figure needs the matmul_bench_64 build of this file.
 #ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
 #define SC_INCLUDE_DYNAMIC_PROCESSES
@@ -34,6 +35,7 @@
 #include "Vrtl_systolic_64x64_sc.h"
 #endif
 #include "matmul/rtl_matmul_core.h"
+#include "matmul/rtl_sc_core.h"
 #include "matmul/sc_array.h"
 #include "matmul/sc_pins.h"
 #include "matmul/systolic_transactor.h"
@@ -134,6 +136,22 @@ void bench_twin(std::uint64_t target) {
   report("rtl_sc in-kernel twin", Size, marks.back(), s);
 }
 
+// The same for a twin built on demand (rtl_build_bench --sc --keep prints its model.so), at
+// any size: what `impl: rtl_sc` runs at a size with no SystemC library linked in.
+void bench_twin_so(const std::string& so, std::uint32_t size, std::uint64_t target) {
+  const dm::ArrayGeometry g{size, size, 2};
+  const auto twin = dm::load_rtl_sc_twin(so, g, 1.0);
+  const std::vector<dm::TileRun> runs = {{{2 * size, size, size}, tiles_for(size, target)}};
+  const auto marks = dm::TlmSystolicCore(g).run_stream(runs);
+  twin->submit(runs, {}, marks, true);
+  const auto t0 = Clock::now();
+  sc_core::sc_start();
+  const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (twin->streams_checked() != 1) std::printf("rtl_sc twin did not check its stream\n");
+  report("rtl_sc twin (on demand)", size, marks.back(), s);
+  dm::release_rtl_sc_twins();
+}
+
 void bench_tlm() {
   const dm::ArrayGeometry g{128, 128, 2};
   std::uint64_t sink = 0, tiles = 0;
@@ -167,11 +185,16 @@ int spawn_self(const char* self, std::uint32_t size, std::uint64_t cycles, const
 int sc_main(int argc, char** argv) {
   std::uint64_t cycles = 2000000;
   std::uint32_t sc_size = 0, twin_size = 0;
+  std::string twin_so;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--cycles")) cycles = std::strtoull(argv[i + 1], nullptr, 10);
+    if (!std::strcmp(argv[i], "--twin-so")) twin_so = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--cycles")) cycles = std::strtoull(argv[i + 1], nullptr, 10);
     else if (!std::strcmp(argv[i], "--sc")) sc_size = static_cast<std::uint32_t>(std::strtoul(argv[i + 1], nullptr, 10));
     else if (!std::strcmp(argv[i], "--twin")) twin_size = static_cast<std::uint32_t>(std::strtoul(argv[i + 1], nullptr, 10));
   }
+  // --twin N --twin-so FILE: cycles scaled as for the linked twins (per-cycle cost ~ N^2).
+  if (!twin_so.empty() && twin_size)
+    return bench_twin_so(twin_so, twin_size, cycles * 256 / (static_cast<std::uint64_t>(twin_size) * twin_size)), 0;
   if (sc_size == 16) return bench_sc<Vrtl_systolic_16x16_sc, 16>(cycles), 0;
   if (sc_size == 32) return bench_sc<Vrtl_systolic_32x32_sc, 32>(cycles / 4), 0;
   if (twin_size == 16) return bench_twin<Vrtl_systolic_16x16_sc, 16>(cycles), 0;

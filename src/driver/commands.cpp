@@ -23,6 +23,7 @@
 #include "driver/progress_line.h"
 #include "driver/outputs.h"
 #include "matmul/rtl_matmul_core.h"
+#include "matmul/rtl_sc_core.h"
 #include "driver/progress.h"
 #include "driver/spawn.h"
 #include "report/html.h"
@@ -287,13 +288,50 @@ void measure_speculative_refs(const RunOptions& o, system::RunRequest& req) {
 
 }  // namespace
 
+namespace {
+
+// --rtl-wave: SystemC writes the VCD while it simulates, so it goes to a temporary name beside
+// the target, renamed there only when the run succeeded (no partial output) and removed
+// otherwise. The run's other outputs do not depend on it.
+struct RtlWave {
+  std::string target, stem;
+  explicit RtlWave(const std::string& file)
+      : target(file), stem(file.empty() ? "" : file + ".tmp-" + std::to_string(::getpid())) {}
+  // Before the tiles are built: the run must have an rtl_sc tile.
+  void arm(const system::RunRequest& req) const {
+    if (target.empty()) return;
+    const auto& c = req.cfg;
+    const bool sc = c.tpu.matmul.impl == matmul::MatmulImpl::RtlSc || c.lpu.matmul.impl == matmul::MatmulImpl::RtlSc ||
+                    c.gpu.matmul.impl == matmul::MatmulImpl::RtlSc;
+    if (!sc)
+      throw config::InputError(config::SourceLoc{"--rtl-wave", 1, 1}, "--rtl-wave",
+                               "writes the pins of the in-kernel RTL arrays, and no tile of this run has one", target,
+                               "a run with <tile>.matmul.impl=rtl_sc (tpu, lpu or gpu)");
+    check_output(target, "--rtl-wave", OutKind::File, {c.source_file});
+    matmul::set_rtl_sc_wave(stem);
+  }
+  ~RtlWave() {
+    if (target.empty()) return;
+    std::error_code ec;
+    fs::remove(stem + ".vcd", ec);
+  }
+  void publish(int rc) const {
+    std::error_code ec;
+    if (rc == kExitOk && fs::exists(stem + ".vcd")) fs::rename(stem + ".vcd", target, ec);
+  }
+};
+
+}  // namespace
+
 int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   const Paths paths = Paths::from_env();
   const RunOutputs outputs{o.out_dir, o.trace_file, o.html_file, o.quiet,
                            {o.system, o.model, (fs::path(paths.workloads_dir) / (o.model + ".yaml")).string()}};
-  return simulate_and_report(
+  const RtlWave wave(o.rtl_wave_file);
+  const int rc = simulate_and_report(
       [&] {
         system::RunRequest req = build_request(o, paths);
+        wave.arm(req);
         if (req.scenario.turn && req.scenario.speculative.enabled()) {
           // On the target's own TPU or GPU chips the draft's steps join the turn's simulation
           // (its kernels, time and energy in this run's outputs). The LPU's static placement holds
@@ -306,6 +344,8 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
         return req;
       },
       outputs, "run", report::print_console, nlohmann::json::object(), out, err);
+  wave.publish(rc);
+  return rc;
 }
 
 std::vector<std::string> run_child_argv(const RunOptions& o) {

@@ -63,6 +63,7 @@ struct RunOptions {
   std::string out_dir;     ///< empty: no files
   std::string trace_file;  ///< empty: no trace
   std::string html_file;   ///< empty: no HTML report
+  std::string rtl_wave_file;  ///< empty: no VCD of the in-kernel RTL arrays (impl rtl_sc)
   bool no_reuse = false;
   bool quiet = false;      ///< no console table
 };

@@ -54,9 +54,17 @@ class RtlScMatmulCore final : public MatmulCore {
   std::shared_ptr<ScArray> m_twin;
 };
 
-/// Deletes the twins built outside any module (see rtl_sc_models.cpp); call once the run is
-/// over (system::simulate does).
+/// Deletes the twins built outside any module (see rtl_sc_models.cpp) and closes the wave of
+/// set_rtl_sc_wave; call once the run is over (system::simulate does).
 void release_rtl_sc_twins();
+
+/// `decodesim run --rtl-wave`: every in-kernel array built from now on adds its pins
+/// (ScArray::trace, under its module's name) to one VCD in kernel time, `<stem>.vcd` (SystemC
+/// appends the extension), opened with the first array and closed by release_rtl_sc_twins().
+/// Empty: off (the default). Must be set during elaboration, before the arrays are built.
+void set_rtl_sc_wave(const std::string& stem);
+/// Arrays added to that wave in this process.
+std::size_t rtl_sc_wave_arrays();
 
 /// The rtl_sc core for `g` at `clock_ghz`: our own RTL (no user sources) at a square size, from
 /// the SystemC-mode library linked in for `g` or else Verilated with --sc on first use into the

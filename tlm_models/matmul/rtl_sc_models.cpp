@@ -29,8 +29,24 @@ std::vector<std::shared_ptr<ScArray>>& top_level_twins() {
   return twins;
 }
 
+struct Wave {
+  std::string stem;
+  sc_core::sc_trace_file* file = nullptr;
+  std::size_t arrays = 0;
+};
+Wave& wave() {
+  static Wave w;
+  return w;
+}
+
 std::shared_ptr<ScArray> keep(std::shared_ptr<ScArray> twin) {
   if (!twin->object()->get_parent_object()) top_level_twins().push_back(twin);
+  Wave& w = wave();
+  if (!w.stem.empty()) {
+    if (!w.file) w.file = sc_core::sc_create_vcd_trace_file(w.stem.c_str());
+    twin->trace(w.file);
+    ++w.arrays;
+  }
   return twin;
 }
 
@@ -42,7 +58,15 @@ std::shared_ptr<ScArray> make_twin(double clock_ghz) {
 
 }  // namespace
 
-void release_rtl_sc_twins() { top_level_twins().clear(); }
+void release_rtl_sc_twins() {
+  top_level_twins().clear();
+  Wave& w = wave();
+  if (w.file) sc_core::sc_close_vcd_trace_file(w.file);
+  w.file = nullptr;
+}
+
+void set_rtl_sc_wave(const std::string& stem) { wave().stem = stem; }
+std::size_t rtl_sc_wave_arrays() { return wave().arrays; }
 
 const std::vector<RtlScBuild>& rtl_sc_builds() {
   static const std::vector<RtlScBuild> builds = {
