@@ -203,3 +203,37 @@ TEST(RtlScCli, NonSquareArrayIsRefusedAtTheConfigLine) {
                    "tpu.mxu.cols=8", "--set", "tpu.matmul.impl=rtl_sc"},
                   {"tpu.matmul.impl", "16x8", "square arrays", "rtl_sc"});
 }
+
+// --rtl-wave: the in-kernel arrays' pins in one VCD, in kernel time; result.json and
+// kernels.csv are byte-identical to the same run without it (the wave is no input to the
+// model), and a run with no rtl_sc tile is refused before anything is written.
+TEST(RtlScCli, RtlWaveWritesThePinsAndLeavesTheResultsUnchanged) {
+  ScratchDir d("rtlsc-wave");
+  std::vector<std::string> base = {"run", "--quiet", "--system", "lpu_groq", "--model", "tiny", "--context", "64",
+                                   "--tokens", "2", "--weight-dtype", "int8", "--set", "lpu.mxm.rows=16", "--set",
+                                   "lpu.mxm.cols=16", "--set", "lpu.matmul.impl=rtl_sc"};
+  auto plain = base, waved = base;
+  plain.insert(plain.end(), {"--out", d.path("plain")});
+  waved.insert(waved.end(), {"--out", d.path("waved"), "--rtl-wave", d.path("pins.vcd")});
+  const CliRun a = run_cli(plain, d), b = run_cli(waved, d);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(b.err, "");
+  EXPECT_EQ(b.out, "") << "--quiet";
+  EXPECT_EQ(slurp(d.path("waved") + "/result.json"), slurp(d.path("plain") + "/result.json"));
+  EXPECT_EQ(slurp(d.path("waved") + "/kernels.csv"), slurp(d.path("plain") + "/kernels.csv"));
+  const std::string vcd = slurp(d.path("pins.vcd"));
+  EXPECT_NE(vcd.find("$scope module rtl_sc"), std::string::npos);
+  for (const char* pin : {"clk_i", "rst_ni", "wload_valid_i", "act_data_i [127:0]", "res_valid_o", "res_data_o [511:0]"})
+    EXPECT_NE(vcd.find(pin), std::string::npos) << pin;
+  EXPECT_NE(vcd.find("$timescale\n     1 ps"), std::string::npos);
+  EXPECT_NE(vcd.find("\n#555\n1"), std::string::npos) << "the first rising edge, half a 0.9 GHz period in";
+  for (const auto& e : fs::directory_iterator(d.path()))
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+
+  expect_rejected(d,
+                  {"run", "--system", "lpu_groq", "--model", "tiny", "--set", "lpu.mxm.rows=16", "--set",
+                   "lpu.mxm.cols=16", "--set", "lpu.matmul.impl=rtl", "--rtl-wave", d.path("none.vcd")},
+                  {"--rtl-wave", "rtl_sc"});
+  EXPECT_FALSE(fs::exists(d.path("none.vcd")));
+}

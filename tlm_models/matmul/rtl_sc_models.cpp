@@ -43,7 +43,13 @@ std::shared_ptr<ScArray> keep(std::shared_ptr<ScArray> twin) {
   if (!twin->object()->get_parent_object()) top_level_twins().push_back(twin);
   Wave& w = wave();
   if (!w.stem.empty()) {
-    if (!w.file) w.file = sc_core::sc_create_vcd_trace_file(w.stem.c_str());
+    if (!w.file) {
+      w.file = sc_core::sc_create_vcd_trace_file(w.stem.c_str());
+      // The kernel's resolution (system::run_netlist), set without SystemC's info line about it
+      // (a --quiet run prints nothing).
+      sc_core::sc_report_handler::set_actions("tracing timescale unit set", sc_core::SC_DO_NOTHING);  // I703
+      w.file->set_time_unit(1, sc_core::SC_PS);
+    }
     twin->trace(w.file);
     ++w.arrays;
   }
