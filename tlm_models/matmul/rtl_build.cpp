@@ -5,10 +5,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -558,7 +556,6 @@ std::unique_ptr<RtlSim> load_rtl_model(const std::string& so_path, const ArrayGe
   if (!sim) throw std::runtime_error(std::string("cannot start RTL model: ") + err);
   return std::unique_ptr<RtlSim>(sim);
 }
-
 
 // ---- SystemC-mode models (impl: rtl_sc) ------------------------------------------------------
 

@@ -63,8 +63,6 @@ void release_rtl_sc_twins();
 /// appends the extension), opened with the first array and closed by release_rtl_sc_twins().
 /// Empty: off (the default). Must be set during elaboration, before the arrays are built.
 void set_rtl_sc_wave(const std::string& stem);
-/// Arrays added to that wave in this process.
-std::size_t rtl_sc_wave_arrays();
 
 /// The rtl_sc core for `g` at `clock_ghz`: our own RTL (no user sources) at a square size, from
 /// the SystemC-mode library linked in for `g` or else Verilated with --sc on first use into the

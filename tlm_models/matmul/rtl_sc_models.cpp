@@ -32,7 +32,6 @@ std::vector<std::shared_ptr<ScArray>>& top_level_twins() {
 struct Wave {
   std::string stem;
   sc_core::sc_trace_file* file = nullptr;
-  std::size_t arrays = 0;
 };
 Wave& wave() {
   static Wave w;
@@ -51,7 +50,6 @@ std::shared_ptr<ScArray> keep(std::shared_ptr<ScArray> twin) {
       w.file->set_time_unit(1, sc_core::SC_PS);
     }
     twin->trace(w.file);
-    ++w.arrays;
   }
   return twin;
 }
@@ -65,14 +63,13 @@ std::shared_ptr<ScArray> make_twin(double clock_ghz) {
 }  // namespace
 
 void release_rtl_sc_twins() {
-  top_level_twins().clear();
   Wave& w = wave();
-  if (w.file) sc_core::sc_close_vcd_trace_file(w.file);
+  if (w.file) sc_core::sc_close_vcd_trace_file(w.file);  // before the signals it names go
   w.file = nullptr;
+  top_level_twins().clear();
 }
 
 void set_rtl_sc_wave(const std::string& stem) { wave().stem = stem; }
-std::size_t rtl_sc_wave_arrays() { return wave().arrays; }
 
 const std::vector<RtlScBuild>& rtl_sc_builds() {
   static const std::vector<RtlScBuild> builds = {
