@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <queue>
 
+#include "common/base/divisor.h"
 #include "common/base/layer_replay.h"
 #include "common/base/progress.h"
 #include "common/base/sc_time_conv.h"
@@ -191,6 +192,7 @@ struct GpuTile::GridRun {
   const std::uint32_t sms;
   const std::uint64_t slots;
   const Bytes req_bytes;
+  const Divisor req_div;  ///< request_bytes: every request's alignment is a remainder by it
   const Picos cta_launch;
   const Bytes cta_limit;
   std::vector<SmState> sm;
@@ -214,6 +216,7 @@ struct GpuTile::GridRun {
         sms(t.m_cfg.sms),
         slots(std::min<std::uint64_t>(std::uint64_t{sms} * occupancy(t.m_cfg, grid), grid.ctas)),
         req_bytes(t.m_cfg.sm.request_bytes),
+        req_div(req_bytes),
         cta_launch(t.cycles_to_ps(t.m_cfg.sm.cta_launch_cycles)),
         cta_limit(std::max<Bytes>(grid.inflight_bytes, 1)),
         sm(sms),
@@ -344,7 +347,7 @@ struct GpuTile::GridRun {
   Bytes next_piece(const Issuer& I) const {
     const MemAccess& a = I.rd[I.seg];
     const Bytes addr = a.addr + I.off;
-    return std::min<Bytes>(a.len - I.off, req_bytes - addr % req_bytes);
+    return std::min<Bytes>(a.len - I.off, req_bytes - req_div.mod(addr));
   }
 
   /// SM `id`'s load/store unit at `t`: round robin over the resident CTAs that still have
@@ -361,7 +364,8 @@ struct GpuTile::GridRun {
     Picos retry = kNever;
     const std::size_t n = S.slots.size();
     for (std::size_t j = 0; j < n; ++j) {
-      const std::size_t at = (S.rr + j) % n;
+      std::size_t at = S.rr + j;
+      if (at >= n) at -= n;
       const std::uint64_t s = S.slots[at];
       Issuer& I = iss[s];
       if (I.phase != Issuer::Phase::Loads) continue;
@@ -432,7 +436,7 @@ struct GpuTile::GridRun {
     for (const MemAccess& w : I.wr)
       for (Bytes off = 0; off < w.len;) {
         const Bytes addr = w.addr + off;
-        const Bytes piece = std::min<Bytes>(w.len - off, req_bytes - addr % req_bytes);
+        const Bytes piece = std::min<Bytes>(w.len - off, req_bytes - req_div.mod(addr));
         end = std::max(end, tile.mem.write(I.sm, addr, piece, w.traffic, t).done);
         off += piece;
       }

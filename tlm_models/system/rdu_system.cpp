@@ -35,7 +35,7 @@ class RduChip : public TpuChip {
       if (switch_bytes > 0) {
         // The weights land where the memory plan expects them: the plan lays weights out from 0.
         const Picos done = mover.copy(ddr_addr, 0, switch_bytes, sc_now_picos());
-        if (done > sc_now_picos()) sc_core::wait(sc_core::sc_time(static_cast<double>(done - sc_now_picos()), sc_core::SC_PS));
+        if (done > sc_now_picos()) sc_core::wait(to_sc_time(done - sc_now_picos()));
       }
       m_switch_hbm_bytes = hbm->bytes_served();
     });

@@ -15,8 +15,6 @@ unsigned log2_exact(Bytes v) {
   while ((Bytes{1} << s) < v) ++s;
   return s;
 }
-Bytes align_down(Bytes v, Bytes a) { return v / a * a; }
-Bytes align_up(Bytes v, Bytes a) { return (v + a - 1) / a * a; }
 }  // namespace
 
 Hbm::Hbm(sc_core::sc_module_name name, const HbmConfig& cfg)
@@ -32,6 +30,11 @@ Hbm::Hbm(sc_core::sc_module_name name, const HbmConfig& cfg)
       m_burst_bytes(cfg.burst_bytes()),
       m_interleave_shift(log2_exact(cfg.interleave_bytes)),
       m_row_shift(log2_exact(cfg.row_bytes)),
+      m_div_pcs(m_pcs),
+      m_div_banks(m_banks),
+      m_div_groups(m_groups),
+      m_div_burst(m_burst_bytes),
+      m_div_cols(m_row >> m_interleave_shift),
       m_peq(this, &Hbm::peq_cb),
       m_at_capacity(static_cast<std::size_t>(cfg.pseudo_channel_count()) * cfg.queue_depth),
       m_stats(basename()) {
@@ -168,18 +171,18 @@ Picos Hbm::access(Bytes addr, Bytes len, bool write, Picos arrival) {
     for (Bytes blk = first; blk <= last; ++blk) {
       const Bytes s = std::max(addr, blk << m_interleave_shift);
       const Bytes e = std::min(end, (blk + 1) << m_interleave_shift);
-      const Bytes local = ((blk / m_pcs) << m_interleave_shift) + (s & (m_interleave - 1));
-      done = std::max(done, serve_piece(static_cast<std::uint32_t>(blk % m_pcs), local, e - s, write, ready));
+      const Bytes local = (m_div_pcs.div(blk) << m_interleave_shift) + (s & (m_interleave - 1));
+      done = std::max(done, serve_piece(static_cast<std::uint32_t>(m_div_pcs.mod(blk)), local, e - s, write, ready));
     }
   } else {
     // Every pseudo-channel gets one contiguous local range: blocks pc, pc + P, ... map to
     // consecutive local blocks.
-    const Bytes first_pc = first % m_pcs, last_pc = last % m_pcs;
+    const Bytes first_pc = m_div_pcs.mod(first), last_pc = m_div_pcs.mod(last);
     for (std::uint32_t pc = 0; pc < m_pcs; ++pc) {
-      const Bytes b0 = first + (pc + m_pcs - first_pc) % m_pcs;
-      const Bytes b1 = last - (last_pc + m_pcs - pc) % m_pcs;
-      const Bytes ls = ((b0 / m_pcs) << m_interleave_shift) + (b0 == first ? (addr & (m_interleave - 1)) : 0);
-      const Bytes le = ((b1 / m_pcs) << m_interleave_shift) + (b1 == last ? ((end - 1) & (m_interleave - 1)) + 1 : m_interleave);
+      const Bytes b0 = first + m_div_pcs.mod(pc + m_pcs - first_pc);
+      const Bytes b1 = last - m_div_pcs.mod(last_pc + m_pcs - pc);
+      const Bytes ls = (m_div_pcs.div(b0) << m_interleave_shift) + (b0 == first ? (addr & (m_interleave - 1)) : 0);
+      const Bytes le = (m_div_pcs.div(b1) << m_interleave_shift) + (b1 == last ? ((end - 1) & (m_interleave - 1)) + 1 : m_interleave);
       done = std::max(done, serve_piece(pc, ls, le - ls, write, ready));
     }
   }
@@ -200,20 +203,21 @@ Picos Hbm::serve_piece(std::uint32_t pc, Bytes local, Bytes len, bool write, Pic
     for (Bytes s = local; s < end;) {
       const Bytes slot = s >> m_row_shift;
       const Bytes e = std::min(end, (slot + 1) << m_row_shift);
-      const Bytes bursts = (align_up(e, m_burst_bytes) - align_down(s, m_burst_bytes)) / m_burst_bytes;
-      done = std::max(done, serve_segment(pc, static_cast<std::uint32_t>(slot % m_banks), slot / m_banks, bursts,
-                                          write, ready));
+      const Bytes bursts = m_div_burst.div(e + m_burst_bytes - 1) - m_div_burst.div(s);
+      const Bytes row = m_div_banks.div(slot);
+      done = std::max(done, serve_segment(pc, static_cast<std::uint32_t>(slot - row * m_banks), row, bursts, write,
+                                          ready));
       s = e;
     }
   } else {
     // local = row | column-high | bank | column-low: each interleave block is its own bank.
-    const Bytes cols = m_row >> m_interleave_shift;
     for (Bytes s = local; s < end;) {
       const Bytes blk = s >> m_interleave_shift;
       const Bytes e = std::min(end, (blk + 1) << m_interleave_shift);
-      const Bytes bursts = (align_up(e, m_burst_bytes) - align_down(s, m_burst_bytes)) / m_burst_bytes;
-      done = std::max(done, serve_segment(pc, static_cast<std::uint32_t>(blk % m_banks), blk / m_banks / cols,
-                                          bursts, write, ready));
+      const Bytes bursts = m_div_burst.div(e + m_burst_bytes - 1) - m_div_burst.div(s);
+      const Bytes bank_row = m_div_banks.div(blk);
+      done = std::max(done, serve_segment(pc, static_cast<std::uint32_t>(blk - bank_row * m_banks),
+                                          m_div_cols.div(bank_row), bursts, write, ready));
       s = e;
     }
   }
@@ -238,7 +242,7 @@ Picos Hbm::serve_segment(std::uint32_t pci, std::uint32_t bank, std::uint64_t ro
   if (m_cfg.refresh == RefreshMode::PerBank)
     while (std::max(ready, b.pre_ok) >= b.next_ref) refresh_bank(b, ready);
 
-  const std::uint32_t g = bank % m_groups;
+  const std::uint32_t g = static_cast<std::uint32_t>(m_div_groups.mod(bank));
   Picos col_ready = ready;
   if (b.open_row == row) {
     ++m_row_hits;
@@ -278,7 +282,7 @@ Picos Hbm::serve_segment(std::uint32_t pci, std::uint32_t bank, std::uint64_t ro
 
   const Picos done = c_last + (write ? m_t.wl : m_t.cl) + m_t.burst;
   slot = c_last;
-  pc.queue_head = (pc.queue_head + 1) % m_cfg.queue_depth;
+  if (++pc.queue_head == m_cfg.queue_depth) pc.queue_head = 0;
   b.pre_ok = std::max(b.pre_ok, write ? done + m_t.wr : c_last + m_t.rtp);
   if (m_cfg.page_policy == PagePolicy::Closed) {
     b.act_ok = std::max(b.act + m_t.ras, b.pre_ok) + m_t.rp;

@@ -12,6 +12,7 @@
 #include <deque>
 #include <vector>
 
+#include "common/base/divisor.h"
 #include "common/base/stats.h"
 #include "common/base/trace.h"
 #include "common/base/units.h"
@@ -108,6 +109,7 @@ class Hbm : public MemoryTarget {
   std::uint32_t m_pcs, m_banks, m_groups;
   Bytes m_capacity, m_interleave, m_row, m_burst_bytes;
   unsigned m_interleave_shift, m_row_shift;
+  Divisor m_div_pcs, m_div_banks, m_div_groups, m_div_burst, m_div_cols;  ///< the per-request divides
 
   std::vector<PseudoChannel> m_pc;
   std::vector<Bank> m_bank;       ///< pc * banks + bank
