@@ -36,6 +36,7 @@ namespace decodesim::matmul {
 struct CoreTally {
   std::uint64_t tiles = 0;         ///< tiles the cores were asked to run
   std::uint64_t rtl_tiles = 0;     ///< tiles whose results came out of the RTL's pins
+  std::uint64_t rtl_cycles = 0;    ///< rising edges the C++-mode RTL was clocked for them (bench/matmul's speed figures)
   std::uint64_t extrapolated = 0;  ///< tiles the sampled mode did not run, timed from sampled ones
   std::uint32_t sample = 0;        ///< matmul.rtl.sample in force (0: off)
   bool rtl = false;                ///< an RTL core ran

@@ -36,6 +36,7 @@ Cycles RtlMatmulCore::run_tiles(const TileShape& shape, std::uint64_t count) {
   core_tally().rtl_tiles += count;  // run() returns only once every result is out
   const Cycles c = m_sim->run(shape, count, nullptr, m_backpressure);
   m_total_cycles += c;
+  core_tally().rtl_cycles += c;
   return c;
 }
 
@@ -46,6 +47,7 @@ Cycles RtlMatmulCore::run_tiles(const TileShape& shape, std::vector<TileData>& t
   core_tally().rtl_tiles += tiles.size();
   const Cycles c = m_sim->run(shape, tiles.size(), &tiles, m_backpressure);
   m_total_cycles += c;
+  core_tally().rtl_cycles += c;
   return c;
 }
 
@@ -57,6 +59,7 @@ std::vector<Cycles> RtlMatmulCore::run_stream(const std::vector<TileRun>& runs) 
   std::vector<Cycles> marks = m_sim->run_stream(runs);
   core_tally().rtl_tiles += m_sim->tiles_clocked() - clocked;
   m_total_cycles += marks.back();
+  core_tally().rtl_cycles += marks.back();
   return marks;
 }
 
