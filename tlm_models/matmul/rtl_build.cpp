@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <mutex>
 #include <regex>
 #include <sstream>
@@ -429,6 +430,92 @@ std::vector<std::string> runtime_objects(const Tools& t, const fs::path& cache, 
   return objs;
 }
 
+// Runs `steps` in a fresh scratch folder of the cache, then publishes it as `final_dir` with its
+// "done" marker (the rename makes a half-built model impossible to load); on any failure the
+// scratch folder goes. The Verilated sources are deleted first: the shared object is all a
+// later run needs.
+template <class Steps>
+void build_in_scratch(const fs::path& cache, const std::string& stem, const fs::path& final_dir, Steps&& steps) {
+  const fs::path tmp = scratch_dir(cache, stem);
+  try {
+    steps(tmp);
+    fs::remove_all(tmp / "obj");
+    std::ofstream(tmp / "done") << "ok\n";
+    publish(tmp, final_dir);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
+std::string seconds_since(std::chrono::steady_clock::time_point t0) {
+  char line[64];
+  std::snprintf(line, sizeof line, "%.1f", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return line;
+}
+
+// The part of a model's cache key both modes share: the ABI tag and the headers the generated
+// entry points compile against, then the design (each source's name and text, top, parameters).
+Hasher design_key(const std::string& abi, std::initializer_list<const char*> abi_headers, const fs::path& abi_dir,
+                  const RtlDesign& d, const ArrayGeometry& g) {
+  Hasher h;
+  h.add(abi);
+  for (const char* f : abi_headers) h.add(read_text(abi_dir / f));
+  for (const std::string& s : d.sources) {
+    h.add(fs::path(s).filename().string());
+    h.add(read_text(s));
+  }
+  h.add(d.top);
+  for (const std::string& a : param_args(d, g)) h.add(a);
+  return h;
+}
+
+// Compiles a Verilated model folder (`mdir`, with our entry points in decodesim_model.cpp) and
+// links it with `runtime` and `libs` into the shared object `out`, for both modes. Two unity
+// files, compiled at once: Verilator's once-run setup code (-O1 halves its compile time at no
+// run-time cost) and the per-cycle code with our entry points (-O2). Each parses Verilator's
+// headers once; per-file compiles measured ~2x the CPU time on a small array.
+void compile_and_link(const Tools& t, const fs::path& mdir, const fs::path& abi_dir, const std::vector<std::string>& cflags,
+                      const std::vector<std::string>& runtime, const std::vector<std::string>& libs, const fs::path& out,
+                      const std::string& what, std::ostream& progress) {
+  std::ostringstream unit_slow, unit_fast;
+  std::vector<fs::path> cpps;
+  for (const auto& e : fs::directory_iterator(mdir))
+    if (e.path().extension() == ".cpp") cpps.push_back(e.path());
+  std::sort(cpps.begin(), cpps.end());
+  for (const fs::path& c : cpps) {
+    const std::string name = c.filename().string();
+    const bool slow = name.find("__Slow") != std::string::npos || name.find("__Syms") != std::string::npos;
+    (slow ? unit_slow : unit_fast) << "#include \"" << name << "\"\n";
+  }
+  std::ofstream(mdir / "unit_slow.cc") << unit_slow.str();
+  std::ofstream(mdir / "unit_fast.cc") << unit_fast.str();
+  const std::vector<std::string> units = {"unit_fast", "unit_slow"};
+  std::vector<std::string> errors(units.size());
+  driver::parallel_for(units.size(), std::max(1u, std::min(2u, std::thread::hardware_concurrency())),
+                       [&](std::size_t i) {
+                         std::vector<std::string> cc = {t.cxx, "-std=c++17", i == 0 ? "-O2" : "-O1", "-fPIC",
+                                                        "-fvisibility=hidden", "-w"};
+                         cc.insert(cc.end(), cflags.begin(), cflags.end());
+                         cc.insert(cc.end(), {"-I" + mdir.string(), "-I" + t.verilator_root + "/include",
+                                              "-I" + t.verilator_root + "/include/vltstd", "-I" + abi_dir.string(),
+                                              "-c", (mdir / (units[i] + ".cc")).string(), "-o",
+                                              (mdir / (units[i] + ".o")).string()});
+                         const driver::ChildResult r = driver::run_child(cc);
+                         if (r.exit_code != 0) errors[i] = units[i] + ":\n" + r.stderr_text;
+                       });
+  for (const std::string& e : errors)
+    if (!e.empty()) throw std::runtime_error("compiling the Verilated " + what + " failed: " + e);
+  progress << "decodesim:   compiled; linking ..." << std::endl;
+
+  std::vector<std::string> link = {t.cxx, "-shared", "-fPIC", "-o", out.string()};
+  for (const std::string& u : units) link.push_back((mdir / (u + ".o")).string());
+  link.insert(link.end(), runtime.begin(), runtime.end());
+  link.insert(link.end(), libs.begin(), libs.end());
+  run_tool(link, out.parent_path() / "link.out", "linking the " + what);
+}
+
 }  // namespace
 
 std::string ensure_rtl_model(const RtlDesign& d, const ArrayGeometry& g, bool traced, std::ostream& progress) {
@@ -439,17 +526,10 @@ std::string ensure_rtl_model(const RtlDesign& d, const ArrayGeometry& g, bool tr
   clean_stale_once(cache);
   const fs::path abi_dir = fs::path(home_folder()) / "tlm_models";
 
-  Hasher h;
-  h.add("abi " + std::to_string(kRtlSimAbi));
-  for (const char* f : {"matmul/tile.h", "matmul/rtl_sim.h", "matmul/verilated_sim.h", "matmul/systolic_transactor.h",
-                        "matmul/verilated_pins.h", "common/base/units.h"})
-    h.add(read_text(abi_dir / f));
-  for (const std::string& s : d.sources) {
-    h.add(fs::path(s).filename().string());
-    h.add(read_text(s));
-  }
-  h.add(d.top);
-  for (const std::string& a : param_args(d, g)) h.add(a);
+  Hasher h = design_key("abi " + std::to_string(kRtlSimAbi),
+                         {"matmul/tile.h", "matmul/rtl_sim.h", "matmul/verilated_sim.h", "matmul/systolic_transactor.h",
+                          "matmul/verilated_pins.h", "common/base/units.h"},
+                         abi_dir, d, g);
   h.add(traced ? "fst" : "plain");
   h.add(t.verilator_version);
   h.add(t.cxx_version);
@@ -465,8 +545,7 @@ std::string ensure_rtl_model(const RtlDesign& d, const ArrayGeometry& g, bool tr
            << " on first use (cached in " << final_dir.string() << ") ..." << std::endl;
   const std::vector<std::string> runtime = runtime_objects(t, cache, progress);
 
-  const fs::path tmp = scratch_dir(cache, stem);
-  try {
+  build_in_scratch(cache, stem, final_dir, [&](const fs::path& tmp) {
     const fs::path mdir = tmp / "obj";
     std::vector<std::string> vargs = {t.verilator, "--cc", "-Wno-fatal", "--prefix", "Vmodel", "--top-module", d.top,
                                       "--Mdir", mdir.string(), "-O3"};
@@ -489,55 +568,12 @@ std::string ensure_rtl_model(const RtlDesign& d, const ArrayGeometry& g, bool tr
            "  catch (const std::exception& e) { std::snprintf(err, errlen, \"%s\", e.what()); return nullptr; }\n"
            "}\n";
 
-    // Two unity files, compiled at once: Verilator's once-run setup code (-O1 halves its
-    // compile time at no run-time cost) and the per-cycle code with our entry points (-O2).
-    // Each parses Verilator's headers once; per-file compiles measured ~2x the CPU time on a
-    // small array.
-    std::ostringstream unit_slow, unit_fast;
-    std::vector<fs::path> cpps;
-    for (const auto& e : fs::directory_iterator(mdir))
-      if (e.path().extension() == ".cpp") cpps.push_back(e.path());
-    std::sort(cpps.begin(), cpps.end());
-    for (const fs::path& c : cpps) {
-      const std::string name = c.filename().string();
-      const bool slow = name.find("__Slow") != std::string::npos || name.find("__Syms") != std::string::npos;
-      (slow ? unit_slow : unit_fast) << "#include \"" << name << "\"\n";
-    }
-    std::ofstream(mdir / "unit_slow.cc") << unit_slow.str();
-    std::ofstream(mdir / "unit_fast.cc") << unit_fast.str();
-    const std::vector<std::string> units = {"unit_fast", "unit_slow"};
-    std::vector<std::string> errors(units.size());
-    driver::parallel_for(units.size(), std::max(1u, std::min(2u, std::thread::hardware_concurrency())),
-                         [&](std::size_t i) {
-                           const driver::ChildResult r = driver::run_child(
-                               {t.cxx, "-std=c++17", i == 0 ? "-O2" : "-O1", "-fPIC", "-fvisibility=hidden", "-w",
-                                traced ? "-DVM_TRACE=1" : "-DVM_TRACE=0", traced ? "-DVM_TRACE_FST=1" : "-DVM_TRACE_FST=0",
-                                "-I" + mdir.string(), "-I" + t.verilator_root + "/include",
-                                "-I" + t.verilator_root + "/include/vltstd", "-I" + abi_dir.string(), "-c",
-                                (mdir / (units[i] + ".cc")).string(), "-o", (mdir / (units[i] + ".o")).string()});
-                           if (r.exit_code != 0) errors[i] = units[i] + ":\n" + r.stderr_text;
-                         });
-    for (const std::string& e : errors)
-      if (!e.empty()) throw std::runtime_error("compiling the Verilated RTL model failed: " + e);
-    progress << "decodesim:   compiled; linking ..." << std::endl;
-
-    std::vector<std::string> link = {t.cxx, "-shared", "-fPIC", "-o", (tmp / "model.so").string()};
-    for (const std::string& u : units) link.push_back((mdir / (u + ".o")).string());
-    for (const std::string& o : runtime) link.push_back(o);
-    link.insert(link.end(), {"-lz", "-pthread"});
-    run_tool(link, tmp / "link.out", "linking the RTL model");
-    fs::remove_all(mdir);  // the shared object is all a later run needs
-    std::ofstream(tmp / "done") << "ok\n";
-    publish(tmp, final_dir);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw;
-  }
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  char line[64];
-  std::snprintf(line, sizeof line, "%.1f", s);
-  progress << "decodesim: built RTL model " << d.top << " " << geometry_text(g) << " in " << line << " s" << std::endl;
+    compile_and_link(t, mdir, abi_dir,
+                     {traced ? "-DVM_TRACE=1" : "-DVM_TRACE=0", traced ? "-DVM_TRACE_FST=1" : "-DVM_TRACE_FST=0"},
+                     runtime, {"-lz", "-pthread"}, tmp / "model.so", "RTL model", progress);
+  });
+  progress << "decodesim: built RTL model " << d.top << " " << geometry_text(g) << " in " << seconds_since(t0) << " s"
+           << std::endl;
   return so.string();
 }
 
@@ -619,17 +655,10 @@ std::string ensure_rtl_sc_model(const RtlDesign& d, const ArrayGeometry& g, std:
   clean_stale_once(cache);
   const fs::path abi_dir = fs::path(home_folder()) / "tlm_models";
 
-  Hasher h;
-  h.add("systemc abi " + std::to_string(kRtlScAbi));
-  for (const char* f : {"matmul/tile.h", "matmul/rtl_sc_twin.h", "matmul/sc_array.h", "matmul/sc_pins.h",
-                        "matmul/systolic_transactor.h", "common/base/units.h"})
-    h.add(read_text(abi_dir / f));
-  for (const std::string& s : d.sources) {
-    h.add(fs::path(s).filename().string());
-    h.add(read_text(s));
-  }
-  h.add(d.top);
-  for (const std::string& a : param_args(d, g)) h.add(a);
+  Hasher h = design_key("systemc abi " + std::to_string(kRtlScAbi),
+                         {"matmul/tile.h", "matmul/rtl_sc_twin.h", "matmul/sc_array.h", "matmul/sc_pins.h",
+                          "matmul/systolic_transactor.h", "common/base/units.h"},
+                         abi_dir, d, g);
   h.add(t.verilator_version);
   h.add(t.cxx_version);
   h.add(sc.version);
@@ -646,8 +675,7 @@ std::string ensure_rtl_sc_model(const RtlDesign& d, const ArrayGeometry& g, std:
            << " for rtl_sc on first use (cached in " << final_dir.string() << ") ..." << std::endl;
   const std::vector<std::string> runtime = runtime_objects(t, cache, progress);
 
-  const fs::path tmp = scratch_dir(cache, stem);
-  try {
+  build_in_scratch(cache, stem, final_dir, [&](const fs::path& tmp) {
     const fs::path mdir = tmp / "obj";
     // --pins-bv 2: every multi-bit port as sc_bv<N> (as rtl/CMakeLists.txt builds the prebuilt
     // ones), so sc_pins.h's one signal bundle binds every size.
@@ -675,60 +703,16 @@ std::string ensure_rtl_sc_model(const RtlDesign& d, const ArrayGeometry& g, std:
            "  } catch (const std::exception& e) { std::snprintf(err, errlen, \"%s\", e.what()); return nullptr; }\n"
            "}\n";
 
-    // As ensure_rtl_model: Verilator's once-run code at -O1, the per-cycle code and the entry
-    // point at -O2, one unity file each, compiled at once.
-    std::ostringstream unit_slow, unit_fast;
-    std::vector<fs::path> cpps;
-    for (const auto& e : fs::directory_iterator(mdir))
-      if (e.path().extension() == ".cpp") cpps.push_back(e.path());
-    std::sort(cpps.begin(), cpps.end());
-    for (const fs::path& c : cpps) {
-      const std::string name = c.filename().string();
-      const bool slow = name.find("__Slow") != std::string::npos || name.find("__Syms") != std::string::npos;
-      (slow ? unit_slow : unit_fast) << "#include \"" << name << "\"\n";
-    }
-    std::ofstream(mdir / "unit_slow.cc") << unit_slow.str();
-    std::ofstream(mdir / "unit_fast.cc") << unit_fast.str();
-    const std::vector<std::string> units = {"unit_fast", "unit_slow"};
-    std::vector<std::string> errors(units.size());
+    std::vector<std::string> cflags = {"-DVM_SC=1", "-DVM_TRACE=0", "-DVM_TRACE_FST=0", "-DVM_TRACE_VCD=0"};
     // A compiler's own include folder must not be named again: -I/usr/include would break its
     // #include_next chain (cmath -> math.h).
-    const bool default_include = sc.include_dir == "/usr/include" || sc.include_dir == "/usr/local/include";
-    driver::parallel_for(units.size(), std::max(1u, std::min(2u, std::thread::hardware_concurrency())),
-                         [&](std::size_t i) {
-                           std::vector<std::string> cc = {
-                               t.cxx, "-std=c++17", i == 0 ? "-O2" : "-O1", "-fPIC", "-fvisibility=hidden", "-w",
-                               "-DVM_SC=1", "-DVM_TRACE=0", "-DVM_TRACE_FST=0", "-DVM_TRACE_VCD=0",
-                               "-I" + mdir.string(), "-I" + t.verilator_root + "/include",
-                               "-I" + t.verilator_root + "/include/vltstd", "-I" + abi_dir.string()};
-                           if (!default_include) cc.push_back("-I" + sc.include_dir);
-                           cc.insert(cc.end(), {"-c", (mdir / (units[i] + ".cc")).string(), "-o",
-                                                (mdir / (units[i] + ".o")).string()});
-                           const driver::ChildResult r = driver::run_child(cc);
-                           if (r.exit_code != 0) errors[i] = units[i] + ":\n" + r.stderr_text;
-                         });
-    for (const std::string& e : errors)
-      if (!e.empty()) throw std::runtime_error("compiling the Verilated rtl_sc model failed: " + e);
-    progress << "decodesim:   compiled; linking ..." << std::endl;
-
-    std::vector<std::string> link = {t.cxx, "-shared", "-fPIC", "-o", (tmp / "model.so").string()};
-    for (const std::string& u : units) link.push_back((mdir / (u + ".o")).string());
-    for (const std::string& o : runtime) link.push_back(o);
-    link.insert(link.end(), {sc.library, "-lz", "-pthread"});
-    run_tool(link, tmp / "link.out", "linking the rtl_sc model");
-    fs::remove_all(mdir);
-    std::ofstream(tmp / "done") << "ok\n";
-    publish(tmp, final_dir);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw;
-  }
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  char line[64];
-  std::snprintf(line, sizeof line, "%.1f", s);
-  progress << "decodesim: built SystemC-mode RTL model " << d.top << " " << geometry_text(g) << " in " << line << " s"
-           << std::endl;
+    if (sc.include_dir != "/usr/include" && sc.include_dir != "/usr/local/include")
+      cflags.push_back("-I" + sc.include_dir);
+    compile_and_link(t, mdir, abi_dir, cflags, runtime, {sc.library, "-lz", "-pthread"}, tmp / "model.so",
+                     "rtl_sc model", progress);
+  });
+  progress << "decodesim: built SystemC-mode RTL model " << d.top << " " << geometry_text(g) << " in "
+           << seconds_since(t0) << " s" << std::endl;
   return so.string();
 }
 
