@@ -5,7 +5,6 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/peq_with_cb_and_phase.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
@@ -18,6 +17,7 @@
 #include "common/base/units.h"
 #include "memory/hbm/hbm_config.h"
 #include "memory/tlm/memory_target.h"
+#include "memory/tlm/timed_peq.h"
 
 namespace decodesim::memory {
 
@@ -130,7 +130,7 @@ class Hbm : public MemoryTarget {
 
   // AT: requests in flight (accepted, response not yet sent), requests whose END_REQ is held
   // back, responses due and not yet sent (response exclusion: one BEGIN_RESP at a time).
-  tlm_utils::peq_with_cb_and_phase<Hbm> m_peq;
+  TimedPeq<Hbm> m_peq;
   std::size_t m_at_capacity, m_at_in_flight = 0;
   std::deque<tlm::tlm_generic_payload*> m_at_held, m_at_responses;
   tlm::tlm_generic_payload* m_at_resp_busy = nullptr;

@@ -7,7 +7,7 @@
 //   passes the global quantum (sim.quantum_ns).
 // - AT: the 4-phase base protocol. BEGIN_REQ carries the arrival as annotation; a new BEGIN_REQ
 //   waits for END_REQ of the previous one (the target's back-pressure); BEGIN_RESP is answered
-//   with END_RESP; incoming phases go through a peq_with_cb_and_phase, so a target may annotate
+//   with END_RESP; incoming phases go through a payload event queue (TimedPeq), so a target may annotate
 //   its calls. finish() waits in SystemC time until the response has arrived.
 //
 // Payloads come from a PayloadPool (tlm_mm_interface). A request that crosses a multiple of
@@ -22,7 +22,6 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/peq_with_cb_and_phase.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include <cstdint>
@@ -35,6 +34,7 @@
 #include "memory/tlm/memory_target.h"
 #include "memory/tlm/payload_pool.h"
 #include "memory/tlm/stall_extension.h"
+#include "memory/tlm/timed_peq.h"
 #include "memory/tlm/tlm_settings.h"
 
 namespace decodesim::memory {
@@ -98,7 +98,7 @@ class MemoryPort {
     const sc_core::sc_time& next_sync_point() const { return m_next_sync_point; }
   };
   QuantumKeeper m_qk;
-  tlm_utils::peq_with_cb_and_phase<MemoryPort> m_peq;
+  TimedPeq<MemoryPort> m_peq;
   std::vector<unsigned char> m_scratch;
   std::vector<Slot> m_slots;
   Ticket m_next = 0;
