@@ -577,16 +577,24 @@ std::string ensure_rtl_model(const RtlDesign& d, const ArrayGeometry& g, bool tr
   return so.string();
 }
 
+void* open_rtl_model_entry(const std::string& so_path, const char* abi_symbol, int abi, const char* make_symbol,
+                           const std::string& what) {
+  // RTLD_LOCAL: every on-demand model names its class Vmodel.
+  void* handle = dlopen(so_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) throw std::runtime_error("cannot load " + what + ": " + dlerror());
+  using AbiFn = int (*)();
+  auto abi_fn = reinterpret_cast<AbiFn>(dlsym(handle, abi_symbol));
+  void* make = dlsym(handle, make_symbol);
+  if (!abi_fn || !make || abi_fn() != abi)
+    throw std::runtime_error(what + " " + so_path + " was built for another decodesim; delete it to rebuild");
+  return make;
+}
+
 std::unique_ptr<RtlSim> load_rtl_model(const std::string& so_path, const ArrayGeometry& g,
                                        const std::string& wave_path) {
-  void* handle = dlopen(so_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle) throw std::runtime_error(std::string("cannot load RTL model: ") + dlerror());
-  using AbiFn = int (*)();
   using MakeFn = RtlSim* (*)(std::uint32_t, std::uint32_t, const char*, char*, std::size_t);
-  auto abi = reinterpret_cast<AbiFn>(dlsym(handle, "decodesim_rtl_abi"));
-  auto make = reinterpret_cast<MakeFn>(dlsym(handle, "decodesim_rtl_make"));
-  if (!abi || !make || abi() != kRtlSimAbi)
-    throw std::runtime_error("RTL model " + so_path + " was built for another decodesim; delete it to rebuild");
+  auto make = reinterpret_cast<MakeFn>(
+      open_rtl_model_entry(so_path, "decodesim_rtl_abi", kRtlSimAbi, "decodesim_rtl_make", "RTL model"));
   char err[512] = {0};
   RtlSim* sim = make(g.rows, g.cols, wave_path.c_str(), err, sizeof err);
   if (!sim) throw std::runtime_error(std::string("cannot start RTL model: ") + err);

@@ -71,6 +71,12 @@ std::string ensure_rtl_sc_model(const RtlDesign& d, const ArrayGeometry& g, std:
 inline constexpr std::chrono::hours kStaleBuildAge{24};
 std::size_t clean_stale_rtl_builds(const std::string& cache, std::chrono::seconds max_age = kStaleBuildAge);
 
+/// Opens a model's shared object (it stays loaded for the process's life), checks that its
+/// `abi_symbol` returns `abi`, and returns the address of `make_symbol`. Throws
+/// std::runtime_error naming `what` when it cannot be loaded or was built for another decodesim.
+void* open_rtl_model_entry(const std::string& so_path, const char* abi_symbol, int abi, const char* make_symbol,
+                           const std::string& what);
+
 /// Loads a shared object made by ensure_rtl_model. It stays loaded for the process's life.
 std::unique_ptr<RtlSim> load_rtl_model(const std::string& so_path, const ArrayGeometry& g,
                                        const std::string& wave_path);

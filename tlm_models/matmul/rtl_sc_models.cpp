@@ -6,8 +6,6 @@
 #endif
 #include <systemc>
 
-#include <dlfcn.h>
-
 #include <memory>
 #include <stdexcept>
 
@@ -15,6 +13,7 @@
 #include "Vrtl_systolic_32x32_sc.h"
 #include "Vrtl_systolic_4x4_sc.h"
 #include "Vrtl_systolic_8x8_sc.h"
+#include "matmul/rtl_build.h"
 #include "matmul/rtl_sc_core.h"
 #include "matmul/sc_array.h"
 
@@ -82,17 +81,11 @@ const std::vector<RtlScBuild>& rtl_sc_builds() {
 }
 
 std::shared_ptr<ScArray> load_rtl_sc_twin(const std::string& so_path, const ArrayGeometry& g, double clock_ghz) {
-  // RTLD_LOCAL: every on-demand model names its class Vmodel. Its SystemC symbols bind to the
-  // libsystemc this process has loaded (the shared object names that very file), so the
-  // array joins this process's sc_simcontext.
-  void* handle = dlopen(so_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle) throw std::runtime_error(std::string("cannot load rtl_sc model: ") + dlerror());
-  using AbiFn = int (*)();
+  // Its SystemC symbols bind to the libsystemc this process has loaded (the shared object
+  // names that very file), so the array joins this process's sc_simcontext.
   using MakeFn = ScArray* (*)(std::uint32_t, const char*, double, std::uint64_t*, std::uint64_t*, char*, std::size_t);
-  auto abi = reinterpret_cast<AbiFn>(dlsym(handle, "decodesim_rtl_sc_abi"));
-  auto make = reinterpret_cast<MakeFn>(dlsym(handle, "decodesim_rtl_sc_make"));
-  if (!abi || !make || abi() != kRtlScAbi)
-    throw std::runtime_error("rtl_sc model " + so_path + " was built for another decodesim; delete it to rebuild");
+  auto make = reinterpret_cast<MakeFn>(
+      open_rtl_model_entry(so_path, "decodesim_rtl_sc_abi", kRtlScAbi, "decodesim_rtl_sc_make", "rtl_sc model"));
   char err[512] = {0};
   ScArray* twin = make(g.rows, sc_core::sc_gen_unique_name("rtl_sc"), clock_ghz, &core_tally().sc_tiles,
                        &core_tally().sc_streams, err, sizeof err);
