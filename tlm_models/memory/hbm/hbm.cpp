@@ -30,6 +30,7 @@ Hbm::Hbm(sc_core::sc_module_name name, const HbmConfig& cfg)
       m_burst_bytes(cfg.burst_bytes()),
       m_interleave_shift(log2_exact(cfg.interleave_bytes)),
       m_row_shift(log2_exact(cfg.row_bytes)),
+      m_bank_shift(cfg.bank_hash == BankHash::Xor ? log2_exact(cfg.banks_per_pc()) : 0),
       m_div_pcs(m_pcs),
       m_div_banks(m_banks),
       m_div_groups(m_groups),
@@ -195,6 +196,16 @@ Picos Hbm::access(Bytes addr, Bytes len, bool write, Picos arrival) {
   return done;
 }
 
+std::uint32_t Hbm::bank_of(Bytes field, Bytes row) const {
+  if (m_cfg.bank_hash == BankHash::None) return static_cast<std::uint32_t>(field);
+  // Every row bit takes part (folded in bank-width chunks), so strides of any power of two
+  // above the bank stripe still spread over the banks; per row it is a permutation, so the
+  // mapping stays one-to-one.
+  Bytes h = 0;
+  for (Bytes r = row; r; r >>= m_bank_shift) h ^= r;
+  return static_cast<std::uint32_t>((field ^ h) & (m_banks - 1));
+}
+
 Picos Hbm::serve_piece(std::uint32_t pc, Bytes local, Bytes len, bool write, Picos ready) {
   Picos done = ready;
   const Bytes end = local + len;
@@ -205,8 +216,7 @@ Picos Hbm::serve_piece(std::uint32_t pc, Bytes local, Bytes len, bool write, Pic
       const Bytes e = std::min(end, (slot + 1) << m_row_shift);
       const Bytes bursts = m_div_burst.div(e + m_burst_bytes - 1) - m_div_burst.div(s);
       const Bytes row = m_div_banks.div(slot);
-      done = std::max(done, serve_segment(pc, static_cast<std::uint32_t>(slot - row * m_banks), row, bursts, write,
-                                          ready));
+      done = std::max(done, serve_segment(pc, bank_of(slot - row * m_banks, row), row, bursts, write, ready));
       s = e;
     }
   } else {
@@ -216,8 +226,8 @@ Picos Hbm::serve_piece(std::uint32_t pc, Bytes local, Bytes len, bool write, Pic
       const Bytes e = std::min(end, (blk + 1) << m_interleave_shift);
       const Bytes bursts = m_div_burst.div(e + m_burst_bytes - 1) - m_div_burst.div(s);
       const Bytes bank_row = m_div_banks.div(blk);
-      done = std::max(done, serve_segment(pc, static_cast<std::uint32_t>(blk - bank_row * m_banks),
-                                          m_div_cols.div(bank_row), bursts, write, ready));
+      const Bytes row = m_div_cols.div(bank_row);
+      done = std::max(done, serve_segment(pc, bank_of(blk - bank_row * m_banks, row), row, bursts, write, ready));
       s = e;
     }
   }

@@ -98,6 +98,8 @@ class Hbm : public MemoryTarget {
   void accept(tlm::tlm_generic_payload& p);
   void send_responses();
   Picos serve_piece(std::uint32_t pc, Bytes local, Bytes len, bool write, Picos ready);
+  /// The bank a row run uses: the address's bank field, hashed with the row (bank_hash).
+  std::uint32_t bank_of(Bytes field, Bytes row) const;
   Picos serve_segment(std::uint32_t pc, std::uint32_t bank, std::uint64_t row, std::uint64_t bursts, bool write,
                       Picos ready);
   void refresh_pc(std::uint32_t pc, Picos ready);
@@ -109,6 +111,7 @@ class Hbm : public MemoryTarget {
   std::uint32_t m_pcs, m_banks, m_groups;
   Bytes m_capacity, m_interleave, m_row, m_burst_bytes;
   unsigned m_interleave_shift, m_row_shift;
+  unsigned m_bank_shift;  ///< log2(banks per PC) when bank_hash is xor
   Divisor m_div_pcs, m_div_banks, m_div_groups, m_div_burst, m_div_cols;  ///< the per-request divides
 
   std::vector<PseudoChannel> m_pc;

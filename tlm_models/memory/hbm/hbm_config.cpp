@@ -51,6 +51,10 @@ const config::Schema<HbmConfig>& HbmConfig::schema() {
                   AddressMapping::RowBankColumnPc, "address fields, most significant first (see memory/hbm/README.md)")
           .num("interleave_bytes", &C::interleave_bytes, "B", 256u, 32u, 65536u,
                "contiguous bytes on one pseudo-channel before the next", Check::PowerOfTwo)
+          .choice("bank_hash", &C::bank_hash, {{"xor", BankHash::Xor}, {"none", BankHash::None}}, BankHash::Xor,
+                  "xor: bank = bank field XOR the row folded to bank width (permutation interleaving, as "
+                  "memory controllers hash); none: the plain bank field, where streams a bank stripe apart "
+                  "camp on one bank")
           .choice("refresh", &C::refresh,
                   {{"all_bank", RefreshMode::AllBank}, {"per_bank", RefreshMode::PerBank}, {"off", RefreshMode::Off}},
                   RefreshMode::AllBank, "refresh mode")
@@ -89,6 +93,11 @@ void HbmConfig::validate(const config::Node* n, const std::string& path) const {
   if (tFAW_ns < tRRD_S_ns) fail_at(n, path, "tFAW_ns", "must be at least tRRD_S_ns", str(tFAW_ns), ">= " + str(tRRD_S_ns));
   if (refresh == RefreshMode::AllBank && tRFC_ns >= tREFI_ns)
     fail_at(n, path, "tRFC_ns", "must be shorter than tREFI_ns", str(tRFC_ns), "< " + str(tREFI_ns));
+  const std::uint32_t banks = banks_per_pc();
+  if (bank_hash == BankHash::Xor && (banks & (banks - 1)) != 0)
+    fail_at(n, path, "bank_hash", "xor needs a power-of-two bank count per pseudo-channel (bank_groups × banks_per_group = " +
+                                      str(banks) + ")",
+            "xor", "none, or a power-of-two bank count");
   if (refresh == RefreshMode::PerBank && tRFCpb_ns >= tREFI_ns)
     fail_at(n, path, "tRFCpb_ns", "must be shorter than tREFI_ns", str(tRFCpb_ns), "< " + str(tREFI_ns));
 }

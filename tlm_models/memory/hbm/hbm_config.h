@@ -25,6 +25,14 @@ enum class AddressMapping {
 
 enum class RefreshMode { AllBank, PerBank, Off };
 
+/// How a row's bank is chosen from the address. `None`: the bank field as it stands.
+/// `Xor`: the bank field XOR the row number folded into bank-index width, so streams whose
+/// addresses differ by a multiple of one bank stripe land in different banks instead of queueing
+/// behind each other's row switches (permutation-based page interleaving: Z. Zhang, Z. Zhu and
+/// X. Zhang, "A Permutation-based Page Interleaving Scheme to Reduce Row-buffer Conflicts and
+/// Exploit Data Locality", MICRO 2000; GPU and CPU memory controllers hash bank bits this way).
+enum class BankHash { None, Xor };
+
 struct HbmConfig {
   // Geometry.
   std::uint32_t stacks = 0;
@@ -50,6 +58,7 @@ struct HbmConfig {
   std::uint32_t interleave_bytes = 0;
   RefreshMode refresh = RefreshMode::AllBank;
   std::uint32_t queue_depth = 0;       ///< controller queue entries per pseudo-channel (FR-FCFS look-ahead)
+  BankHash bank_hash = BankHash::Xor;
 
   static const config::Schema<HbmConfig>& schema();
   /// Cross-field rules (geometry must divide evenly, timings must be ordered); throws a located InputError.
