@@ -75,12 +75,14 @@ TEST(GpuCli, MoreBytesInFlightPerSmRaiseBandwidthUntilHbmSaturates) {
     const double bw = gpu_tb(d, "gpu_a100", {"gpu.sm.request_bytes=2048", std::string("gpu.sm.max_inflight_bytes=") + f})
                           ["stream_fraction"];
     if (first == 0) first = bw;
-    EXPECT_GE(bw, prev * 0.999) << "bandwidth fell when in-flight rose to " << f;
+    // Near saturation a deeper window puts more streams' rows into each pseudo-channel queue,
+    // and their row conflicts may cost a little: allow 2 %, no more.
+    EXPECT_GE(bw, prev * 0.98) << "bandwidth fell when in-flight rose to " << f;
     EXPECT_LE(bw, 1.0);
     prev = bw;
   }
   EXPECT_GT(prev, 2 * first) << "2 KB in flight per SM should be far from saturation";
-  EXPECT_GT(prev, 0.85);
+  EXPECT_GT(prev, 0.80);  // measured ~85 % (gpu-benches) and ~83 % ("about 1700 GB/s", gpt-fast README)
 }
 
 TEST(GpuCli, CudaGraphRemovesTheLaunchGaps) {
@@ -171,10 +173,11 @@ TEST(GpuBadInput, ModelTooLargeForOneGpu) {
 
 TEST(GpuCli, RtlTensorCoreMatchesTlmExactlyOnTiny) {
   // The A100 tensor core is a 16x16 array, one of the built RTL sizes: the Verilated core counts
-  // the cycles the TLM formula computes, so every kernel's cycles agree.
+  // the cycles the TLM formula computes, so every kernel's cycles agree. Batch 2: a one-row GEMV
+  // is a CUDA-core reduction (gemv_on_cuda_cores); two rows put the GEMMs on the tensor cores.
   ScratchDir d("gpurtl");
   const std::vector<std::string> base = {"--system", "gpu_a100", "--model", "tiny", "--context", "64", "--tokens",
-                                         "2", "--no-reuse"};
+                                         "2", "--batch", "2", "--no-reuse"};
   auto with = [&](const std::string& impl) {
     auto a = base;
     a.insert(a.end(), {"--set", "gpu.matmul.impl=" + impl});

@@ -191,8 +191,10 @@ TEST(RtlScCli, LpuTinyAgreesWithRtlAndTlm) {
 
 TEST(RtlScCli, GpuTinyAgreesWithRtlAndTlm) {
   expect_three_modes_agree("rtlsc-gpu",
+                           // Batch 2: a one-row GEMV is a CUDA-core reduction (kernel_mapper.h,
+                           // gemv_on_cuda_cores); two rows put the GEMMs on the tensor cores.
                            {"--system", "gpu_a100", "--model", "tiny", "--context", "64", "--tokens", "2",
-                            "--no-reuse"},
+                            "--batch", "2", "--no-reuse"},
                            "gpu", 16, 16);
 }
 

@@ -127,7 +127,10 @@ const config::Schema<LaunchConfig>& LaunchConfig::schema() {
           .num("graph_gap_us", &LaunchConfig::graph_gap_us, "us", 0.8, 0.0, 10000.0,
                "the same gap between kernel nodes of a CUDA graph")
           .num("graph_launch_us", &LaunchConfig::graph_launch_us, "us", 10.0, 0.0, 100000.0,
-               "host cost of one graph launch per decode step");
+               "host cost of one graph launch per decode step")
+          .num("kernel_boundary_us", &LaunchConfig::kernel_boundary_us, "us", 0.0, 0.0, 10000.0,
+               "device time every kernel pays at its boundary in either mode, beyond the launch gap "
+               "(grid completion, the next grid's dispatch and warm-up; docs/gpu.md, \"Per-kernel cost\")");
   return s;
 }
 

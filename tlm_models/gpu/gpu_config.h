@@ -88,6 +88,10 @@ struct LaunchConfig {
   double stream_gap_us = 2.0;   ///< device: end of one kernel to the first CTA of the next (stream mode)
   double graph_gap_us = 0.8;    ///< the same gap between nodes of a CUDA graph
   double graph_launch_us = 10;  ///< host cost of launching the graph once per step
+  /// Device time every kernel pays at its boundary in either mode, beyond the launch gap: the
+  /// previous grid's completion and the next grid's dispatch and warm-up that the simulated CTAs
+  /// do not already account for (docs/gpu.md, "Per-kernel cost").
+  double kernel_boundary_us = 0;
   static const config::Schema<LaunchConfig>& schema();
   void validate(const config::Node*, const std::string&) const {}
 };

@@ -170,13 +170,16 @@ Cycles GpuTile::compute_cycles(const CtaCompute& c, std::uint32_t threads) {
 
 Picos GpuTile::launch_ready(Picos prev_end, bool first_of_token) {
   const LaunchConfig& l = m_cfg.launch;
+  // The boundary cost lengthens the device's own path from the previous grid; in stream mode a
+  // host that is later still hides it.
+  const Picos boundary = ns_to_picos(l.kernel_boundary_us * 1000.0);
   if (l.mode == LaunchMode::CudaGraph)
-    return prev_end + ns_to_picos((first_of_token ? l.graph_launch_us : l.graph_gap_us) * 1000.0);
+    return prev_end + ns_to_picos((first_of_token ? l.graph_launch_us : l.graph_gap_us) * 1000.0) + boundary;
   // Stream mode: the host issues launches one after another, running ahead of the GPU; at a
   // token boundary it has waited for the sampled token, so it starts from the GPU's time.
   if (first_of_token) m_host = std::max(m_host, prev_end);
   m_host += ns_to_picos(l.host_issue_us * 1000.0);
-  return std::max(prev_end + ns_to_picos(l.stream_gap_us * 1000.0), m_host);
+  return std::max(prev_end + ns_to_picos(l.stream_gap_us * 1000.0) + boundary, m_host);
 }
 
 /// One grid in flight: the event heap and the per-SM and per-slot state its steps share.

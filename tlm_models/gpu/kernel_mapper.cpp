@@ -45,6 +45,14 @@ CtaCompute mma_work(const GpuConfig& cfg, std::uint64_t m, std::uint64_t k, std:
   return c;
 }
 
+bool gemv_on_cuda_cores(std::uint64_t m, DType w) { return m <= 1 && dtype_bits(w) > 4; }
+
+DequantOps gemv_weight_ops(std::uint64_t m, DType w) {
+  DequantOps dq = dequant_ops(w);
+  if (gemv_on_cuda_cores(m, w)) dq.fp_ops += 1;  // the reduction's FMA, on the FP32 pipe
+  return dq;
+}
+
 DequantOps dequant_ops(DType w) {
   switch (w) {
     case DType::BF16: return {};
@@ -93,12 +101,12 @@ double grid_cost(const GpuConfig& cfg, std::uint64_t ctas, double cta_bytes, dou
   return c * cta_bytes / window + std::ceil(c / r);
 }
 
-std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg, std::uint64_t n, std::uint64_t k,
-                                                           std::uint64_t groups, DType w, DType act) {
+std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg, std::uint64_t m, std::uint64_t n,
+                                                           std::uint64_t k, std::uint64_t groups, DType w, DType act) {
   Grid probe = base_grid("gemm", 1, cfg.kernels.gemv_threads, cfg.kernels.gemv_regs_per_thread,
                          gemv_inflight_per_thread(cfg, w));
   const std::uint32_t occ = occupancy(cfg, probe);
-  const DequantOps dq = dequant_ops(w);
+  const DequantOps dq = gemv_weight_ops(m, w);
   const double latency = cfg.l1.latency_cycles + cfg.noc.near_cycles + cfg.l2.hit_cycles + cfg.l2.miss_cycles;
   std::pair<std::uint32_t, std::uint32_t> best{256, 1};
   double best_cost = std::numeric_limits<double>::max();
@@ -231,15 +239,15 @@ KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses
   KernelPlan p;
   // Plain variables, not a structured binding: lambdas below capture them, which C++17 allows
   // only for variables (clang rejects capturing a binding; `make test-sanitize` builds with clang).
+  const std::uint64_t m = std::max<std::uint64_t>(k.m, 1);
   const std::pair<std::uint32_t, std::uint32_t> tiling =
-      choose_gemm_tiling(cfg, k.n, k.k, k.groups, k.weight_dtype, k.act_dtype);
+      choose_gemm_tiling(cfg, m, k.n, k.k, k.groups, k.weight_dtype, k.act_dtype);
   const std::uint32_t tile = tiling.first, split = tiling.second;
   p.split = split;
   p.tile = tile;
   const std::uint64_t n_tiles = ceil_div<std::uint64_t>(k.n, tile);
   const std::uint64_t k_chunk = ceil_div<std::uint64_t>(k.k, split);
   const Bytes group_bytes = matrix_bytes(k.k, k.n, k.weight_dtype);
-  const std::uint64_t m = std::max<std::uint64_t>(k.m, 1);
   Grid g = base_grid("gemm", k.groups * n_tiles * split, cfg.kernels.gemv_threads, cfg.kernels.gemv_regs_per_thread,
                      gemv_inflight_per_thread(cfg, k.weight_dtype));
   const Kernel kk = k;
@@ -272,9 +280,11 @@ KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses
     const std::uint64_t n0 = nt * tile, n1 = std::min<std::uint64_t>(kk.n, n0 + tile);
     const std::uint64_t k0 = s * k_chunk, k1 = std::min<std::uint64_t>(kk.k, k0 + k_chunk);
     const std::uint64_t kc = k1 > k0 ? k1 - k0 : 0;
-    CtaCompute w = mma_work(c, m, kc, n1 - n0, kk.weight_dtype, kk.act_dtype);
-    // Every weight is unpacked and scaled once on the CUDA cores, before the tensor cores.
-    const DequantOps dq = dequant_ops(kk.weight_dtype);
+    const bool cuda_cores = gemv_on_cuda_cores(m, kk.weight_dtype);
+    CtaCompute w = cuda_cores ? CtaCompute{} : mma_work(c, m, kc, n1 - n0, kk.weight_dtype, kk.act_dtype);
+    // Every weight is unpacked and scaled once on the CUDA cores, before the tensor cores (or,
+    // for a one-row reduction, before its FMA on the FP32 pipe).
+    const DequantOps dq = gemv_weight_ops(m, kk.weight_dtype);
     const double weights = static_cast<double>(kc * (n1 - n0));
     w.int_ops = static_cast<std::uint64_t>(dq.int_ops * weights);
     w.cvt_ops = static_cast<std::uint64_t>(dq.cvt_ops * weights);

@@ -64,11 +64,23 @@ struct CtaCompute {
 /// padded to mma_m rows, and one loaded weight fragment serves up to warp_m of them.
 CtaCompute mma_work(const GpuConfig& cfg, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType w, DType act);
 
+/// Whether an m-row GEMV with weights `w` runs on the CUDA cores rather than the tensor cores.
+/// A one-row product is a reduction, not an MMA: torch.compile rewrites mm with one row into a
+/// broadcast multiply and a sum over k (PyTorch torch/_inductor/decomposition.py, `mm`, taken
+/// when config.coordinate_descent_tuning is set, as gpt-fast and torchao do), which Triton runs
+/// as FP32 FMAs; cuBLAS's and TensorRT-LLM's batch-1 weight-only GEMVs are CUDA-core kernels
+/// too. 4-bit weights are the exception: the model's int4 formats take tinygemm's path
+/// (`_weight_int4pack_mm`), which issues mma.sync at any batch, its fragments padded to 16 rows.
+bool gemv_on_cuda_cores(std::uint64_t m, DType w);
+
 /// Per-weight ops that turn a stored weight into the tensor cores' format (zero for bf16).
 struct DequantOps {
   double int_ops = 0, cvt_ops = 0, fp_ops = 0;
 };
 DequantOps dequant_ops(DType w);
+/// A GEMV's CUDA-core ops per weight for an m-row product: the unpacking, plus the reduction's
+/// FMA when the product runs on the CUDA cores (gemv_on_cuda_cores).
+DequantOps gemv_weight_ops(std::uint64_t m, DType w);
 /// SM cycles to unpack `weights` weights with every pipe of the SM (the pipes run side by side).
 double dequant_cycles(const GpuConfig& cfg, const DequantOps& dq, double weights);
 
@@ -98,9 +110,10 @@ std::uint32_t occupancy(const GpuConfig& cfg, const Grid& g);
 /// Estimated grid time in units of one memory latency (Little's law per SM, see the .cpp): the
 /// cost model both choices below minimise, standing in for a library's autotuner.
 double grid_cost(const GpuConfig& cfg, std::uint64_t ctas, double cta_bytes, double cta_inflight, std::uint32_t occ);
-/// GEMM shape choice {n_tile, split}; split-K is taken only when it lowers grid_cost.
-std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg, std::uint64_t n, std::uint64_t k,
-                                                           std::uint64_t groups, DType w, DType act);
+/// GEMM shape choice {n_tile, split} for an m-row product; split-K is taken only when it
+/// lowers grid_cost.
+std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg, std::uint64_t m, std::uint64_t n,
+                                                           std::uint64_t k, std::uint64_t groups, DType w, DType act);
 /// Flash-decoding split count for `groups` (sequence, KV head) pairs over `positions`.
 std::uint32_t choose_kv_split(const GpuConfig& cfg, std::uint64_t groups, std::uint64_t positions, Bytes row_bytes);
 

@@ -123,9 +123,9 @@ TEST(KernelMapper, OccupancyIsTheTightestResource) {
 TEST(KernelMapper, SplitKOnlyWhenTooFewTilesFillTheSms) {
   const auto g = load("gpu_a100").gpu;
   // A short wide matrix has tiles to spare; a narrow, deep one needs split-K to reach the SMs.
-  const auto wide = gpu::choose_gemm_tiling(g, 32000, 512, 1, DType::BF16, DType::BF16);
+  const auto wide = gpu::choose_gemm_tiling(g, 1, 32000, 512, 1, DType::BF16, DType::BF16);
   EXPECT_EQ(wide.second, 1u);
-  const auto deep = gpu::choose_gemm_tiling(g, 256, 16384, 1, DType::BF16, DType::BF16);
+  const auto deep = gpu::choose_gemm_tiling(g, 1, 256, 16384, 1, DType::BF16, DType::BF16);
   EXPECT_GT(deep.second, 1u);
 }
 
@@ -209,10 +209,43 @@ TEST(KernelMapper, ConversionBoundGemvGridsAreBalanced) {
   // must spread it evenly over the SMs.
   const auto cfg = load("gpu_a100").gpu;
   for (auto [n, k] : {std::pair<std::uint64_t, std::uint64_t>{57344, 8192}, {8192, 28672}, {10240, 8192}}) {
-    const auto [tile, split] = gpu::choose_gemm_tiling(cfg, n, k, 1, DType::INT8, DType::BF16);
+    const auto [tile, split] = gpu::choose_gemm_tiling(cfg, 1, n, k, 1, DType::INT8, DType::BF16);
     const std::uint64_t ctas = (n + tile - 1) / tile * split;
     const double busiest = static_cast<double>((ctas + cfg.sms - 1) / cfg.sms);
     const double mean = static_cast<double>(ctas) / cfg.sms;
     EXPECT_LE(busiest / mean, 1.1) << n << "x" << k << ": " << ctas << " CTAs (tile " << tile << ", split " << split << ")";
   }
+}
+
+TEST(KernelMapper, OneRowGemvsAreCudaCoreReductionsExceptTinygemm) {
+  // Batch 1: torch.compile's mm decomposition makes the product a broadcast multiply and a sum
+  // (FP32 FMAs), so no tensor-core tiles, one FMA per weight beside the unpacking. Two rows and
+  // tinygemm's grouped int4 stay on the tensor cores.
+  const auto cfg = load("gpu_a100").gpu;
+  auto cta0 = [&](std::uint64_t batch, DType d) {
+    Kernel k = find(llama7b(128, d), "L0.o");
+    k.m = batch;
+    gpu::KernelAddresses a;
+    a.weights = 1 << 30;
+    a.act_in = 1ull << 40;
+    const auto plan = gpu::map_kernel(cfg, k, a);
+    std::vector<gpu::MemAccess> rd, wr;
+    plan.grids[0].accesses(0, rd, wr);
+    Bytes weights = 0;
+    for (const auto& r : rd)
+      if (r.traffic == gpu::Traffic::Weights) weights += r.len;
+    return std::make_pair(plan.grids[0].compute(0), weights);
+  };
+  for (DType d : {DType::BF16, DType::INT8, DType::FP8}) {
+    const auto [one, bytes] = cta0(1, d);
+    EXPECT_EQ(one.tc_tiles, 0u) << dtype_name(d);
+    const double weights = static_cast<double>(bytes - bytes % 64) * 8 / dtype_bits(d);  // scales are a few bytes
+    EXPECT_NEAR(static_cast<double>(one.cuda_ops), weights * (1 + gpu::dequant_ops(d).fp_ops), weights * 0.01)
+        << dtype_name(d);
+    EXPECT_GT(cta0(2, d).first.tc_tiles, 0u) << dtype_name(d);
+    EXPECT_TRUE(gpu::gemv_on_cuda_cores(1, d));
+    EXPECT_FALSE(gpu::gemv_on_cuda_cores(2, d));
+  }
+  EXPECT_GT(cta0(1, DType::INT4_G32).first.tc_tiles, 0u);
+  EXPECT_FALSE(gpu::gemv_on_cuda_cores(1, DType::INT4_G32));
 }
