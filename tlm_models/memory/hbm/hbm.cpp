@@ -196,16 +196,6 @@ Picos Hbm::access(Bytes addr, Bytes len, bool write, Picos arrival) {
   return done;
 }
 
-std::uint32_t Hbm::bank_of(Bytes field, Bytes row) const {
-  if (m_cfg.bank_hash == BankHash::None) return static_cast<std::uint32_t>(field);
-  // Every row bit takes part (folded in bank-width chunks), so strides of any power of two
-  // above the bank stripe still spread over the banks; per row it is a permutation, so the
-  // mapping stays one-to-one.
-  Bytes h = 0;
-  for (Bytes r = row; r; r >>= m_bank_shift) h ^= r;
-  return static_cast<std::uint32_t>((field ^ h) & (m_banks - 1));
-}
-
 Picos Hbm::serve_piece(std::uint32_t pc, Bytes local, Bytes len, bool write, Picos ready) {
   Picos done = ready;
   const Bytes end = local + len;

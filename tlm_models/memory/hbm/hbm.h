@@ -98,8 +98,20 @@ class Hbm : public MemoryTarget {
   void accept(tlm::tlm_generic_payload& p);
   void send_responses();
   Picos serve_piece(std::uint32_t pc, Bytes local, Bytes len, bool write, Picos ready);
-  /// The bank a row run uses: the address's bank field, hashed with the row (bank_hash).
-  std::uint32_t bank_of(Bytes field, Bytes row) const;
+  /// The bank a row run uses: the address's bank field, hashed with the row (bank_hash). Every
+  /// row bit takes part (the XOR of its bank-width chunks), so strides of any power of two above
+  /// the bank stripe still spread over the banks; per row it is a permutation, so the mapping
+  /// stays one-to-one. Inline and memoised: it runs once per row run, the model's hottest path.
+  std::uint32_t bank_of(Bytes field, Bytes row) const {
+    if (m_cfg.bank_hash == BankHash::None) return static_cast<std::uint32_t>(field);
+    if (row != m_hashed_row) {  // streams revisit one row for a whole row stripe
+      Bytes h = 0;
+      for (Bytes r = row; r; r >>= m_bank_shift) h ^= r;
+      m_hashed_row = row;
+      m_row_hash = h;
+    }
+    return static_cast<std::uint32_t>((field ^ m_row_hash) & (m_banks - 1));
+  }
   Picos serve_segment(std::uint32_t pc, std::uint32_t bank, std::uint64_t row, std::uint64_t bursts, bool write,
                       Picos ready);
   void refresh_pc(std::uint32_t pc, Picos ready);
@@ -112,6 +124,7 @@ class Hbm : public MemoryTarget {
   Bytes m_capacity, m_interleave, m_row, m_burst_bytes;
   unsigned m_interleave_shift, m_row_shift;
   unsigned m_bank_shift;  ///< log2(banks per PC) when bank_hash is xor
+  mutable Bytes m_hashed_row = ~Bytes{0}, m_row_hash = 0;  ///< bank_of's last row and its fold
   Divisor m_div_pcs, m_div_banks, m_div_groups, m_div_burst, m_div_cols;  ///< the per-request divides
 
   std::vector<PseudoChannel> m_pc;
