@@ -206,7 +206,7 @@ void GpuConfig::validate(const config::Node* n, const std::string& path) const {
                     "our RTL core (rtl/) has no such size for this tensor-core array",
                     std::to_string(tensor_core.rows) + "x" + std::to_string(tensor_core.cols) + " with weight_buffers " +
                         std::to_string(tensor_core.weight_buffers),
-                    matmul::rtl_buildable_sizes(matmul));
+                    matmul::rtl_buildable_sizes(matmul.impl));
   check_cta_fits(*this, n, path, "gemv_threads", kernels.gemv_threads, kernels.gemv_regs_per_thread);
   check_cta_fits(*this, n, path, "attn_threads", kernels.attn_threads, kernels.attn_regs_per_thread);
   check_cta_fits(*this, n, path, "elementwise_threads", kernels.elementwise_threads, 32);

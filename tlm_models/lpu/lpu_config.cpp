@@ -119,7 +119,7 @@ void LpuConfig::validate(const config::Node* n, const std::string& path) const {
                     "our RTL core (rtl/) has no such size for this MXM slot",
                     std::to_string(geometry().rows) + "x" + std::to_string(geometry().cols) + " with weight_buffers " +
                         std::to_string(mxm.weight_buffers) + " (mxm.rows / mxm.install_streams x mxm.cols)",
-                    matmul::rtl_buildable_sizes(matmul));
+                    matmul::rtl_buildable_sizes(matmul.impl));
   const Bytes slice_set = Bytes{mem.slices} * vector_bytes();
   if (mem.capacity_bytes % slice_set != 0)
     config::fail_at(sub(n, "mem"), config::detail::join_path(path, "mem"), "capacity_bytes",

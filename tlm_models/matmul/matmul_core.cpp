@@ -121,17 +121,19 @@ class SampledMatmulCore final : public MatmulCore {
 
 }  // namespace
 
-bool rtl_can_build(const MatmulConfig& cfg, const ArrayGeometry& g) {
-  if (cfg.impl == MatmulImpl::RtlSc)
-    return cfg.rtl.sources.empty() &&
-           (rtl_sc_build_exists(g) || (g.rows == g.cols && g.rows >= 2 && g.rows <= 256 &&
-                                       (g.weight_buffers == 1 || g.weight_buffers == 2)));
-  if (!cfg.rtl.sources.empty()) return true;
+bool our_rtl_takes(const ArrayGeometry& g) {
   return g.rows >= 1 && g.rows <= 256 && g.cols >= 2 && g.cols <= 256 && (g.weight_buffers == 1 || g.weight_buffers == 2);
 }
 
-std::string rtl_buildable_sizes(const MatmulConfig& cfg) {
-  if (cfg.impl == MatmulImpl::RtlSc)
+bool our_rtl_sc_takes(const ArrayGeometry& g) { return g.rows == g.cols && g.rows >= 2 && our_rtl_takes(g); }
+
+bool rtl_can_build(const MatmulConfig& cfg, const ArrayGeometry& g) {
+  if (cfg.impl == MatmulImpl::RtlSc) return cfg.rtl.sources.empty() && (rtl_sc_build_exists(g) || our_rtl_sc_takes(g));
+  return !cfg.rtl.sources.empty() || our_rtl_takes(g);
+}
+
+std::string rtl_buildable_sizes(MatmulImpl impl) {
+  if (impl == MatmulImpl::RtlSc)
     return "square arrays 2x2-256x256 with weight_buffers 1 or 2 for rtl_sc, our own RTL only (prebuilt: " +
            rtl_sc_built_sizes() + "; others are Verilated with --sc on first use); impl rtl also takes rows != cols "
            "and matmul.rtl.sources";

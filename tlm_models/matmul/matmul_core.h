@@ -119,8 +119,12 @@ struct MatmulConfig {
 /// range; a user design (matmul.rtl.sources) takes any size and is checked when built.
 /// With `impl: rtl_sc`, only the SystemC libraries linked in (rtl_sc_core.h) and no sources.
 bool rtl_can_build(const MatmulConfig& cfg, const ArrayGeometry& g);
-/// The sizes rtl_can_build accepts (for cfg.impl), as an error's "allowed" text.
-std::string rtl_buildable_sizes(const MatmulConfig& cfg = {});
+/// The parameter range of our own RTL (rtl/README.md): rows 1-256 × cols 2-256, weight_buffers
+/// 1 or 2. The SystemC form (`impl: rtl_sc`) takes the square ones from 2×2 up.
+bool our_rtl_takes(const ArrayGeometry& g);
+bool our_rtl_sc_takes(const ArrayGeometry& g);
+/// The sizes rtl_can_build accepts for `impl`, as an error's "allowed" text.
+std::string rtl_buildable_sizes(MatmulImpl impl = MatmulImpl::Rtl);
 
 /// Builds the core for `impl`. For Rtl, throws config::InputError naming the built sizes
 /// when no RTL library exists for this geometry (see rtl_matmul_core.h). For RtlSc (which

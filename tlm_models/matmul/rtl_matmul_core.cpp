@@ -70,7 +70,7 @@ std::unique_ptr<RtlMatmulCore> make_rtl_matmul_core(const ArrayGeometry& g, cons
     for (const RtlBuild& b : rtl_builds())
       if (b.size == g.rows && b.size == g.cols && b.weight_buffers == g.weight_buffers && b.traced == traced)
         return std::make_unique<RtlMatmulCore>(g, b.make(opts.wave_path));
-    if (!rtl_can_build(MatmulConfig{}, g))
+    if (!our_rtl_takes(g))
       throw config::InputError(config::SourceLoc{}, where, "our RTL core (rtl/) has no such size",
                                std::to_string(g.rows) + "x" + std::to_string(g.cols) + " with weight_buffers " +
                                    std::to_string(g.weight_buffers),

@@ -62,13 +62,11 @@ std::unique_ptr<MatmulCore> make_rtl_sc_matmul_core(const MatmulConfig& cfg, con
   for (const RtlScBuild& b : rtl_sc_builds())
     if (b.size == g.rows && b.size == g.cols && b.weight_buffers == g.weight_buffers) twin = b.make(clock_ghz);
   if (!twin) {
-    MatmulConfig sc;
-    sc.impl = MatmulImpl::RtlSc;
-    if (!rtl_can_build(sc, g))
+    if (!our_rtl_sc_takes(g))
       throw config::InputError(config::SourceLoc{}, where, "impl rtl_sc has no SystemC model of this geometry",
                                std::to_string(g.rows) + "x" + std::to_string(g.cols) + " with weight_buffers " +
                                    std::to_string(g.weight_buffers),
-                               rtl_buildable_sizes(sc));
+                               rtl_buildable_sizes(MatmulImpl::RtlSc));
     RtlDesign design = builtin_rtl_design();
     design.where = where;
     twin = load_rtl_sc_twin(ensure_rtl_sc_model(design, g, std::cerr), g, clock_ghz);

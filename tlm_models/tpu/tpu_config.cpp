@@ -78,7 +78,7 @@ void TpuConfig::validate(const config::Node* n, const std::string& path) const {
                     "our RTL core (rtl/) has no such size for this array",
                     std::to_string(mxu.rows) + "x" + std::to_string(mxu.cols) + " with weight_buffers " +
                         std::to_string(mxu.weight_buffers),
-                    matmul::rtl_buildable_sizes(matmul));
+                    matmul::rtl_buildable_sizes(matmul.impl));
   const std::uint64_t need = dma_block_bytes * vmem_buffers;
   if (need > vmem.capacity_bytes)
     config::fail_at(n, path, "dma_block_bytes", "weight buffers do not fit in VMEM",
