@@ -18,10 +18,14 @@
 
 namespace decodesim {
 
-// Resolution units per picosecond; fixed once the first sc_time exists, so cached.
+// Resolution units per picosecond; fixed once the first sc_time exists, so cached. The check
+// runs once, in the initialiser: a resolution coarser than 1 ps makes 1 ps zero units.
 inline sc_dt::uint64 sc_units_per_ps() {
-  static const sc_dt::uint64 units = sc_core::sc_time(1, sc_core::SC_PS).value();
-  if (units == 0) throw std::logic_error("decodesim needs a SystemC time resolution of 1 ps or finer");
+  static const sc_dt::uint64 units = [] {
+    const sc_dt::uint64 u = sc_core::sc_time(1, sc_core::SC_PS).value();
+    if (u == 0) throw std::logic_error("decodesim needs a SystemC time resolution of 1 ps or finer");
+    return u;
+  }();
   return units;
 }
 
