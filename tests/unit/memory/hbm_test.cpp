@@ -253,3 +253,18 @@ TEST(Hbm, BankHashSpreadsStreamsThatAreABankStripeApart) {
   // Sequential streaming is a permutation of the same rows: the hash leaves it where it was.
   EXPECT_NEAR(sh, sp, 0.02);
 }
+
+TEST(Hbm, BankHashWithOneBankPerPseudoChannelIsThePlainMapping) {
+  // A one-bank device has nothing to permute: the xor hash must reduce to the plain field (and
+  // terminate: its fold is zero bits wide there). Refresh off: the second rig runs later, at
+  // another refresh phase.
+  auto hashed = make_rig("one_x", "hbm2e", {"hbm.bank_groups=1", "hbm.banks_per_group=1", "hbm.refresh=off", "hbm.bank_hash=xor"});
+  auto plain = make_rig("one_p", "hbm2e", {"hbm.bank_groups=1", "hbm.banks_per_group=1", "hbm.refresh=off", "hbm.bank_hash=none"});
+  double fh = 0, fp = 0;
+  run([&] {
+    fh = hashed->stream_fraction(Bytes{4} << 20);
+    fp = plain->stream_fraction(Bytes{4} << 20);
+  });
+  EXPECT_EQ(fh, fp);
+  EXPECT_GT(fh, 0.0);
+}

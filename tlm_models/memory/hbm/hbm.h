@@ -103,7 +103,8 @@ class Hbm : public MemoryTarget {
   /// the bank stripe still spread over the banks; per row it is a permutation, so the mapping
   /// stays one-to-one. Inline and memoised: it runs once per row run, the model's hottest path.
   std::uint32_t bank_of(Bytes field, Bytes row) const {
-    if (m_cfg.bank_hash == BankHash::None) return static_cast<std::uint32_t>(field);
+    // One bank per PC leaves nothing to hash (and a zero-width fold would never end).
+    if (m_cfg.bank_hash == BankHash::None || m_banks == 1) return static_cast<std::uint32_t>(field);
     if (row != m_hashed_row) {  // streams revisit one row for a whole row stripe
       Bytes h = 0;
       for (Bytes r = row; r; r >>= m_bank_shift) h ^= r;
