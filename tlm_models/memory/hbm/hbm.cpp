@@ -30,7 +30,7 @@ Hbm::Hbm(sc_core::sc_module_name name, const HbmConfig& cfg)
       m_burst_bytes(cfg.burst_bytes()),
       m_interleave_shift(log2_exact(cfg.interleave_bytes)),
       m_row_shift(log2_exact(cfg.row_bytes)),
-      m_bank_shift(cfg.bank_hash == BankHash::Xor ? log2_exact(cfg.banks_per_pc()) : 0),
+      m_bank_shift(cfg.bank_hash == BankHash::Xor ? log2_exact(cfg.banks_per_pc()) : 0),  // 0 for one bank too
       m_div_pcs(m_pcs),
       m_div_banks(m_banks),
       m_div_groups(m_groups),

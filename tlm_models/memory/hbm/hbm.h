@@ -102,9 +102,8 @@ class Hbm : public MemoryTarget {
   /// row bit takes part (the XOR of its bank-width chunks), so strides of any power of two above
   /// the bank stripe still spread over the banks; per row it is a permutation, so the mapping
   /// stays one-to-one. Inline and memoised: it runs once per row run, the model's hottest path.
-  std::uint32_t bank_of(Bytes field, Bytes row) const {
-    // One bank per PC leaves nothing to hash (and a zero-width fold would never end).
-    if (m_cfg.bank_hash == BankHash::None || m_banks == 1) return static_cast<std::uint32_t>(field);
+  std::uint32_t bank_of(Bytes field, Bytes row) {
+    if (m_bank_shift == 0) return static_cast<std::uint32_t>(field);
     if (row != m_hashed_row) {  // streams revisit one row for a whole row stripe
       Bytes h = 0;
       for (Bytes r = row; r; r >>= m_bank_shift) h ^= r;
@@ -124,8 +123,10 @@ class Hbm : public MemoryTarget {
   std::uint32_t m_pcs, m_banks, m_groups;
   Bytes m_capacity, m_interleave, m_row, m_burst_bytes;
   unsigned m_interleave_shift, m_row_shift;
-  unsigned m_bank_shift;  ///< log2(banks per PC) when bank_hash is xor
-  mutable Bytes m_hashed_row = ~Bytes{0}, m_row_hash = 0;  ///< bank_of's last row and its fold
+  /// log2(banks per PC) when bank_hash is xor and there is more than one bank; 0: no hash (one
+  /// bank leaves nothing to permute, and a zero-width fold would never end)
+  unsigned m_bank_shift;
+  Bytes m_hashed_row = ~Bytes{0}, m_row_hash = 0;  ///< bank_of's last row and its fold
   Divisor m_div_pcs, m_div_banks, m_div_groups, m_div_burst, m_div_cols;  ///< the per-request divides
 
   std::vector<PseudoChannel> m_pc;
