@@ -11,6 +11,10 @@
 //   by many 256 KB CTAs as gpu-benches' gpu-l2-cache kernel does (launch and tails amortised).
 // - dense GEMM (--gemm MxNxK, instead of the above): bf16 C = A·B with CUTLASS-style 128×256 CTA
 //   tiles, operands packed in k-chunks so co-resident CTAs share them in L2; TFLOP/s.
+// - cuda-stream read kernel (--read-block THREADS, instead of the above): gpu-benches'
+//   cuda-stream/gpu-stream `read_kernel`, one 8 B load per thread and then exit, two CTAs of
+//   THREADS threads per SM, over 1 GiB. Bytes in flight per SM are 16 B × THREADS, so the
+//   bandwidth measures Little's law: latency under load plus each CTA's launch and retire.
 // Exit status: 0 success, 2 bad input, 3 simulation failure.
 #ifndef SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: SystemC 2.3.4 declares it only on request
 #define SC_INCLUDE_DYNAMIC_PROCESSES
@@ -25,6 +29,7 @@
 #include <iostream>
 #include <random>
 #include <sstream>
+#include <string>
 
 #include "common/base/sc_time_conv.h"
 #include "gpu/gpu_tile.h"
@@ -39,6 +44,7 @@ struct Results {
   double l1 = 0, near = 0, far = 0, hbm = 0;  // cycles
   double stream_bps = 0, l2_bps = 0;
   double gemm_flops_per_s = 0;
+  double read_bps = 0;
 };
 
 struct GemmShape {
@@ -51,12 +57,13 @@ struct Top : sc_core::sc_module {
   const system::SystemConfig& cfg;
   Bytes stream_bytes;
   GemmShape gemm;
+  std::uint32_t read_block;  ///< > 0: run only the cuda-stream read kernel at this block size
   Results res;
   bool done = false;
 
-  Top(sc_core::sc_module_name n, const system::SystemConfig& c, Bytes stream, GemmShape g)
+  Top(sc_core::sc_module_name n, const system::SystemConfig& c, Bytes stream, GemmShape g, std::uint32_t read)
       : sc_module(n), hbm("hbm", c.hbm), tile("sm_cluster", c.gpu, memory::TlmSettings{}, 0), cfg(c),
-        stream_bytes(stream), gemm(g) {
+        stream_bytes(stream), gemm(g), read_block(read) {
     // Connect
     memory::bind_memory(tile.mem, hbm);
     sc_core::sc_spawn([this] { bench(); }, "bench");
@@ -103,6 +110,27 @@ struct Top : sc_core::sc_module {
     return g;
   }
 
+  /// gpu-benches' cuda-stream `read_kernel` (cuda-stream/main.cu): CTA i of `block` threads
+  /// loads one double per thread, block × 8 contiguous bytes, and exits. The kernel's 6 KB
+  /// shared-memory "spoiler" and carve-out hint hold it to two CTAs per SM; here each CTA asks
+  /// for half the SM's shared memory, which does the same. 128 Mi doubles, as the benchmark.
+  gpu::Grid read_grid(Bytes base, std::uint32_t block) {
+    gpu::Grid g;
+    const Bytes per_cta = Bytes{block} * 8;
+    g.name = "stream_read_kernel";
+    g.threads = block;
+    g.regs_per_thread = 16;
+    g.smem_bytes = cfg.gpu.sm.shared_memory_bytes / 2;
+    g.inflight_bytes = static_cast<std::uint32_t>(per_cta);
+    g.ctas = kReadKernelBytes / per_cta;
+    g.accesses = [base, per_cta](std::uint64_t i, std::vector<gpu::MemAccess>& rd, std::vector<gpu::MemAccess>&) {
+      rd.push_back({base + i * per_cta, per_cta, gpu::Traffic::Weights});
+    };
+    g.compute = [](std::uint64_t) { return gpu::CtaCompute{}; };
+    return g;
+  }
+  static constexpr Bytes kReadKernelBytes = Bytes{128} << 23;  // 128 Mi doubles
+
   /// gpu-benches' L2 kernel (gpu-l2-cache/main.cu, sumKernel<32, 1024>): many CTAs of 1024
   /// threads, each reading one 256 KB chunk (32 doubles per thread) of an L2-resident buffer,
   /// chunk = CTA index mod chunks. The run moves many times the buffer, so CTA launch, ramp-up
@@ -141,6 +169,13 @@ struct Top : sc_core::sc_module {
   }
 
   void bench() {
+    if (read_block > 0) {
+      const Picos t0 = 1000000;
+      const Picos t1 = tile.run_grid(read_grid(Bytes{16} << 30, read_block), t0);
+      res.read_bps = static_cast<double>(kReadKernelBytes) / picos_to_seconds(t1 - t0);
+      done = true;
+      return;
+    }
     if (gemm.m > 0) {
       const Picos t0 = 1000000;
       const Picos t1 = tile.run_grid(gemm_grid(Bytes{1} << 32), t0);
@@ -210,12 +245,16 @@ GemmShape parse_gemm(const std::string& s) {
 int sc_main(int argc, char* argv[]) {
   CLI::App app{"gpu_tb: pointer-chase latency, streaming and L2 bandwidth of a GPU config"};
   std::string system_file, stream_text = "1GiB", gemm_text;
+  std::uint32_t read_block = 0;
   std::vector<std::string> sets;
   bool json = false;
   app.add_option("--system", system_file, "GPU system YAML (e.g. configs/systems/gpu_h100.yaml)")->required();
   app.add_option("--set", sets, "override a key, e.g. gpu.sm.max_inflight_bytes=8192 (repeatable)");
   app.add_option("--stream-bytes", stream_text, "bytes the streaming read moves (default 1GiB)");
   app.add_option("--gemm", gemm_text, "run only a dense bf16 GEMM of shape MxNxK, e.g. 8192x16384x16384");
+  const CLI::Option* read_opt = app.add_option("--read-block", read_block,
+                 "run only gpu-benches' cuda-stream read kernel, two CTAs of this many threads per SM "
+                 "(a multiple of 32, 32 to 1024)");
   app.add_flag("--json", json, "print one JSON object instead of the table");
   try {
     app.parse(argc, argv);
@@ -230,7 +269,11 @@ int sc_main(int argc, char* argv[]) {
     const Bytes stream = parse_size(stream_text);
     sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
     const GemmShape gemm = gemm_text.empty() ? GemmShape{} : parse_gemm(gemm_text);
-    Top top("top", cfg, stream, gemm);
+    if (read_opt->count() > 0 && (read_block == 0 || read_block % 32 != 0 || read_block > 1024))
+      throw config::InputError("--read-block: expected a multiple of 32 from 32 to 1024, got '" +
+                               std::to_string(read_block) + "'");
+    if (read_block != 0 && gemm.m > 0) throw config::InputError("--read-block and --gemm: give one of them");
+    Top top("top", cfg, stream, gemm, read_block);
     sc_core::sc_start();
     if (!top.done) {
       std::cerr << "gpu_tb: simulation failed: benchmark did not finish\n";
@@ -238,6 +281,19 @@ int sc_main(int argc, char* argv[]) {
     }
     const Results& r = top.res;
     const double spec = cfg.hbm.peak_bytes_per_s();
+    if (read_block > 0) {
+      const double occupancy = 2.0 * read_block / cfg.gpu.sm.max_threads;
+      if (json)
+        std::cout << nlohmann::json{{"read_bytes_per_s", r.read_bps},
+                                    {"read_fraction", r.read_bps / spec},
+                                    {"occupancy", occupancy},
+                                    {"hbm_spec_bytes_per_s", spec}}.dump()
+                  << "\n";
+      else
+        std::printf("cuda-stream read kernel, 2 CTAs x %u threads per SM (%.1f%% occupancy): %.0f GB/s, %.1f%% of spec\n",
+                    read_block, 100 * occupancy, r.read_bps / 1e9, 100 * r.read_bps / spec);
+      return 0;
+    }
     if (gemm.m > 0) {
       const double peak = cfg.gpu.peak_flops(DType::BF16);
       if (json)

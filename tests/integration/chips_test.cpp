@@ -51,6 +51,9 @@ void expect_refused(const std::string& sys, const std::string& model) {
 }  // namespace
 
 TEST(Chips, B200Llama7bSane) { expect_sane("gpu_b200", "llama2_7b"); }
+// The two Hopper parts whose microbenchmarks calibrate the SM (gpu-benches measured both).
+TEST(Chips, H100PcieLlama7bSane) { expect_sane("gpu_h100_pcie", "llama2_7b"); }
+TEST(Chips, H200Llama8bSane) { expect_sane("gpu_h200", "llama3_8b"); }
 // Multi-chip systems on the smaller models: without reuse every chip is elaborated.
 TEST(Chips, B200x8Llama7bSane) { expect_sane("gpu_b200_x8", "llama2_7b"); }
 TEST(Chips, TpuV6eLlama8bSane) { expect_sane("tpu_v6e", "llama3_8b"); }
