@@ -28,8 +28,9 @@ const config::Schema<SmConfig>& SmConfig::schema() {
                "bytes per cycle one SM's load path can accept")
           .num("request_bytes", &SmConfig::request_bytes, "B", 4096u, 64u, 65536u,
                "modelling chunk of one SM memory request (one L2 transaction)", config::Check::PowerOfTwo)
-          .num("cta_launch_cycles", &SmConfig::cta_launch_cycles, "cycles", 200u, 0u, 100000u,
-               "dispatch of one CTA onto an SM, before its first load");
+          .num("cta_launch_cycles", &SmConfig::cta_launch_cycles, "cycles", 500u, 0u, 100000u,
+               "a CTA slot's turnover: from one CTA's retirement to the next one's first load "
+               "(dispatch, prologue, retire; docs/gpu.md, \"CTA turnover\")");
   return s;
 }
 

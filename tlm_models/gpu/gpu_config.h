@@ -25,7 +25,7 @@ struct SmConfig {
   std::uint32_t max_inflight_bytes = 24576;  ///< load bytes outstanding per SM (MSHR / LSU limit)
   std::uint32_t lsu_bytes_per_cycle = 128;   ///< L1 fill bandwidth: bytes one SM can take in per cycle
   std::uint32_t request_bytes = 4096;        ///< modelling chunk of one SM memory request (see docs/gpu.md)
-  std::uint32_t cta_launch_cycles = 200;     ///< dispatch of one CTA onto an SM (block scheduler + prologue)
+  std::uint32_t cta_launch_cycles = 500;     ///< a slot's turnover between CTAs (dispatch, prologue, retire)
   static const config::Schema<SmConfig>& schema();
   void validate(const config::Node* n, const std::string& path) const;
 };
