@@ -1,7 +1,7 @@
 // gpu_tb: the microbenchmarks of te42kyfo/gpu-benches (github.com/te42kyfo/gpu-benches) on a GPU system config.
 //
 //   gpu_tb --system configs/systems/gpu_h100.yaml [--json]
-//       [--set gpu.sm.max_inflight_bytes=8192] [--stream-bytes 1GiB]
+//       [--set gpu.sm.max_inflight_bytes=8192] [--stream-bytes 1GiB] [--gemm MxNxK | --read-block N]
 //
 // - pointer chase: dependent 64 B loads from SM 0 over a footprint in L1, in L2 slices of SM 0's
 //   partition (near), in the other partition's slices (far), and over 8 GiB (HBM); mean cycles.
