@@ -85,7 +85,9 @@ void check_golden(const std::string& run, std::vector<std::string> args, const S
     ASSERT_FALSE(now.empty()) << file << " was not written";
     for (const auto& [from, to] : same_as) {
       const auto at = now.find(from);
-      if (file == "result.json") ASSERT_NE(at, std::string::npos) << "'" << from << "' not in " << file;
+      if (file == "result.json") {
+        ASSERT_NE(at, std::string::npos) << "'" << from << "' not in " << file;
+      }
       if (at != std::string::npos) now.replace(at, from.size(), to);
     }
     if (!golden_run.empty()) {

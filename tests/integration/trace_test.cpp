@@ -57,9 +57,10 @@ void expect_no_partial_overlap(const json& t) {
     for (const auto& [s, e] : v) {
       ++slices;
       while (!open.empty() && open.back() <= s + kEps) open.pop_back();
-      if (!open.empty())
+      if (!open.empty()) {
         ASSERT_LE(e, open.back() + kEps) << "track '" << names.at(key) << "': slice [" << s << ", " << e
                                          << ") partly overlaps one ending at " << open.back();
+      }
       open.push_back(e);
     }
   }

@@ -152,7 +152,9 @@ TEST(NewModels, SharedExpertRunsBesideTheRoutedOnes) {
                                          "silu_mul", "shared_down"};
   EXPECT_EQ(ops, want);
   for (const Kernel& k : g.kernels)
-    if (k.layer == 3 && k.op == "shared_gate_up") EXPECT_EQ(k.weight_bytes, 7168ULL * 2 * 2048 * 2);
+    if (k.layer == 3 && k.op == "shared_gate_up") {
+      EXPECT_EQ(k.weight_bytes, 7168ULL * 2 * 2048 * 2);
+    }
   // Every weight byte one token reads, over the whole step, at batch 1 (8 routed experts per
   // MoE layer, bf16): the active parameters minus the embedding table (only one row gathered:
   // 7168 values) = 2 · (37,552,297,472 − 129,280·7168 + 7168).
