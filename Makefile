@@ -99,7 +99,7 @@ $(SAN_BUILD)/CMakeCache.txt:
 
 test-sanitize: deps $(SAN_BUILD)/CMakeCache.txt
 	$(SAN_ENV) $(CMAKE) --build $(SAN_BUILD) -j $(JOBS)
-	cd $(SAN_BUILD) && $(SAN_ENV) ctest -j $(JOBS) --output-on-failure --timeout 900 \
+	cd $(SAN_BUILD) && $(SAN_ENV) ctest -j $(JOBS) --output-on-failure --timeout 900 --repeat until-pass:2 \
 	  $(if $(SAN_EXCLUDE),-E '$(SAN_EXCLUDE)')
 
 # Each fuzzer for FUZZ_SECONDS, seeded from configs/ and the regression corpus. libFuzzer writes
