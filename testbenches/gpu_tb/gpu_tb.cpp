@@ -44,7 +44,7 @@ struct Results {
   double l1 = 0, near = 0, far = 0, hbm = 0;  // cycles
   double stream_bps = 0, l2_bps = 0;
   double gemm_flops_per_s = 0;
-  double read_bps = 0;
+  double read_bps = 0, read_occupancy = 0;  // occupancy: resident threads / max threads per SM
 };
 
 struct GemmShape {
@@ -92,15 +92,12 @@ struct Top : sc_core::sc_module {
     return out;
   }
 
-  /// A grid-stride read kernel: `ctas_per_sm` CTAs of 1024 threads per SM (two resident at once).
-  gpu::Grid stream_grid(Bytes base, Bytes bytes, std::uint32_t ctas_per_sm) {
+  /// CTA i reads bytes [i·per_cta, (i+1)·per_cta) of [base, base + bytes), the last CTA what is
+  /// left, and computes nothing. The caller sets the launch shape.
+  static gpu::Grid contiguous_read_grid(std::string name, Bytes base, Bytes bytes, Bytes per_cta) {
     gpu::Grid g;
-    const Bytes per_cta = std::max<Bytes>(4096, bytes / (ctas_per_sm * cfg.gpu.sms) / 4096 * 4096);
-    g.name = "stream";
-    g.threads = 1024;
-    g.regs_per_thread = 32;
-    g.inflight_bytes = 1024 * 32;  // two 16 B loads per thread in flight, as a grid-stride read kernel
-    g.ctas = (bytes + per_cta - 1) / per_cta;
+    g.name = std::move(name);
+    g.ctas = ceil_div(bytes, per_cta);
     g.accesses = [base, bytes, per_cta](std::uint64_t i, std::vector<gpu::MemAccess>& rd,
                                         std::vector<gpu::MemAccess>&) {
       const Bytes lo = i * per_cta, hi = std::min(bytes, lo + per_cta);
@@ -110,23 +107,27 @@ struct Top : sc_core::sc_module {
     return g;
   }
 
+  /// A grid-stride read kernel: `ctas_per_sm` CTAs of 1024 threads per SM (two resident at once).
+  gpu::Grid stream_grid(Bytes base, Bytes bytes, std::uint32_t ctas_per_sm) {
+    const Bytes per_cta = std::max<Bytes>(4096, bytes / (ctas_per_sm * cfg.gpu.sms) / 4096 * 4096);
+    gpu::Grid g = contiguous_read_grid("stream", base, bytes, per_cta);
+    g.threads = 1024;
+    g.regs_per_thread = 32;
+    g.inflight_bytes = 1024 * 32;  // two 16 B loads per thread in flight, as a grid-stride read kernel
+    return g;
+  }
+
   /// gpu-benches' cuda-stream `read_kernel` (cuda-stream/main.cu): CTA i of `block` threads
   /// loads one double per thread, block × 8 contiguous bytes, and exits. The kernel's 6 KB
   /// shared-memory "spoiler" and carve-out hint hold it to two CTAs per SM; here each CTA asks
   /// for half the SM's shared memory, which does the same. 128 Mi doubles, as the benchmark.
   gpu::Grid read_grid(Bytes base, std::uint32_t block) {
-    gpu::Grid g;
     const Bytes per_cta = Bytes{block} * 8;
-    g.name = "stream_read_kernel";
+    gpu::Grid g = contiguous_read_grid("stream_read_kernel", base, kReadKernelBytes, per_cta);
     g.threads = block;
     g.regs_per_thread = 16;
     g.smem_bytes = cfg.gpu.sm.shared_memory_bytes / 2;
     g.inflight_bytes = static_cast<std::uint32_t>(per_cta);
-    g.ctas = kReadKernelBytes / per_cta;
-    g.accesses = [base, per_cta](std::uint64_t i, std::vector<gpu::MemAccess>& rd, std::vector<gpu::MemAccess>&) {
-      rd.push_back({base + i * per_cta, per_cta, gpu::Traffic::Weights});
-    };
-    g.compute = [](std::uint64_t) { return gpu::CtaCompute{}; };
     return g;
   }
   static constexpr Bytes kReadKernelBytes = Bytes{128} << 23;  // 128 Mi doubles
@@ -171,8 +172,10 @@ struct Top : sc_core::sc_module {
   void bench() {
     if (read_block > 0) {
       const Picos t0 = 1000000;
-      const Picos t1 = tile.run_grid(read_grid(Bytes{16} << 30, read_block), t0);
+      const gpu::Grid g = read_grid(Bytes{16} << 30, read_block);
+      const Picos t1 = tile.run_grid(g, t0);
       res.read_bps = static_cast<double>(kReadKernelBytes) / picos_to_seconds(t1 - t0);
+      res.read_occupancy = static_cast<double>(gpu::occupancy(cfg.gpu, g)) * g.threads / cfg.gpu.sm.max_threads;
       done = true;
       return;
     }
@@ -282,7 +285,7 @@ int sc_main(int argc, char* argv[]) {
     const Results& r = top.res;
     const double spec = cfg.hbm.peak_bytes_per_s();
     if (read_block > 0) {
-      const double occupancy = 2.0 * read_block / cfg.gpu.sm.max_threads;
+      const double occupancy = r.read_occupancy;
       if (json)
         std::cout << nlohmann::json{{"read_bytes_per_s", r.read_bps},
                                     {"read_fraction", r.read_bps / spec},
