@@ -91,7 +91,9 @@ void throw_hbm_too_small(const RunRequest& req, Bytes need_per_chip, const std::
                                           "s (system.chips; the smallest count that fits and divides the model's "
                                           "heads, FFN and vocabulary) or a larger hbm"
                                     : "a larger hbm (no chip count up to " + std::to_string(kMaxChips) + " fits)";
-  throw config::InputError(config::loc_of(req.cfg.tree.find("hbm"), ""), "hbm",
+  // Located at the capacity that is too small: the hbm section may be spread over includes
+  // (gpu_h100_pcie takes it from gpu_h100, hbm3 and hbm2e), and its first line names none of them.
+  throw config::InputError(config::loc_of(req.cfg.tree.find("hbm"), "capacity_gib"), "hbm",
                            "model does not fit in HBM: " + req.model.name + " needs " +
                                gigabytes(static_cast<double>(need_per_chip)) + " per " + chip_word + " (" + contents +
                                " at batch " + std::to_string(req.scenario.batch) + ", context " +
