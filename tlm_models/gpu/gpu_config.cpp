@@ -139,13 +139,13 @@ const config::Schema<KernelsConfig>& KernelsConfig::schema() {
   using S = config::Schema<KernelsConfig>;
   static const S s =
       S("decode kernel implementations: CTA shapes and load depth")
-          .num("gemv_threads", &KernelsConfig::gemv_threads, "threads", 256u, 32u, 1024u, "threads per GEMV/GEMM CTA")
+          .num("gemv_threads", &KernelsConfig::gemv_threads, "threads", 256u, 32u, 1024u, "threads per GEMV/GEMM CTA (int4 takes tinygemm's fixed 256)")
           .num("gemv_regs_per_thread", &KernelsConfig::gemv_regs_per_thread, "regs", 64u, 16u, 255u,
-               "registers per GEMV thread")
+               "registers per GEMV thread (int4 takes tinygemm's 64)")
           .num("gemv_inflight_per_thread", &KernelsConfig::gemv_inflight_per_thread, "B", 64u, 4u, 4096u,
-               "load bytes one GEMV thread keeps outstanding (unroll x vector width)")
+               "load bytes one GEMV thread keeps outstanding (unroll x vector width; int4 takes tinygemm's one 16 B load)")
           .num("gemv_min_k_per_split", &KernelsConfig::gemv_min_k_per_split, "elements", 512u, 16u, 1u << 20,
-               "split-K never cuts the reduction below this length")
+               "split-K never cuts the reduction below this length (tinygemm, for int4, never splits)")
           .num("gemv_max_split", &KernelsConfig::gemv_max_split, "count", 16u, 1u, 256u, "largest split-K factor")
           .num("attn_threads", &KernelsConfig::attn_threads, "threads", 128u, 32u, 1024u,
                "threads per flash-decoding CTA")

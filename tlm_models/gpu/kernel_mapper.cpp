@@ -45,7 +45,9 @@ CtaCompute mma_work(const GpuConfig& cfg, std::uint64_t m, std::uint64_t k, std:
   return c;
 }
 
-bool gemv_on_cuda_cores(std::uint64_t m, DType w) { return m <= 1 && dtype_bits(w) > 4; }
+bool uses_tinygemm(DType w) { return dtype_bits(w) == 4; }
+
+bool gemv_on_cuda_cores(std::uint64_t m, DType w) { return m <= 1 && !uses_tinygemm(w); }
 
 DequantOps gemv_weight_ops(std::uint64_t m, DType w) {
   DequantOps dq = dequant_ops(w);
@@ -103,6 +105,7 @@ double grid_cost(const GpuConfig& cfg, std::uint64_t ctas, double cta_bytes, dou
 
 std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg, std::uint64_t m, std::uint64_t n,
                                                            std::uint64_t k, std::uint64_t groups, DType w, DType act) {
+  if (uses_tinygemm(w)) return {TinygemmLaunch::kTileN, 1};
   Grid probe = base_grid("gemm", 1, cfg.kernels.gemv_threads, cfg.kernels.gemv_regs_per_thread,
                          gemv_inflight_per_thread(cfg, w));
   const std::uint32_t occ = occupancy(cfg, probe);
@@ -248,8 +251,11 @@ KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses
   const std::uint64_t n_tiles = ceil_div<std::uint64_t>(k.n, tile);
   const std::uint64_t k_chunk = ceil_div<std::uint64_t>(k.k, split);
   const Bytes group_bytes = matrix_bytes(k.k, k.n, k.weight_dtype);
-  Grid g = base_grid("gemm", k.groups * n_tiles * split, cfg.kernels.gemv_threads, cfg.kernels.gemv_regs_per_thread,
-                     gemv_inflight_per_thread(cfg, k.weight_dtype));
+  const bool tinygemm = uses_tinygemm(k.weight_dtype);
+  Grid g = tinygemm ? base_grid("gemm", k.groups * n_tiles * split, TinygemmLaunch::kThreads, TinygemmLaunch::kRegs,
+                                TinygemmLaunch::kInflightPerThread)
+                    : base_grid("gemm", k.groups * n_tiles * split, cfg.kernels.gemv_threads,
+                                cfg.kernels.gemv_regs_per_thread, gemv_inflight_per_thread(cfg, k.weight_dtype));
   const Kernel kk = k;
   g.accesses = [kk, a, n_tiles, split, tile, k_chunk, group_bytes, m](std::uint64_t i, std::vector<MemAccess>& rd,
                                                                       std::vector<MemAccess>& wr) {

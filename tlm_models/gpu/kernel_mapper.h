@@ -64,6 +64,23 @@ struct CtaCompute {
 /// padded to mma_m rows, and one loaded weight fragment serves up to warp_m of them.
 CtaCompute mma_work(const GpuConfig& cfg, std::uint64_t m, std::uint64_t k, std::uint64_t n, DType w, DType act);
 
+/// Whether weights of `w` take PyTorch's int4 weight-only kernel, tinygemm
+/// (`_weight_int4pack_mm`, aten/src/ATen/native/cuda/int4mm.cu), as gpt-fast's and torchao's
+/// int4 formats do. Its launch shape is fixed, not autotuned (tinygemm_launch).
+bool uses_tinygemm(DType w);
+
+/// tinygemm's launch, the same for every problem (`HANDLE_Q_GROUP(8, 8, ...)` in int4mm.cu):
+/// 8 warps per CTA; grid (1, n/8, ⌈m/16⌉), so a CTA owns one m16n8k16 n-tile of 8 output
+/// columns and its warps loop over the whole k, 128 at a time, with no split-K; each lane's
+/// one 16 B load of packed nibbles is consumed before the next is issued. ptxas (CUDA 13.0,
+/// sm_80 and sm_90) gives the kernel's body 61-64 registers per thread, which leaves 4 CTAs
+/// resident per SM (docs/gpu.md, "Weight-only quantisation"). The model runs one CTA per
+/// n-tile for all m rows: the same grid for m <= 16; above it tinygemm's extra m-tiles re-read
+/// each n-tile's weights (from L2), which the model does not book.
+struct TinygemmLaunch {
+  static constexpr std::uint32_t kTileN = 8, kThreads = 256, kRegs = 64, kInflightPerThread = 16;
+};
+
 /// Whether an m-row GEMV with weights `w` runs on the CUDA cores rather than the tensor cores.
 /// A one-row product is a reduction, not an MMA: torch.compile rewrites mm with one row into a
 /// broadcast multiply and a sum over k (PyTorch torch/_inductor/decomposition.py, `mm`, taken
@@ -111,7 +128,7 @@ std::uint32_t occupancy(const GpuConfig& cfg, const Grid& g);
 /// cost model both choices below minimise, standing in for a library's autotuner.
 double grid_cost(const GpuConfig& cfg, std::uint64_t ctas, double cta_bytes, double cta_inflight, std::uint32_t occ);
 /// GEMM shape choice {n_tile, split} for an m-row product; split-K is taken only when it
-/// lowers grid_cost.
+/// lowers grid_cost. tinygemm's formats get its fixed {8, 1}.
 std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg, std::uint64_t m, std::uint64_t n,
                                                            std::uint64_t k, std::uint64_t groups, DType w, DType act);
 /// Flash-decoding split count for `groups` (sequence, KV head) pairs over `positions`.

@@ -217,6 +217,37 @@ TEST(KernelMapper, ConversionBoundGemvGridsAreBalanced) {
   }
 }
 
+TEST(KernelMapper, Int4TakesTinygemmsFixedLaunch) {
+  // tinygemm is not autotuned: every int4 product is 8 output columns per CTA over the whole
+  // k (no split-K), 8 warps, 4 CTAs resident per SM at its 64 registers, whatever the shape
+  // and whatever the config's own GEMV shape says.
+  auto cfg = load("gpu_a100").gpu;
+  cfg.kernels.gemv_threads = 128;
+  cfg.kernels.gemv_max_split = 16;
+  for (DType d : {DType::INT4_G32, DType::INT4_G64, DType::INT4_G128}) {
+    for (auto [n, k] : {std::pair<std::uint64_t, std::uint64_t>{4096, 4096}, {4096, 14336}, {32000, 4096}}) {
+      const auto tiling = gpu::choose_gemm_tiling(cfg, 1, n, k, 1, d, DType::BF16);
+      EXPECT_EQ(tiling, (std::pair<std::uint32_t, std::uint32_t>{8, 1})) << dtype_name(d) << " " << n << "x" << k;
+    }
+    Kernel kern = find(llama7b(128, d), "L0.o");
+    gpu::KernelAddresses a;
+    a.weights = 1 << 30;
+    a.act_in = 1ull << 40;
+    const auto plan = gpu::map_kernel(cfg, kern, a);
+    ASSERT_EQ(plan.grids.size(), 1u);
+    const auto& g = plan.grids[0];
+    EXPECT_EQ(g.ctas, kern.n / 8) << dtype_name(d);
+    EXPECT_EQ(g.threads, 256u);
+    EXPECT_EQ(gpu::occupancy(cfg, g), 4u);
+    std::vector<gpu::MemAccess> rd, wr;
+    g.accesses(0, rd, wr);
+    Bytes weights = 0;
+    for (const auto& r : rd)
+      if (r.traffic == gpu::Traffic::Weights) weights += r.len;
+    EXPECT_GE(weights, 8 * kern.k / 2) << "CTA 0 streams its 8 columns over the whole k";
+  }
+}
+
 TEST(KernelMapper, OneRowGemvsAreCudaCoreReductionsExceptTinygemm) {
   // Batch 1: torch.compile's mm decomposition makes the product a broadcast multiply and a sum
   // (FP32 FMAs), so no tensor-core tiles, one FMA per weight beside the unpacking. Two rows and
