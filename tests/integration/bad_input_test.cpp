@@ -134,6 +134,16 @@ TEST(BadInput, MeshNeedsALinkToEveryPeer) {
                          "link.links_per_chip >= system.chips - 1"});
 }
 
+TEST(BadInput, OneShotAllReduceIsForOneNodeOfGpus) {
+  ScratchDir d("bad15o");
+  auto a = run_args("tpu_v5e_x8");
+  a.insert(a.end(), {"--set", "system.all_reduce=one_shot"});
+  expect_rejected(d, a, {"system.all_reduce: one_shot is PyTorch's intra-node GPU all-reduce", "tpu", "schedule"});
+  auto g = run_args("gpu_a100_x4");
+  g.insert(g.end(), {"--set", "system.all_reduce=one_shot", "--set", "system.chips=16"});
+  expect_rejected(d, g, {"system.all_reduce: one_shot serves the GPUs of one node, at most 8", "system.chips <= 8"});
+}
+
 TEST(BadInput, TorusNeedsFourLinksPerChip) {
   ScratchDir d("bad15t");
   auto a = run_args("tpu_v5e_x8");

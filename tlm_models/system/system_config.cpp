@@ -29,6 +29,13 @@ const config::Schema<SystemSection>& SystemSection::schema() {
                   Topology::Ring,
                   "chip-to-chip topology used by collectives (mesh: a direct link from every chip to every other, "
                   "as HCCS in an 8-NPU server)")
+          .choice("all_reduce", &SystemSection::all_reduce,
+                  {{"schedule", AllReduceAlgo::Schedule}, {"one_shot", AllReduceAlgo::OneShot}},
+                  AllReduceAlgo::Schedule,
+                  "how all-reduces run: schedule (the topology's reduce-scatter + all-gather, as NCCL and XLA "
+                  "run them) or one_shot (PyTorch's intra-node comm, ENABLE_INTRA_NODE_COMM=1: one flag "
+                  "exchange, then every chip loads every peer's whole buffer; GPUs, up to 8 chips, messages "
+                  "up to 256 KiB, larger ones take the schedule)")
           .list("torus_dims", &SystemSection::torus_dims, "chips", std::vector<std::uint32_t>{}, 1u, 4096u, 2,
                 "torus2d: chips along x and y (x*y = chips)");
   return s;
@@ -136,6 +143,24 @@ void SystemConfig::validate(const config::Node* n, const std::string&) const {
                         std::to_string(system.chips - 1) + " links per chip, link.links_per_chip is " +
                         std::to_string(link.links_per_chip),
                     "mesh", "ring, or link.links_per_chip >= system.chips - 1");
+  }
+  if (system.all_reduce == AllReduceAlgo::OneShot) {
+    // PyTorch's intra-node comm: GPUs of one node (kMaxDevices = 8), each loading from every
+    // peer directly, which a switch or a full mesh gives and a torus does not.
+    const config::Node* sys = n ? n->find("system") : nullptr;
+    if (system.arch != Arch::Gpu)
+      config::fail_at(sys, "system", "all_reduce",
+                      std::string("one_shot is PyTorch's intra-node GPU all-reduce; this system's arch is ") +
+                          arch_name(system.arch),
+                      "one_shot", "schedule");
+    if (system.topology == Topology::Torus2d)
+      config::fail_at(sys, "system", "all_reduce", "one_shot loads from every peer directly, which a torus does not give",
+                      "one_shot", "schedule, or topology ring (a switch) or mesh");
+    if (system.chips > 8)
+      config::fail_at(sys, "system", "all_reduce",
+                      "one_shot serves the GPUs of one node, at most 8; system.chips is " +
+                          std::to_string(system.chips),
+                      "one_shot", "schedule, or system.chips <= 8");
   }
   if (system.arch == Arch::Lpu) {
     // The LPU's network is its own (lpu.c2c): nodes of directly linked chips, global ports between.

@@ -27,6 +27,9 @@ namespace decodesim::system {
 /// Wse: a wafer-scale engine (Cerebras WSE-like): a PE mesh per wafer, layers on regions of it.
 enum class Arch { Tpu, Lpu, Gpu, Rdu, Wse };
 enum class Topology { Ring, Torus2d, Mesh };
+/// How a tensor-parallel all-reduce runs: the topology's bandwidth-optimal schedule (NCCL,
+/// XLA), or PyTorch's intra-node one-shot (docs/memory.md, "SRAM, links, collectives").
+enum class AllReduceAlgo { Schedule, OneShot };
 const char* arch_name(Arch a);
 
 /// `system:` section.
@@ -35,6 +38,7 @@ struct SystemSection {
   Arch arch = Arch::Tpu;
   std::uint32_t chips = 1;
   Topology topology = Topology::Ring;
+  AllReduceAlgo all_reduce = AllReduceAlgo::Schedule;
   std::vector<std::uint32_t> torus_dims;  ///< Torus2d: [x, y] with x*y == chips
   static const config::Schema<SystemSection>& schema();
   void validate(const config::Node* n, const std::string& path) const;

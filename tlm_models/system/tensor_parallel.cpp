@@ -31,6 +31,11 @@ Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::LinkPor
   const auto sent_so_far = [&] { return link_x.bytes_sent() + (link_y ? link_y->bytes_sent() : 0); };
   const Bytes before = sent_so_far();
   const std::uint32_t p = cfg.system.chips;
+  if (cfg.system.all_reduce == AllReduceAlgo::OneShot && k.collective_bytes <= memory::kOneShotMaxBytes) {
+    const Picos end = memory::one_shot_all_reduce(link_x, k.collective_bytes, p, start);
+    *sent = sent_so_far() - before;
+    return end;
+  }
   switch (cfg.system.topology) {
     case Topology::Torus2d: {
       const Picos end = memory::torus_all_reduce(link_x, link_y, k.collective_bytes, cfg.system.torus_dims, start);

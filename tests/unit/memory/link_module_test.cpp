@@ -125,6 +125,33 @@ TEST(LinkModule, MeshAllReduceIsTwoStepsOfOnePiecePerPeerLink) {
   EXPECT_EQ(ring, (p - 1) * mesh) << "the ring takes p-1 times the mesh's steps";
 }
 
+TEST(LinkModule, OneShotTradesBytesForSteps) {
+  // A decode all-reduce is a few KB: the one-shot's 3 crossings beat the ring's 2(p-1) steps,
+  // although each chip loads (p-1) whole buffers; a large message reverses the trade.
+  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+  LinkRig rig("rig");
+  const LinkConfig c = rig.link_x.config();
+  const std::uint32_t p = 8;
+  const Bytes small = 8192, large = 8 << 20;
+  Picos one = 0, ring = 0, one_large = 0, ring_large = 0;
+  Bytes small_bytes = 0;
+  run([&] {
+    one = one_shot_all_reduce(rig.port_x, small, p, 0);
+    ring = ring_all_reduce(rig.port_y, small, p, 0);
+    small_bytes = rig.link_x.bytes();
+    // The large pair starts once both links are idle again.
+    const Picos t0 = std::max(one, ring);
+    one_large = one_shot_all_reduce(rig.port_x, large, p, t0) - t0;
+    ring_large = ring_all_reduce(rig.port_y, large, p, t0) - t0;
+  });
+  const Picos hop = ns_to_picos(c.latency_ns) + ns_to_picos(c.per_hop_ns);
+  EXPECT_EQ(one, 3 * hop + c.serialization(4) + c.serialization(16) + c.serialization((p - 1) * small))
+      << "flag, load request, then every peer's buffer";
+  EXPECT_EQ(small_bytes, 4 + 16 + (p - 1) * small);
+  EXPECT_LT(one, ring);
+  EXPECT_GT(one_large, ring_large) << "(p-1) x 8 MiB through one port outlasts the ring's 2(p-1)/p x 8 MiB";
+}
+
 TEST(LinkModule, TorusRingIsBidirectionalHalfOfEachPieceEachWay) {
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
   LinkRig rig("rig");

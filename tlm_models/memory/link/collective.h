@@ -43,6 +43,22 @@ Picos torus_all_reduce(LinkPort& x, LinkPort* y, Bytes bytes, const std::vector<
 ///   T = 2 × (ser(ceil(bytes/p)) + latency + per_hop)
 Picos mesh_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, Picos start);
 
+/// PyTorch's intra-node one-shot all-reduce (c10d IntraNodeComm's oneShotAllReduce, which
+/// gpt-fast's tensor-parallel runs take with ENABLE_INTRA_NODE_COMM=1): each chip copies its
+/// input into a buffer every peer maps, writes a flag into every peer's barrier and waits for
+/// all of theirs, then loads the p-1 peers' whole buffers and sums them. Three crossings one
+/// after another: the 4 B flag, the loads' requests (one 16 B NVLink flit), and the data, all
+/// p-1 buffers at once into the chip. `link` stands for the chip's port; every chip does the
+/// same at the same time.
+///   T = 3 × (latency + per_hop) + ser(4) + ser(16) + ser((p-1) × bytes)
+/// It trades bytes for steps: (p-1)·bytes cross per chip against the schedules' 2(p-1)/p·bytes,
+/// in 3 latencies against a ring's 2(p-1).
+Picos one_shot_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, Picos start);
+
+/// PyTorch takes the one-shot up to this message size (kOneShotThreshBytes in
+/// torch/csrc/distributed/c10d/symm_mem/intra_node_comm.cu); above it, bandwidth-optimal schedules.
+constexpr Bytes kOneShotMaxBytes = 256 * 1024;
+
 /// The reduce-scatter or all-gather half of a ring: p-1 steps of ceil(bytes/p).
 Picos ring_half(LinkPort& link, Bytes bytes, std::uint32_t participants, Picos start);
 
