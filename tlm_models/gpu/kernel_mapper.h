@@ -66,7 +66,7 @@ CtaCompute mma_work(const GpuConfig& cfg, std::uint64_t m, std::uint64_t k, std:
 
 /// Whether weights of `w` take PyTorch's int4 weight-only kernel, tinygemm
 /// (`_weight_int4pack_mm`, aten/src/ATen/native/cuda/int4mm.cu), as gpt-fast's and torchao's
-/// int4 formats do. Its launch shape is fixed, not autotuned (tinygemm_launch).
+/// int4 formats do. Its launch shape is fixed, not autotuned (TinygemmLaunch).
 bool uses_tinygemm(DType w);
 
 /// tinygemm's launch, the same for every problem (`HANDLE_Q_GROUP(8, 8, ...)` in int4mm.cu):

@@ -32,8 +32,10 @@ Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::LinkPor
   const Bytes before = sent_so_far();
   const std::uint32_t p = cfg.system.chips;
   if (cfg.system.all_reduce == AllReduceAlgo::OneShot && k.collective_bytes <= memory::kOneShotMaxBytes) {
-    const Picos end = memory::one_shot_all_reduce(link_x, k.collective_bytes, p, start);
-    *sent = sent_so_far() - before;
+    // Through a switch the chip's one port carries all p-1 loads; on a mesh each peer's own link does.
+    const std::uint32_t links = cfg.system.topology == Topology::Mesh && p > 1 ? p - 1 : 1;
+    const Picos end = memory::one_shot_all_reduce(link_x, k.collective_bytes, p, links, start);
+    *sent = (sent_so_far() - before) * links;
     return end;
   }
   switch (cfg.system.topology) {

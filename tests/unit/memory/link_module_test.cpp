@@ -136,12 +136,12 @@ TEST(LinkModule, OneShotTradesBytesForSteps) {
   Picos one = 0, ring = 0, one_large = 0, ring_large = 0;
   Bytes small_bytes = 0;
   run([&] {
-    one = one_shot_all_reduce(rig.port_x, small, p, 0);
+    one = one_shot_all_reduce(rig.port_x, small, p, 1, 0);
     ring = ring_all_reduce(rig.port_y, small, p, 0);
     small_bytes = rig.link_x.bytes();
     // The large pair starts once both links are idle again.
     const Picos t0 = std::max(one, ring);
-    one_large = one_shot_all_reduce(rig.port_x, large, p, t0) - t0;
+    one_large = one_shot_all_reduce(rig.port_x, large, p, 1, t0) - t0;
     ring_large = ring_all_reduce(rig.port_y, large, p, t0) - t0;
   });
   const Picos hop = ns_to_picos(c.latency_ns) + ns_to_picos(c.per_hop_ns);
@@ -150,6 +150,23 @@ TEST(LinkModule, OneShotTradesBytesForSteps) {
   EXPECT_EQ(small_bytes, 4 + 16 + (p - 1) * small);
   EXPECT_LT(one, ring);
   EXPECT_GT(one_large, ring_large) << "(p-1) x 8 MiB through one port outlasts the ring's 2(p-1)/p x 8 MiB";
+}
+
+TEST(LinkModule, OneShotOnAMeshLoadsEachPeerOverItsOwnLink) {
+  sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
+  LinkRig rig("rig");
+  const LinkConfig c = rig.link_x.config();
+  const std::uint32_t p = 8;
+  const Bytes bytes = 1 << 20;
+  Picos mesh = 0, sw = 0;
+  run([&] {
+    mesh = one_shot_all_reduce(rig.port_x, bytes, p, p - 1, 0);
+    sw = one_shot_all_reduce(rig.port_y, bytes, p, 1, 0);
+  });
+  const Picos hop = ns_to_picos(c.latency_ns) + ns_to_picos(c.per_hop_ns);
+  EXPECT_EQ(mesh, 3 * hop + c.serialization(4) + c.serialization(16) + c.serialization(bytes))
+      << "one peer's buffer on each of the p-1 links";
+  EXPECT_EQ(sw - mesh, c.serialization((p - 1) * bytes) - c.serialization(bytes));
 }
 
 TEST(LinkModule, TorusRingIsBidirectionalHalfOfEachPieceEachWay) {

@@ -28,13 +28,14 @@ Picos mesh_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, P
   return link.send(piece, t, 1);               // all-gather
 }
 
-Picos one_shot_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, Picos start) {
+Picos one_shot_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, std::uint32_t links,
+                          Picos start) {
   if (participants <= 1 || bytes == 0) return start;
   constexpr Bytes kFlagBytes = 4, kRequestBytes = 16;
   // A peer's buffer may be loaded only once its flag says it is written; the data follows the request.
   const Picos flagged = link.send(kFlagBytes, start, 1);
   const Picos requested = link.send(kRequestBytes, flagged, 1);
-  return link.send((participants - 1) * bytes, requested, 1);
+  return link.send(ceil_div<Bytes>((participants - 1) * bytes, std::max<std::uint32_t>(links, 1)), requested, 1);
 }
 
 namespace {

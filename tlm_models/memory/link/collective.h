@@ -48,12 +48,13 @@ Picos mesh_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, P
 /// input into a buffer every peer maps, writes a flag into every peer's barrier and waits for
 /// all of theirs, then loads the p-1 peers' whole buffers and sums them. Three crossings one
 /// after another: the 4 B flag, the loads' requests (one 16 B NVLink flit), and the data, all
-/// p-1 buffers at once into the chip. `link` stands for the chip's port; every chip does the
-/// same at the same time.
-///   T = 3 × (latency + per_hop) + ser(4) + ser(16) + ser((p-1) × bytes)
+/// p-1 buffers at once into the chip, spread over its `links` identical links (1: the chip's one
+/// port into a switch; p-1 on a full mesh, one per peer). `link` stands for each of them; every
+/// chip does the same at the same time.
+///   T = 3 × (latency + per_hop) + ser(4) + ser(16) + ser(ceil((p-1) × bytes / links))
 /// It trades bytes for steps: (p-1)·bytes cross per chip against the schedules' 2(p-1)/p·bytes,
 /// in 3 latencies against a ring's 2(p-1).
-Picos one_shot_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, Picos start);
+Picos one_shot_all_reduce(LinkPort& link, Bytes bytes, std::uint32_t participants, std::uint32_t links, Picos start);
 
 /// PyTorch takes the one-shot up to this message size (kOneShotThreshBytes in
 /// torch/csrc/distributed/c10d/symm_mem/intra_node_comm.cu); above it, bandwidth-optimal schedules.
