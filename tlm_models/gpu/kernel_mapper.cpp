@@ -85,6 +85,19 @@ std::uint32_t gemv_inflight_per_thread(const GpuConfig& cfg, DType w) {
   return std::max<std::uint32_t>(16, cfg.kernels.gemv_inflight_per_thread * dtype_bits(w) / 16);
 }
 
+namespace {
+
+/// `ctas` CTAs of the GEMV launch that runs weights of `w`: tinygemm's fixed one for int4, the
+/// config's gemv_* shape otherwise. The tiler's probe and the mapped grid both take it from here.
+Grid gemv_grid(const GpuConfig& cfg, std::uint64_t ctas, DType w) {
+  if (uses_tinygemm(w))
+    return base_grid("gemm", ctas, TinygemmLaunch::kThreads, TinygemmLaunch::kRegs, TinygemmLaunch::kInflightPerThread);
+  return base_grid("gemm", ctas, cfg.kernels.gemv_threads, cfg.kernels.gemv_regs_per_thread,
+                   gemv_inflight_per_thread(cfg, w));
+}
+
+}  // namespace
+
 std::uint32_t occupancy(const GpuConfig& cfg, const Grid& g) {
   std::uint64_t o = cfg.sm.max_ctas;
   o = std::min<std::uint64_t>(o, cfg.sm.max_threads / std::max<std::uint32_t>(g.threads, 1));
@@ -106,8 +119,7 @@ double grid_cost(const GpuConfig& cfg, std::uint64_t ctas, double cta_bytes, dou
 std::pair<std::uint32_t, std::uint32_t> choose_gemm_tiling(const GpuConfig& cfg, std::uint64_t m, std::uint64_t n,
                                                            std::uint64_t k, std::uint64_t groups, DType w, DType act) {
   if (uses_tinygemm(w)) return {TinygemmLaunch::kTileN, 1};
-  Grid probe = base_grid("gemm", 1, cfg.kernels.gemv_threads, cfg.kernels.gemv_regs_per_thread,
-                         gemv_inflight_per_thread(cfg, w));
+  Grid probe = gemv_grid(cfg, 1, w);
   const std::uint32_t occ = occupancy(cfg, probe);
   const DequantOps dq = gemv_weight_ops(m, w);
   const double latency = cfg.l1.latency_cycles + cfg.noc.near_cycles + cfg.l2.hit_cycles + cfg.l2.miss_cycles;
@@ -251,11 +263,7 @@ KernelPlan map_gemm(const GpuConfig& cfg, const Kernel& k, const KernelAddresses
   const std::uint64_t n_tiles = ceil_div<std::uint64_t>(k.n, tile);
   const std::uint64_t k_chunk = ceil_div<std::uint64_t>(k.k, split);
   const Bytes group_bytes = matrix_bytes(k.k, k.n, k.weight_dtype);
-  const bool tinygemm = uses_tinygemm(k.weight_dtype);
-  Grid g = tinygemm ? base_grid("gemm", k.groups * n_tiles * split, TinygemmLaunch::kThreads, TinygemmLaunch::kRegs,
-                                TinygemmLaunch::kInflightPerThread)
-                    : base_grid("gemm", k.groups * n_tiles * split, cfg.kernels.gemv_threads,
-                                cfg.kernels.gemv_regs_per_thread, gemv_inflight_per_thread(cfg, k.weight_dtype));
+  Grid g = gemv_grid(cfg, k.groups * n_tiles * split, k.weight_dtype);
   const Kernel kk = k;
   g.accesses = [kk, a, n_tiles, split, tile, k_chunk, group_bytes, m](std::uint64_t i, std::vector<MemAccess>& rd,
                                                                       std::vector<MemAccess>& wr) {

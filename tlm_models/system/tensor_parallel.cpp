@@ -21,6 +21,16 @@ Picos Barrier::arrive_and_wait(Picos ready) {
   return m_release;
 }
 
+namespace {
+
+/// Links a chip reaches its peers over at once: one per peer on a full mesh, else its one port
+/// (a ring neighbour, or the switch).
+std::uint32_t peer_links(const SystemConfig& cfg) {
+  return cfg.system.topology == Topology::Mesh && cfg.system.chips > 1 ? cfg.system.chips - 1 : 1;
+}
+
+}  // namespace
+
 Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::LinkPort& link_x, memory::LinkPort* link_y,
                       const Kernel& k, Picos ready, Bytes* sent) {
   // Real time must reach the collective: it is where chips exchange data.
@@ -33,7 +43,7 @@ Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::LinkPor
   const std::uint32_t p = cfg.system.chips;
   if (cfg.system.all_reduce == AllReduceAlgo::OneShot && k.collective_bytes <= memory::kOneShotMaxBytes) {
     // Through a switch the chip's one port carries all p-1 loads; on a mesh each peer's own link does.
-    const std::uint32_t links = cfg.system.topology == Topology::Mesh && p > 1 ? p - 1 : 1;
+    const std::uint32_t links = peer_links(cfg);
     const Picos end = memory::one_shot_all_reduce(link_x, k.collective_bytes, p, links, start);
     *sent = (sent_so_far() - before) * links;
     return end;
@@ -48,7 +58,7 @@ Picos chip_all_reduce(const SystemConfig& cfg, Barrier& barrier, memory::LinkPor
     case Topology::Mesh: {
       const Picos end = memory::mesh_all_reduce(link_x, k.collective_bytes, p, start);
       // link_x is one of the p-1 identical links the chip sends on at once.
-      *sent = (sent_so_far() - before) * (p > 1 ? p - 1 : 1);
+      *sent = (sent_so_far() - before) * peer_links(cfg);
       return end;
     }
     case Topology::Ring: break;
@@ -63,9 +73,7 @@ Picos all_reduce_bound(const SystemConfig& cfg, Bytes bytes) {
   if (p <= 1) return 0;
   // The links a chip sends on at once: one around a ring, both directions of both torus
   // dimensions, every peer's in a mesh.
-  const double links = cfg.system.topology == Topology::Torus2d ? 4.0
-                       : cfg.system.topology == Topology::Mesh  ? p - 1
-                                                                : 1.0;
+  const double links = cfg.system.topology == Topology::Torus2d ? 4.0 : peer_links(cfg);
   const double s = 2.0 * (p - 1) / p * static_cast<double>(bytes) / (cfg.link.bandwidth_gbytes_per_s * 1e9 * links);
   return static_cast<Picos>(s * kPicosPerSecond);
 }
